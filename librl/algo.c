@@ -1,0 +1,223 @@
+/* librl: the algorithm wrapper: allocation, iteration bookkeeping,
+ * evaluation and checkpoints. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "rl/algo.h"
+
+extern const rl_algo_type rl__qlearn_type;
+
+static const rl_algo_type *const builtin[] = {&rl__qlearn_type};
+#define NBUILTIN (sizeof builtin / sizeof builtin[0])
+
+const rl_algo_type *rl_algo_find(const char *name)
+{
+    for (size_t i = 0; i < NBUILTIN; i++)
+        if (strcmp(builtin[i]->name, name) == 0) return builtin[i];
+    return NULL;
+}
+
+size_t rl_algo_count(void) { return NBUILTIN; }
+const rl_algo_type *rl_algo_at(size_t i) { return i < NBUILTIN ? builtin[i] : NULL; }
+
+struct rl_algo {
+    const rl_algo_type *type;
+    void *state;
+    rl_env_batch *envs;
+    uint64_t iterations;
+    uint64_t env_steps;
+    double *stats;
+    size_t nstats;
+    double *eval_obs, *eval_act; /* workspaces for rl_algo_evaluate */
+    size_t eval_obs_dim, eval_act_dim;
+    int initialised;
+    char errmsg[RL_ERRMSG_SIZE];
+};
+
+static size_t count_names(const char *const *names)
+{
+    size_t n = 0;
+    while (names && names[n]) n++;
+    return n;
+}
+
+rl_algo *rl_algo_alloc(const rl_algo_type *type, rl_config *cfg, rl_env_batch *envs,
+                       uint64_t seed, rl_error *err)
+{
+    if (!type || !envs || !cfg) {
+        rl_error_set(err, RL_EINVAL, "rl_algo_alloc needs a type, a configuration and environments");
+        return NULL;
+    }
+    if (type->abi != RL_ABI_VERSION) {
+        rl_error_set(err, RL_EVERSION, "algorithm '%s' was built for librl ABI %u, not %u",
+                     type->name, type->abi, RL_ABI_VERSION);
+        return NULL;
+    }
+    rl_algo *a = calloc(1, sizeof *a);
+    if (!a) {
+        rl_error_set(err, RL_ENOMEM, "out of memory creating algorithm '%s'", type->name);
+        return NULL;
+    }
+    a->type = type;
+    a->envs = envs;
+    a->nstats = count_names(type->stat_names);
+    const rl_env *env0 = rl_env_batch_env(envs, 0);
+    a->eval_obs_dim = rl_space_dim(rl_env_observation_space(env0));
+    a->eval_act_dim = rl_space_dim(rl_env_action_space(env0));
+    a->stats = calloc(a->nstats + 1, sizeof *a->stats);
+    a->eval_obs = calloc(a->eval_obs_dim, sizeof *a->eval_obs);
+    a->eval_act = calloc(a->eval_act_dim, sizeof *a->eval_act);
+    a->state = calloc(1, type->size ? type->size : 1);
+    if (!a->stats || !a->eval_obs || !a->eval_act || !a->state) {
+        rl_error_set(err, RL_ENOMEM, "out of memory creating algorithm '%s'", type->name);
+        rl_algo_free(a);
+        return NULL;
+    }
+    if (!rl_config_is_declared(cfg, type->name) && type->params &&
+        rl_config_declare(cfg, type->name, type->params) != RL_OK) {
+        rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+        rl_algo_free(a);
+        return NULL;
+    }
+    a->initialised = 1;
+    rl_error e = {0};
+    int rc = type->init(a->state, cfg, type->name, envs, seed, &e);
+    if (rc != RL_OK) {
+        rl_error_set(err, rc, "%s", e.msg[0] ? e.msg : rl_strerror(rc));
+        rl_algo_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void rl_algo_free(rl_algo *a)
+{
+    if (!a) return;
+    if (a->initialised && a->type->fini) a->type->fini(a->state);
+    free(a->state);
+    free(a->stats);
+    free(a->eval_obs);
+    free(a->eval_act);
+    free(a);
+}
+
+static int failed(rl_algo *a, int rc, const rl_error *e)
+{
+    return rl__fmt(a->errmsg, rc, "%s", e->msg[0] ? e->msg : rl_strerror(rc));
+}
+
+int rl_algo_iterate(rl_algo *a, rl_iter_info *info)
+{
+    rl_error e = {0};
+    uint64_t steps = 0;
+    int rc = a->type->iterate(a->state, a->envs, &steps, a->stats, &e);
+    if (rc != RL_OK) return failed(a, rc, &e);
+    a->iterations++;
+    a->env_steps += steps;
+    rl_episode_stats s;
+    rl_env_batch_take_stats(a->envs, &s);
+    if (info) {
+        info->iteration = a->iterations;
+        info->env_steps = a->env_steps;
+        info->episodes = s.episodes;
+        info->mean_return = s.episodes ? s.return_sum / (double)s.episodes : NAN;
+        info->mean_length = s.episodes ? s.length_sum / (double)s.episodes : NAN;
+        info->stats = a->stats;
+        info->nstats = a->nstats;
+    }
+    return RL_OK;
+}
+
+int rl_algo_act(rl_algo *a, const double *obs, size_t n, double *actions, int greedy)
+{
+    rl_error e = {0};
+    int rc = a->type->act(a->state, obs, n, actions, greedy, &e);
+    return rc == RL_OK ? RL_OK : failed(a, rc, &e);
+}
+
+int rl_algo_evaluate(rl_algo *a, rl_env *env, uint64_t seed, rl_episode_result *out)
+{
+    if (rl_space_dim(rl_env_observation_space(env)) != a->eval_obs_dim ||
+        rl_space_dim(rl_env_action_space(env)) != a->eval_act_dim)
+        return rl__fmt(a->errmsg, RL_EINVAL,
+                       "evaluation environment's spaces differ from the training ones");
+    memset(out, 0, sizeof *out);
+    int rc = rl_env_reset_seeded(env, seed, a->eval_obs);
+    if (rc != RL_OK) return rl__fmt(a->errmsg, rc, "%s", rl_env_errmsg(env));
+    for (;;) {
+        rc = rl_algo_act(a, a->eval_obs, 1, a->eval_act, 1);
+        if (rc != RL_OK) return rc;
+        rl_step st;
+        rc = rl_env_step(env, a->eval_act, a->eval_obs, &st);
+        if (rc != RL_OK) return rl__fmt(a->errmsg, rc, "%s", rl_env_errmsg(env));
+        out->ret += st.reward;
+        out->length++;
+        if (st.terminated || st.truncated) {
+            out->terminated = st.terminated;
+            return RL_OK;
+        }
+    }
+}
+
+int rl_algo_save(rl_algo *a, const char *path)
+{
+    rl_writer w = {0};
+    rl_write_u64(&w, a->iterations);
+    rl_write_u64(&w, a->env_steps);
+    rl_error e = {0};
+    int rc = a->type->save(a->state, &w, &e);
+    if (rc == RL_OK && w.failed) rc = rl_error_set(&e, RL_ENOMEM, "out of memory saving '%s'", path);
+    if (rc == RL_OK) {
+        const rl_env_type *et = rl_env_get_type(rl_env_batch_env(a->envs, 0));
+        rc = rl_checkpoint_write(path, a->type->name, et->name, w.data, w.len, &e);
+    }
+    rl_writer_free(&w);
+    return rc == RL_OK ? RL_OK : failed(a, rc, &e);
+}
+
+int rl_algo_load(rl_algo *a, const char *path)
+{
+    rl_checkpoint_meta meta;
+    unsigned char *payload = NULL;
+    size_t len = 0;
+    rl_error e = {0};
+    int rc = rl_checkpoint_read(path, &meta, &payload, &len, &e);
+    if (rc != RL_OK) return failed(a, rc, &e);
+    const rl_env_type *et = rl_env_get_type(rl_env_batch_env(a->envs, 0));
+    if (strcmp(meta.algo, a->type->name) != 0) {
+        free(payload);
+        return rl__fmt(a->errmsg, RL_EINVAL, "checkpoint '%s' holds a '%s' agent, not '%s'", path,
+                       meta.algo, a->type->name);
+    }
+    if (strcmp(meta.env, et->name) != 0) {
+        free(payload);
+        return rl__fmt(a->errmsg, RL_EINVAL,
+                       "checkpoint '%s' was trained on environment '%s', not '%s'", path,
+                       meta.env, et->name);
+    }
+    rl_reader r = {payload, len, 0, 0};
+    uint64_t iterations = 0, steps = 0;
+    rl_read_u64(&r, &iterations);
+    rl_read_u64(&r, &steps);
+    rc = r.failed ? RL_EFORMAT : a->type->load(a->state, &r, &e);
+    if (rc == RL_OK && (r.failed || r.pos != r.len))
+        rc = rl_error_set(&e, RL_EFORMAT, "checkpoint '%s': payload has %s", path,
+                          r.failed ? "too few bytes" : "bytes left over");
+    free(payload);
+    if (rc != RL_OK) {
+        if (!e.msg[0]) rl_error_set(&e, rc, "checkpoint '%s' does not fit this agent", path);
+        return failed(a, rc, &e);
+    }
+    a->iterations = iterations;
+    a->env_steps = steps;
+    return RL_OK;
+}
+
+const rl_algo_type *rl_algo_get_type(const rl_algo *a) { return a->type; }
+uint64_t rl_algo_iterations(const rl_algo *a) { return a->iterations; }
+uint64_t rl_algo_env_steps(const rl_algo *a) { return a->env_steps; }
+const char *rl_algo_errmsg(const rl_algo *a) { return a->errmsg; }

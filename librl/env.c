@@ -1,0 +1,386 @@
+/* librl: environment instances and batches.
+ *
+ * The core wraps every environment type with the same checks, so a plugin
+ * cannot hand training a NaN or be stepped past the end of an episode, and
+ * applies the time limit (Gymnasium's TimeLimit wrapper) itself. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "rl/env.h"
+
+const rl_param rl_env_common_params[] = {
+    {"max_episode_steps", RL_PARAM_INT, "-1", -1, 1e12, NULL,
+     "steps after which an episode is truncated: -1 the environment's default, 0 no limit"},
+    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
+};
+
+struct rl_env {
+    const rl_env_type *type;
+    void *state;
+    rl_env_spec spec;
+    size_t obs_dim, act_dim;
+    rl_pcg32 rng;
+    rl_config *own_cfg;   /* a config of defaults when the caller gave none */
+    int64_t steps;        /* steps in the current episode */
+    uint64_t episode;     /* episodes started, this one included */
+    int running;          /* an episode is in progress */
+    int held;             /* the plugin is held (rl__plugin_hold) */
+    double *metrics;      /* figures of the last ended episode */
+    size_t nmetrics;
+    FILE *trace;          /* per-step CSV, owned by the caller */
+    unsigned trace_index;
+    double *trace_obs;    /* the observation the next action acts on */
+    char errmsg[RL_ERRMSG_SIZE];
+};
+
+static int all_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+static int check_type(const rl_env_type *type, rl_error *err)
+{
+    if (!type) return rl_error_set(err, RL_EINVAL, "no environment type given");
+    if (type->abi != RL_ABI_VERSION)
+        return rl_error_set(err, RL_EVERSION,
+                            "environment type '%s' was built for librl ABI %u, this librl has ABI %u",
+                            type->name ? type->name : "?", type->abi, RL_ABI_VERSION);
+    if (!type->name || !type->name[0])
+        return rl_error_set(err, RL_EINVAL, "environment type without a name");
+    if (!type->init || !type->reset || !type->step)
+        return rl_error_set(err, RL_EINVAL,
+                            "environment type '%s' lacks init, reset or step", type->name);
+    return RL_OK;
+}
+
+static size_t count_names(const char *const *names)
+{
+    size_t n = 0;
+    while (names && names[n]) n++;
+    return n;
+}
+
+rl_env *rl_env_alloc(const rl_env_type *type, rl_config *cfg, rl_error *err)
+{
+    int rc = check_type(type, err);
+    if (rc) return NULL;
+
+    rl_env *env = calloc(1, sizeof *env);
+    if (!env) {
+        rl_error_set(err, RL_ENOMEM, "out of memory creating environment '%s'", type->name);
+        return NULL;
+    }
+    env->type = type;
+    if (!cfg) {
+        env->own_cfg = rl_config_alloc(err);
+        if (!env->own_cfg) goto fail;
+        cfg = env->own_cfg;
+    }
+    if (!rl_config_is_declared(cfg, type->name)) {
+        if ((type->params && rl_config_declare(cfg, type->name, type->params) != RL_OK) ||
+            rl_config_declare(cfg, type->name, rl_env_common_params) != RL_OK) {
+            rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+            goto fail;
+        }
+    }
+    int64_t limit;
+    if (rl_config_get_int(cfg, type->name, "max_episode_steps", &limit) != RL_OK) {
+        rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+        goto fail;
+    }
+    env->spec.max_episode_steps = limit < 0 ? type->max_episode_steps : limit;
+
+    env->state = calloc(1, type->size ? type->size : 1);
+    if (!env->state) {
+        rl_error_set(err, RL_ENOMEM, "out of memory for the state of '%s'", type->name);
+        goto fail;
+    }
+    rl_error e = {0};
+    rc = type->init(env->state, cfg, type->name, &env->spec, &e);
+    if (rc != RL_OK) {
+        rl_error_set(err, rc, "%s: %s", type->name, e.msg[0] ? e.msg : rl_strerror(rc));
+        goto fail;
+    }
+    if (env->spec.observation_space.kind == RL_SPACE_NONE ||
+        env->spec.action_space.kind == RL_SPACE_NONE) {
+        rl_error_set(err, RL_EPLUGIN, "%s: init did not set both spaces", type->name);
+        goto fail;
+    }
+    env->obs_dim = rl_space_dim(&env->spec.observation_space);
+    env->act_dim = rl_space_dim(&env->spec.action_space);
+    env->nmetrics = type->episode_metrics ? count_names(type->metric_names) : 0;
+    env->metrics = calloc(env->nmetrics + 1, sizeof *env->metrics);
+    env->trace_obs = calloc(env->obs_dim, sizeof *env->trace_obs);
+    if (!env->metrics || !env->trace_obs) {
+        rl_error_set(err, RL_ENOMEM, "out of memory creating environment '%s'", type->name);
+        goto fail;
+    }
+    rl_pcg32_seed(&env->rng, 0, 0);
+    rl__plugin_hold(type);
+    env->held = 1;
+    return env;
+
+fail:
+    rl_env_free(env);
+    return NULL;
+}
+
+void rl_env_free(rl_env *env)
+{
+    if (!env) return;
+    if (env->state && env->type->fini) env->type->fini(env->state);
+    free(env->state);
+    rl_space_free(&env->spec.observation_space);
+    rl_space_free(&env->spec.action_space);
+    free(env->metrics);
+    free(env->trace_obs);
+    rl_config_free(env->own_cfg);
+    if (env->held) rl__plugin_release(env->type);
+    free(env);
+}
+
+/* Report a failed call of the type's reset or step. */
+static int plugin_failed(rl_env *env, int rc, const rl_error *e, const char *what)
+{
+    return rl__fmt(env->errmsg, rc ? rc : RL_EPLUGIN, "environment '%s' %s failed: %s",
+                   env->type->name, what, e->msg[0] ? e->msg : rl_strerror(rc));
+}
+
+int rl_env_reset(rl_env *env, double *obs)
+{
+    rl_error e = {0};
+    int rc = env->type->reset(env->state, &env->rng, obs, &e);
+    if (rc != RL_OK) {
+        env->running = 0;
+        return plugin_failed(env, rc, &e, "reset");
+    }
+    if (!all_finite(obs, env->obs_dim)) {
+        env->running = 0;
+        return rl__fmt(env->errmsg, RL_EPLUGIN,
+                       "environment '%s' returned a non-finite observation from reset "
+                       "(episode %llu)",
+                       env->type->name, (unsigned long long)env->episode + 1);
+    }
+    env->steps = 0;
+    env->episode++;
+    env->running = 1;
+    if (env->trace) memcpy(env->trace_obs, obs, env->obs_dim * sizeof *obs);
+    return RL_OK;
+}
+
+int rl_env_reset_seeded(rl_env *env, uint64_t seed, double *obs)
+{
+    /* The stream is fixed so that seed alone picks the sequence, as
+     * Gymnasium's reset(seed=s) does. */
+    rl_pcg32_seed(&env->rng, seed, UINT64_C(0x5851f42d4c957f2d));
+    return rl_env_reset(env, obs);
+}
+
+static void trace_row(rl_env *env, const double *action, const rl_step *out)
+{
+    FILE *f = env->trace;
+    fprintf(f, "%u,%llu,%lld", env->trace_index, (unsigned long long)env->episode,
+            (long long)env->steps);
+    for (size_t i = 0; i < env->obs_dim; i++) fprintf(f, ",%.17g", env->trace_obs[i]);
+    for (size_t i = 0; i < env->act_dim; i++) fprintf(f, ",%.17g", action[i]);
+    fprintf(f, ",%.17g,%d,%d\n", out->reward, out->terminated, out->truncated);
+}
+
+int rl_env_step(rl_env *env, const double *action, double *obs, rl_step *out)
+{
+    if (!env->running)
+        return rl__fmt(env->errmsg, RL_EINVAL,
+                       "environment '%s': step without a running episode (call reset first)",
+                       env->type->name);
+    if (!rl_space_contains(&env->spec.action_space, action)) {
+        char desc[128];
+        rl_space_describe(&env->spec.action_space, desc, sizeof desc);
+        return rl__fmt(env->errmsg, RL_EINVAL,
+                       "environment '%s': action (first value %g) is not in the action space %s",
+                       env->type->name, action[0], desc);
+    }
+    rl_error e = {0};
+    out->reward = 0;
+    out->terminated = out->truncated = 0;
+    int rc = env->type->step(env->state, &env->rng, action, obs, out, &e);
+    if (rc != RL_OK) {
+        env->running = 0;
+        return plugin_failed(env, rc, &e, "step");
+    }
+    env->steps++;
+    if (!isfinite(out->reward) || !all_finite(obs, env->obs_dim)) {
+        env->running = 0;
+        return rl__fmt(env->errmsg, RL_EPLUGIN,
+                       "environment '%s' returned a non-finite %s at step %lld of episode %llu",
+                       env->type->name, isfinite(out->reward) ? "observation" : "reward",
+                       (long long)env->steps, (unsigned long long)env->episode);
+    }
+    out->terminated = out->terminated != 0;
+    out->truncated = out->truncated != 0;
+    if (!out->terminated && env->spec.max_episode_steps > 0 &&
+        env->steps >= env->spec.max_episode_steps)
+        out->truncated = 1;
+    if (env->trace) {
+        trace_row(env, action, out);
+        memcpy(env->trace_obs, obs, env->obs_dim * sizeof *obs);
+    }
+    if (out->terminated || out->truncated) {
+        env->running = 0;
+        if (env->nmetrics) env->type->episode_metrics(env->state, env->metrics);
+    }
+    return RL_OK;
+}
+
+const rl_env_type *rl_env_get_type(const rl_env *env) { return env->type; }
+const rl_space *rl_env_observation_space(const rl_env *env) { return &env->spec.observation_space; }
+const rl_space *rl_env_action_space(const rl_env *env) { return &env->spec.action_space; }
+int64_t rl_env_max_episode_steps(const rl_env *env) { return env->spec.max_episode_steps; }
+int64_t rl_env_episode_steps(const rl_env *env) { return env->steps; }
+size_t rl_env_metric_count(const rl_env *env) { return env->nmetrics; }
+void *rl_env_state(rl_env *env) { return env->state; }
+const char *rl_env_errmsg(const rl_env *env) { return env->errmsg; }
+
+void rl_env_metrics(const rl_env *env, double *values)
+{
+    memcpy(values, env->metrics, env->nmetrics * sizeof *values);
+}
+
+void rl_env_set_trace(rl_env *env, FILE *f, unsigned env_index)
+{
+    env->trace = f;
+    env->trace_index = env_index;
+}
+
+int rl_env_trace_header(const rl_env *env, FILE *f)
+{
+    fputs("env,episode,step", f);
+    for (size_t i = 0; i < env->obs_dim; i++) fprintf(f, ",obs_%zu", i);
+    for (size_t i = 0; i < env->act_dim; i++) fprintf(f, ",action_%zu", i);
+    fputs(",reward,terminated,truncated\n", f);
+    return ferror(f) ? RL_EIO : RL_OK;
+}
+
+/* ---- batches ----------------------------------------------------------------- */
+
+struct rl_env_batch {
+    size_t n;
+    rl_env **envs;
+    size_t obs_dim, act_dim;
+    double *returns;        /* running return of each instance's episode */
+    rl_episode_stats stats;
+    char errmsg[RL_ERRMSG_SIZE];
+};
+
+static void clear_stats(rl_episode_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s->return_min = INFINITY;
+    s->return_max = -INFINITY;
+}
+
+rl_env_batch *rl_env_batch_alloc(const rl_env_type *type, rl_config *cfg, size_t n,
+                                  rl_error *err)
+{
+    if (n == 0) {
+        rl_error_set(err, RL_EINVAL, "a batch needs at least one environment");
+        return NULL;
+    }
+    rl_env_batch *b = calloc(1, sizeof *b);
+    if (!b || !(b->envs = calloc(n, sizeof *b->envs)) ||
+        !(b->returns = calloc(n, sizeof *b->returns))) {
+        rl_error_set(err, RL_ENOMEM, "out of memory for a batch of %zu environments", n);
+        rl_env_batch_free(b);
+        return NULL;
+    }
+    b->n = n;
+    for (size_t i = 0; i < n; i++) {
+        b->envs[i] = rl_env_alloc(type, cfg, err);
+        if (!b->envs[i]) {
+            rl_env_batch_free(b);
+            return NULL;
+        }
+    }
+    b->obs_dim = b->envs[0]->obs_dim;
+    b->act_dim = b->envs[0]->act_dim;
+    clear_stats(&b->stats);
+    return b;
+}
+
+void rl_env_batch_free(rl_env_batch *b)
+{
+    if (!b) return;
+    if (b->envs)
+        for (size_t i = 0; i < b->n; i++) rl_env_free(b->envs[i]);
+    free(b->envs);
+    free(b->returns);
+    free(b);
+}
+
+size_t rl_env_batch_size(const rl_env_batch *b) { return b->n; }
+rl_env *rl_env_batch_env(rl_env_batch *b, size_t i) { return i < b->n ? b->envs[i] : NULL; }
+const char *rl_env_batch_errmsg(const rl_env_batch *b) { return b->errmsg; }
+
+static void batch_fail(rl_env_batch *b, size_t i)
+{
+    rl__strlcpy(b->errmsg, b->envs[i]->errmsg, sizeof b->errmsg);
+}
+
+int rl_env_batch_reset(rl_env_batch *b, uint64_t seed, double *obs)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        int rc = rl_env_reset_seeded(b->envs[i], seed + i, obs + i * b->obs_dim);
+        if (rc != RL_OK) {
+            batch_fail(b, i);
+            return rc;
+        }
+        b->returns[i] = 0;
+    }
+    return RL_OK;
+}
+
+int rl_env_batch_step(rl_env_batch *b, const double *actions, double *obs, double *rewards,
+                      unsigned char *terminated, unsigned char *truncated, double *final_obs)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        rl_env *env = b->envs[i];
+        double *o = obs + i * b->obs_dim;
+        rl_step st;
+        int rc = rl_env_step(env, actions + i * b->act_dim, o, &st);
+        if (rc != RL_OK) {
+            batch_fail(b, i);
+            return rc;
+        }
+        rewards[i] = st.reward;
+        terminated[i] = (unsigned char)st.terminated;
+        truncated[i] = (unsigned char)st.truncated;
+        b->returns[i] += st.reward;
+        if (st.terminated || st.truncated) {
+            rl_episode_stats *s = &b->stats;
+            s->episodes++;
+            s->return_sum += b->returns[i];
+            s->length_sum += (double)env->steps;
+            if (b->returns[i] < s->return_min) s->return_min = b->returns[i];
+            if (b->returns[i] > s->return_max) s->return_max = b->returns[i];
+            b->returns[i] = 0;
+            if (final_obs) memcpy(final_obs + i * b->obs_dim, o, b->obs_dim * sizeof *o);
+            rc = rl_env_reset(env, o);
+            if (rc != RL_OK) {
+                batch_fail(b, i);
+                return rc;
+            }
+        }
+    }
+    return RL_OK;
+}
+
+void rl_env_batch_take_stats(rl_env_batch *b, rl_episode_stats *out)
+{
+    *out = b->stats;
+    clear_stats(&b->stats);
+}

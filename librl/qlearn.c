@@ -1,0 +1,228 @@
+/* librl: tabular Q-learning (Watkins), epsilon-greedy, for teaching.
+ *
+ * For every transition (s, a, r, s'):
+ *     Q(s,a) += alpha * (r + gamma * max_b Q(s',b) - Q(s,a))
+ * where the bootstrap term is dropped when s' is terminal. A truncated
+ * episode (time limit) is not terminal: it bootstraps from the final
+ * observation, which the batch hands back in final_obs. Epsilon falls
+ * linearly from epsilon_start to epsilon_end over epsilon_decay_steps
+ * environment steps, then stays. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "rl/algo.h"
+#include "rl/policy.h"
+
+static const rl_param qlearn_params[] = {
+    {"learning_rate", RL_PARAM_REAL, "0.1", 1e-9, 1, NULL, "step size alpha of each update"},
+    {"discount", RL_PARAM_REAL, "0.99", 0, 1, NULL, "discount factor gamma"},
+    {"epsilon_start", RL_PARAM_REAL, "1.0", 0, 1, NULL, "exploration rate at the first step"},
+    {"epsilon_end", RL_PARAM_REAL, "0.05", 0, 1, NULL, "exploration rate after the decay"},
+    {"epsilon_decay_steps", RL_PARAM_INT, "10000", 0, 1e12, NULL,
+     "environment steps over which epsilon falls linearly (0: epsilon_end at once)"},
+    {"steps_per_iteration", RL_PARAM_INT, "1000", 1, 1e9, NULL,
+     "environment steps per training iteration (one progress.csv row)"},
+    {"initial_q", RL_PARAM_REAL, "0", -1e9, 1e9, NULL, "initial value of every Q(s,a)"},
+    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
+};
+
+static const char *const qlearn_stats[] = {"epsilon", "mean_abs_td_error", NULL};
+
+typedef struct qlearn {
+    double alpha, gamma, eps_start, eps_end;
+    int64_t eps_steps, steps_per_iter;
+    rl_qtable q;
+    rl_pcg32 rng;
+    uint64_t total_steps; /* environment steps taken, for the epsilon schedule */
+    size_t n;             /* environments in the batch */
+    double *obs, *next, *final_obs, *actions, *rewards;
+    unsigned char *term, *trunc;
+} qlearn;
+
+static double epsilon_at(const qlearn *ql, uint64_t step)
+{
+    if (ql->eps_steps <= 0 || step >= (uint64_t)ql->eps_steps) return ql->eps_end;
+    double frac = (double)step / (double)ql->eps_steps;
+    return ql->eps_start + frac * (ql->eps_end - ql->eps_start);
+}
+
+static int qlearn_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *envs,
+                       uint64_t seed, rl_error *err)
+{
+    qlearn *ql = state;
+    if (rl_config_get_real(cfg, sec, "learning_rate", &ql->alpha) ||
+        rl_config_get_real(cfg, sec, "discount", &ql->gamma) ||
+        rl_config_get_real(cfg, sec, "epsilon_start", &ql->eps_start) ||
+        rl_config_get_real(cfg, sec, "epsilon_end", &ql->eps_end) ||
+        rl_config_get_int(cfg, sec, "epsilon_decay_steps", &ql->eps_steps) ||
+        rl_config_get_int(cfg, sec, "steps_per_iteration", &ql->steps_per_iter))
+        return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+    double q0;
+    if (rl_config_get_real(cfg, sec, "initial_q", &q0))
+        return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+
+    rl_env *env = rl_env_batch_env(envs, 0);
+    const rl_space *os = rl_env_observation_space(env), *as = rl_env_action_space(env);
+    char desc[128];
+    if (os->kind != RL_SPACE_DISCRETE) {
+        rl_space_describe(os, desc, sizeof desc);
+        return rl_error_set(err, RL_EINVAL,
+                            "qlearn needs a discrete observation space; '%s' has %s "
+                            "(use algorithm = ppo, or the environment's discretisation)",
+                            rl_env_get_type(env)->name, desc);
+    }
+    if (as->kind != RL_SPACE_DISCRETE) {
+        rl_space_describe(as, desc, sizeof desc);
+        return rl_error_set(err, RL_EINVAL,
+                            "qlearn needs a discrete action space; '%s' has %s",
+                            rl_env_get_type(env)->name, desc);
+    }
+    if (os->n > (int64_t)1e8 || as->n > 65536 || (double)os->n * (double)as->n > 1e9)
+        return rl_error_set(err, RL_ERANGE, "qlearn: a table of %lld x %lld values is too large",
+                            (long long)os->n, (long long)as->n);
+
+    ql->n = rl_env_batch_size(envs);
+    if (rl_qtable_init(&ql->q, (size_t)os->n, (size_t)as->n, q0) != RL_OK)
+        return rl_error_set(err, RL_ENOMEM, "qlearn: out of memory for the Q-table");
+    ql->obs = calloc(ql->n, sizeof *ql->obs);
+    ql->next = calloc(ql->n, sizeof *ql->next);
+    ql->final_obs = calloc(ql->n, sizeof *ql->final_obs);
+    ql->actions = calloc(ql->n, sizeof *ql->actions);
+    ql->rewards = calloc(ql->n, sizeof *ql->rewards);
+    ql->term = calloc(ql->n, 1);
+    ql->trunc = calloc(ql->n, 1);
+    if (!ql->obs || !ql->next || !ql->final_obs || !ql->actions || !ql->rewards || !ql->term ||
+        !ql->trunc)
+        return rl_error_set(err, RL_ENOMEM, "qlearn: out of memory");
+    rl_pcg32_seed(&ql->rng, seed, UINT64_C(0x71ea4e)); /* a stream of its own */
+    int rc = rl_env_batch_reset(envs, seed, ql->obs);
+    if (rc != RL_OK) return rl_error_set(err, rc, "%s", rl_env_batch_errmsg(envs));
+    return RL_OK;
+}
+
+static int qlearn_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, double *stats,
+                          rl_error *err)
+{
+    qlearn *ql = state;
+    double abs_td = 0;
+    uint64_t updates = 0;
+    int64_t rounds = (ql->steps_per_iter + (int64_t)ql->n - 1) / (int64_t)ql->n;
+    for (int64_t k = 0; k < rounds; k++) {
+        double eps = epsilon_at(ql, ql->total_steps);
+        for (size_t i = 0; i < ql->n; i++)
+            ql->actions[i] =
+                (double)rl_qtable_epsilon_greedy(&ql->q, (size_t)ql->obs[i], eps, &ql->rng);
+        int rc = rl_env_batch_step(envs, ql->actions, ql->next, ql->rewards, ql->term, ql->trunc,
+                                   ql->final_obs);
+        if (rc != RL_OK) return rl_error_set(err, rc, "%s", rl_env_batch_errmsg(envs));
+        for (size_t i = 0; i < ql->n; i++) {
+            size_t s = (size_t)ql->obs[i], a = (size_t)ql->actions[i];
+            int ended = ql->term[i] || ql->trunc[i];
+            size_t s2 = (size_t)(ended ? ql->final_obs[i] : ql->next[i]);
+            double target = ql->rewards[i];
+            if (!ql->term[i]) target += ql->gamma * rl_qtable_max(&ql->q, s2);
+            double *q = &rl_qtable_row(&ql->q, s)[a];
+            double td = target - *q;
+            *q += ql->alpha * td;
+            if (!isfinite(*q))
+                return rl_error_set(err, RL_ENUMERIC,
+                                    "qlearn: Q(%zu,%zu) became non-finite at step %llu", s, a,
+                                    (unsigned long long)ql->total_steps);
+            abs_td += fabs(td);
+            updates++;
+        }
+        memcpy(ql->obs, ql->next, ql->n * sizeof *ql->obs);
+        ql->total_steps += ql->n;
+        *env_steps += ql->n;
+    }
+    stats[0] = epsilon_at(ql, ql->total_steps);
+    stats[1] = updates ? abs_td / (double)updates : 0;
+    return RL_OK;
+}
+
+static int qlearn_act(void *state, const double *obs, size_t n, double *actions, int greedy,
+                      rl_error *err)
+{
+    qlearn *ql = state;
+    double eps = epsilon_at(ql, ql->total_steps);
+    for (size_t i = 0; i < n; i++) {
+        double s = obs[i];
+        if (!(s >= 0 && s < (double)ql->q.nstates))
+            return rl_error_set(err, RL_EINVAL, "qlearn: observation %g is not a state of the table",
+                                s);
+        actions[i] = greedy ? (double)rl_qtable_greedy(&ql->q, (size_t)s)
+                            : (double)rl_qtable_epsilon_greedy(&ql->q, (size_t)s, eps, &ql->rng);
+    }
+    return RL_OK;
+}
+
+static int qlearn_save(const void *state, rl_writer *w, rl_error *err)
+{
+    const qlearn *ql = state;
+    rl_write_u64(w, ql->total_steps);
+    rl_write_u64(w, ql->rng.state);
+    rl_write_u64(w, ql->rng.inc);
+    rl_qtable_save(&ql->q, w);
+    return RL_OK;
+}
+
+static int qlearn_load(void *state, rl_reader *r, rl_error *err)
+{
+    qlearn *ql = state;
+    uint64_t steps = 0;
+    rl_pcg32 rng = {0, 0};
+    rl_read_u64(r, &steps);
+    rl_read_u64(r, &rng.state);
+    rl_read_u64(r, &rng.inc);
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint is truncated");
+    /* Load into a scratch table so that a bad checkpoint leaves the agent as
+     * it was. */
+    rl_qtable tmp;
+    if (rl_qtable_init(&tmp, ql->q.nstates, ql->q.nactions, 0) != RL_OK)
+        return rl_error_set(err, RL_ENOMEM, "qlearn: out of memory");
+    int rc = rl_qtable_load(&tmp, r);
+    if (rc != RL_OK) {
+        rl_qtable_free(&tmp);
+        return rl_error_set(err, rc,
+                            "qlearn checkpoint's Q-table does not fit (%zu states x %zu actions "
+                            "expected) or holds non-finite values",
+                            ql->q.nstates, ql->q.nactions);
+    }
+    rl_qtable_free(&ql->q);
+    ql->q = tmp;
+    ql->total_steps = steps;
+    ql->rng = rng;
+    return RL_OK;
+}
+
+static void qlearn_fini(void *state)
+{
+    qlearn *ql = state;
+    rl_qtable_free(&ql->q);
+    free(ql->obs);
+    free(ql->next);
+    free(ql->final_obs);
+    free(ql->actions);
+    free(ql->rewards);
+    free(ql->term);
+    free(ql->trunc);
+}
+
+const rl_algo_type rl__qlearn_type = {
+    .abi = RL_ABI_VERSION,
+    .name = "qlearn",
+    .summary = "tabular Q-learning, epsilon-greedy (discrete observations and actions)",
+    .size = sizeof(qlearn),
+    .params = qlearn_params,
+    .stat_names = qlearn_stats,
+    .init = qlearn_init,
+    .iterate = qlearn_iterate,
+    .act = qlearn_act,
+    .save = qlearn_save,
+    .load = qlearn_load,
+    .fini = qlearn_fini,
+};

@@ -1,0 +1,10 @@
+/* The classic plugin: small textbook environments. */
+#ifndef RL_CLASSIC_H
+#define RL_CLASSIC_H
+
+#include <rl/rl.h>
+
+extern const rl_env_type rl_classic_cliffwalking;
+extern const rl_env_type rl_classic_frozenlake;
+
+#endif

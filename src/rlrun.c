@@ -1,0 +1,517 @@
+/* rlrun: train and evaluate an agent described by an INI file.
+ *
+ * A thin loop over librl: load the configuration, find the environment in
+ * the plugins, make the algorithm, call rl_algo_iterate until the step
+ * budget is spent, save the checkpoint, evaluate greedily. Every check that
+ * can fail on the user's input runs before anything is written, so a bad
+ * configuration leaves the run directory untouched.
+ *
+ * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rl/rl.h>
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+static const rl_param run_params[] = {
+    {"env", RL_PARAM_STRING, NULL, 0, 0, NULL,
+     "environment to train on (rlrun --list shows those installed); required"},
+    {"algorithm", RL_PARAM_STRING, "qlearn", 0, 0, NULL, "learning algorithm: qlearn"},
+    {"plugin", RL_PARAM_STRING, "", 0, 0, NULL,
+     "load only this plugin (empty: every plugin on the search path)"},
+    {"seed", RL_PARAM_INT, "1", 0, 9007199254740991.0, NULL,
+     "seed of every random number in the run"},
+    {"total_steps", RL_PARAM_INT, "100000", 1, 1e15, NULL,
+     "environment steps to train for (the last iteration may go past it)"},
+    {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, "environments stepped together"},
+    {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, "run directory (empty: runs/<env>)"},
+    {"eval_episodes", RL_PARAM_INT, "100", 0, 1e8, NULL,
+     "greedy evaluation episodes after training (0: none)"},
+    {"checkpoint_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
+     "also save the checkpoint every N iterations (0: only at the end)"},
+    {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
+     "progress line every N iterations when output is not a terminal (0: about 20 lines)"},
+    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
+};
+
+typedef struct options {
+    const char *config;
+    const char *eval_dir;
+    const char **sets;
+    size_t nsets;
+    const char *seed;
+    int quiet, trace;
+} options;
+
+static void usage(FILE *f)
+{
+    fputs("Usage: rlrun [OPTION]... CONFIG.ini\n"
+          "       rlrun --eval RUNDIR [OPTION]... [CONFIG.ini]\n"
+          "       rlrun --list | --help | --version\n"
+          "Train the agent CONFIG.ini describes, then evaluate it greedily.\n\n"
+          "  --eval RUNDIR        evaluate the checkpoint in RUNDIR, do not train\n"
+          "                       (the config defaults to RUNDIR/config.ini)\n"
+          "  --set SEC.KEY=VALUE  override a key of the config (repeatable)\n"
+          "  --seed N             the same as --set run.seed=N\n"
+          "  --trace              write every step to trace.csv (eval-trace.csv\n"
+          "                       when evaluating)\n"
+          "  --quiet              print only errors and the final summary\n"
+          "  --list               list plugins, environments and algorithms\n"
+          "  --help, --version\n\n"
+          "[run] keys:\n",
+          f);
+    for (const rl_param *p = run_params; p->key; p++)
+        fprintf(f, "  %-18s %s (default %s)\n", p->key, p->help,
+                p->def ? (p->def[0] ? p->def : "empty") : "none");
+    fputs("\nExit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n"
+          "Plugins are searched in RL_PLUGIN_PATH, the build tree, then " RL_PKGLIBDIR_TEXT ".\n"
+          "See rlrun(1) and doc/config.md for every key.\n",
+          f);
+}
+
+static int fail(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("rlrun: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return status;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(buf, path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+static FILE *open_in(const char *dir, const char *name, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", dir, name);
+    return fopen(path, "w");
+}
+
+/* Write the resolved configuration via a temporary file and rename, so a
+ * run directory never holds half a config. */
+static int write_config(rl_config *cfg, const char *dir)
+{
+    char path[4300], tmp[4400];
+    snprintf(path, sizeof path, "%s/config.ini", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return fail(EXIT_RUNTIME, "cannot write '%s': %s", tmp, strerror(errno));
+    fputs("; Resolved configuration written by rlrun " PACKAGE_VERSION
+          ": every key, defaults included.\n",
+          f);
+    int rc = rl_config_write(cfg, f);
+    if (fclose(f) != 0 || rc != RL_OK) {
+        remove(tmp);
+        return fail(EXIT_RUNTIME, "cannot write '%s'", path);
+    }
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+    }
+    return EXIT_OK;
+}
+
+static int list_everything(void)
+{
+    rl_error err = {0};
+    rl_registry *reg = rl_registry_alloc(&err);
+    if (!reg) return fail(EXIT_RUNTIME, "%s", err.msg);
+    if (rl_registry_load_all(reg) != RL_OK)
+        fprintf(stderr, "rlrun: warning: %s\n", rl_registry_errmsg(reg));
+    printf("Plugin search path: %s\n\nEnvironments:\n", rl_registry_search_path(reg));
+    for (size_t i = 0; i < rl_registry_env_count(reg); i++) {
+        const rl_env_type *t = rl_registry_env_at(reg, i);
+        printf("  %-16s (plugin %s) %s\n", t->name, rl_registry_env_plugin(reg, i),
+               t->summary ? t->summary : "");
+    }
+    printf("\nAlgorithms:\n");
+    for (size_t i = 0; i < rl_algo_count(); i++)
+        printf("  %-16s %s\n", rl_algo_at(i)->name, rl_algo_at(i)->summary);
+    rl_registry_free(reg);
+    return EXIT_OK;
+}
+
+/* Everything a run needs, created before any file is written. */
+typedef struct run {
+    rl_config *cfg;
+    rl_registry *reg;
+    const rl_env_type *env_type;
+    const rl_algo_type *algo_type;
+    rl_env_batch *envs;
+    rl_algo *algo;
+    const char *env_name;
+    int64_t seed, total_steps, num_envs, eval_episodes, checkpoint_every, log_every;
+    char dir[4096];
+} run;
+
+static void run_free(run *r)
+{
+    rl_algo_free(r->algo);
+    rl_env_batch_free(r->envs);
+    rl_registry_free(r->reg);
+    rl_config_free(r->cfg);
+}
+
+/* Load and validate the configuration; find the environment and algorithm;
+ * create them. Returns an exit status. */
+static int setup(run *r, const options *o)
+{
+    rl_error err = {0};
+    r->cfg = rl_config_alloc(&err);
+    if (!r->cfg) return fail(EXIT_RUNTIME, "%s", err.msg);
+    rl_config *cfg = r->cfg;
+    if (rl_config_load(cfg, o->config) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    for (size_t i = 0; i < o->nsets; i++)
+        if (rl_config_set(cfg, o->sets[i]) != RL_OK)
+            return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    if (o->seed) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "run.seed=%s", o->seed);
+        if (rl_config_set(cfg, buf) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    }
+    rl_config_declare(cfg, "run", run_params);
+    for (size_t i = 0; i < rl_algo_count(); i++)
+        rl_config_declare(cfg, rl_algo_at(i)->name, rl_algo_at(i)->params);
+
+    const char *plugin, *algo_name, *dir;
+    if (rl_config_get_string(cfg, "run", "env", &r->env_name) != RL_OK ||
+        rl_config_get_string(cfg, "run", "plugin", &plugin) != RL_OK ||
+        rl_config_get_string(cfg, "run", "algorithm", &algo_name) != RL_OK ||
+        rl_config_get_string(cfg, "run", "output_dir", &dir) != RL_OK)
+        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+
+    r->algo_type = rl_algo_find(algo_name);
+    if (!r->algo_type) {
+        char known[256] = "";
+        for (size_t i = 0; i < rl_algo_count(); i++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                     rl_algo_at(i)->name);
+        rl_config_fail(cfg, RL_ENOTFOUND, "run", "algorithm", "unknown algorithm '%s' (known: %s)",
+                       algo_name, known);
+        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    }
+
+    r->reg = rl_registry_alloc(&err);
+    if (!r->reg) return fail(EXIT_RUNTIME, "%s", err.msg);
+    if (plugin[0]) {
+        if (rl_registry_load(r->reg, plugin) != RL_OK) {
+            rl_config_fail(cfg, RL_ENOTFOUND, "run", "plugin", "%s", rl_registry_errmsg(r->reg));
+            return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+        }
+    } else if (rl_registry_load_all(r->reg) != RL_OK && !o->quiet) {
+        fprintf(stderr, "rlrun: warning: %s\n", rl_registry_errmsg(r->reg));
+    }
+    r->env_type = rl_registry_find_env(r->reg, r->env_name);
+    if (!r->env_type) {
+        char known[512] = "";
+        for (size_t i = 0; i < rl_registry_env_count(r->reg); i++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                     rl_registry_env_at(r->reg, i)->name);
+        rl_config_fail(cfg, RL_ENOTFOUND, "run", "env",
+                       "unknown environment '%s' (available: %s; plugins searched in %s)",
+                       r->env_name, known[0] ? known : "none", rl_registry_search_path(r->reg));
+        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    }
+    if (r->env_type->params) rl_config_declare(cfg, r->env_type->name, r->env_type->params);
+    rl_config_declare(cfg, r->env_type->name, rl_env_common_params);
+    if (rl_config_validate(cfg) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+
+    if (rl_config_get_int(cfg, "run", "seed", &r->seed) ||
+        rl_config_get_int(cfg, "run", "total_steps", &r->total_steps) ||
+        rl_config_get_int(cfg, "run", "num_envs", &r->num_envs) ||
+        rl_config_get_int(cfg, "run", "eval_episodes", &r->eval_episodes) ||
+        rl_config_get_int(cfg, "run", "checkpoint_every", &r->checkpoint_every) ||
+        rl_config_get_int(cfg, "run", "log_every", &r->log_every))
+        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    if (dir[0])
+        snprintf(r->dir, sizeof r->dir, "%s", dir);
+    else
+        snprintf(r->dir, sizeof r->dir, "runs/%s", r->env_name);
+
+    r->envs = rl_env_batch_alloc(r->env_type, cfg, (size_t)r->num_envs, &err);
+    if (!r->envs)
+        return fail(err.code == RL_EINVAL || err.code == RL_ERANGE ? EXIT_USAGE : EXIT_RUNTIME,
+                    "%s", err.msg);
+    r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, (uint64_t)r->seed, &err);
+    if (!r->algo)
+        return fail(err.code == RL_EINVAL || err.code == RL_ERANGE ? EXIT_USAGE : EXIT_RUNTIME,
+                    "%s", err.msg);
+    return EXIT_OK;
+}
+
+static void progress_row(FILE *f, const rl_iter_info *it)
+{
+    fprintf(f, "%llu,%llu,%llu,%.10g,%.10g", (unsigned long long)it->iteration,
+            (unsigned long long)it->env_steps, (unsigned long long)it->episodes, it->mean_return,
+            it->mean_length);
+    for (size_t i = 0; i < it->nstats; i++) fprintf(f, ",%.10g", it->stats[i]);
+    fputc('\n', f);
+}
+
+static void draw_bar(const run *r, const rl_iter_info *it, double rate)
+{
+    double frac = (double)it->env_steps / (double)r->total_steps;
+    if (frac > 1) frac = 1;
+    int width = 30, fill = (int)(frac * width);
+    fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%lld steps %8.0f steps/s  return %-10.4g", fill,
+            "##############################", width - fill, "", (int)(frac * 100 + 0.5),
+            (unsigned long long)it->env_steps, (long long)r->total_steps, rate, it->mean_return);
+    fflush(stderr);
+}
+
+static int train(run *r, const options *o)
+{
+    char path[4200], ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", r->dir);
+    FILE *progress = open_in(r->dir, "progress.csv", path, sizeof path);
+    if (!progress) return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+    fputs("iteration,env_steps,episodes,mean_return,mean_length", progress);
+    for (const char *const *s = r->algo_type->stat_names; s && *s; s++) fprintf(progress, ",%s", *s);
+    fputc('\n', progress);
+
+    FILE *trace = NULL;
+    if (o->trace) {
+        trace = open_in(r->dir, "trace.csv", path, sizeof path);
+        if (!trace) {
+            fclose(progress);
+            return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+        }
+        rl_env_trace_header(rl_env_batch_env(r->envs, 0), trace);
+        for (size_t i = 0; i < rl_env_batch_size(r->envs); i++)
+            rl_env_set_trace(rl_env_batch_env(r->envs, i), trace, (unsigned)i);
+    }
+
+    int tty = isatty(STDERR_FILENO) && !o->quiet;
+    int status = EXIT_OK;
+    double t0 = now(), last_draw = 0;
+    int64_t log_every = r->log_every;
+    rl_iter_info it = {0};
+    while ((int64_t)rl_algo_env_steps(r->algo) < r->total_steps) {
+        if (rl_algo_iterate(r->algo, &it) != RL_OK) {
+            status = fail(EXIT_RUNTIME, "training failed at iteration %llu: %s",
+                          (unsigned long long)rl_algo_iterations(r->algo) + 1,
+                          rl_algo_errmsg(r->algo));
+            break;
+        }
+        progress_row(progress, &it);
+        if (log_every == 0) {
+            /* About 20 lines, from the first iteration's size. */
+            int64_t est = r->total_steps / (int64_t)(it.env_steps ? it.env_steps : 1);
+            log_every = est / 20 > 0 ? est / 20 : 1;
+        }
+        double t = now();
+        int last = (int64_t)it.env_steps >= r->total_steps;
+        if (tty && (t - last_draw > 0.1 || last)) {
+            draw_bar(r, &it, (double)it.env_steps / (t - t0 > 0 ? t - t0 : 1e-9));
+            last_draw = t;
+        } else if (!tty && !o->quiet && (it.iteration % (uint64_t)log_every == 0 || last)) {
+            printf("iter %llu  steps %llu  episodes %llu  mean_return %.4g  mean_length %.4g",
+                   (unsigned long long)it.iteration, (unsigned long long)it.env_steps,
+                   (unsigned long long)it.episodes, it.mean_return, it.mean_length);
+            for (size_t i = 0; i < it.nstats; i++)
+                printf("  %s %.4g", r->algo_type->stat_names[i], it.stats[i]);
+            putchar('\n');
+            fflush(stdout);
+        }
+        if (r->checkpoint_every > 0 && it.iteration % (uint64_t)r->checkpoint_every == 0 &&
+            rl_algo_save(r->algo, ckpt) != RL_OK) {
+            status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
+            break;
+        }
+    }
+    if (tty) fputc('\n', stderr);
+    if (fclose(progress) != 0 && status == EXIT_OK)
+        status = fail(EXIT_RUNTIME, "cannot write '%s/progress.csv'", r->dir);
+    if (trace && fclose(trace) != 0 && status == EXIT_OK)
+        status = fail(EXIT_RUNTIME, "cannot write '%s/trace.csv'", r->dir);
+    if (status != EXIT_OK) return status;
+    if (rl_algo_save(r->algo, ckpt) != RL_OK) return fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
+    if (!o->quiet) {
+        double t = now() - t0;
+        printf("trained %llu steps in %llu iterations, %.2f s (%.0f steps/s)\n",
+               (unsigned long long)rl_algo_env_steps(r->algo),
+               (unsigned long long)rl_algo_iterations(r->algo), t,
+               (double)rl_algo_env_steps(r->algo) / (t > 0 ? t : 1e-9));
+    }
+    return EXIT_OK;
+}
+
+static int evaluate(run *r, const options *o)
+{
+    if (r->eval_episodes == 0) return EXIT_OK;
+    rl_error err = {0};
+    rl_env *env = rl_env_alloc(r->env_type, r->cfg, &err);
+    if (!env) return fail(EXIT_RUNTIME, "%s", err.msg);
+    char path[4200];
+    FILE *csv = open_in(r->dir, "eval.csv", path, sizeof path);
+    if (!csv) {
+        rl_env_free(env);
+        return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+    }
+    FILE *trace = NULL;
+    if (o->trace) {
+        trace = open_in(r->dir, "eval-trace.csv", path, sizeof path);
+        if (trace) {
+            rl_env_trace_header(env, trace);
+            rl_env_set_trace(env, trace, 0);
+        }
+    }
+    size_t nm = rl_env_metric_count(env);
+    const char *const *names = r->env_type->metric_names;
+    double *m = calloc(nm + 1, sizeof *m), *msum = calloc(nm + 1, sizeof *msum);
+    fputs("episode,return,length,terminated", csv);
+    for (size_t i = 0; i < nm; i++) fprintf(csv, ",%s", names[i]);
+    fputc('\n', csv);
+
+    int status = EXIT_OK;
+    double sum = 0, len_sum = 0, lo = INFINITY, hi = -INFINITY;
+    for (int64_t k = 0; k < r->eval_episodes && m && msum; k++) {
+        rl_episode_result res;
+        /* Evaluation seeds are apart from training's: run.seed + 1000000 + k. */
+        if (rl_algo_evaluate(r->algo, env, (uint64_t)r->seed + 1000000u + (uint64_t)k, &res) != RL_OK) {
+            status = fail(EXIT_RUNTIME, "evaluation episode %lld failed: %s", (long long)k + 1,
+                          rl_algo_errmsg(r->algo));
+            break;
+        }
+        rl_env_metrics(env, m);
+        fprintf(csv, "%lld,%.10g,%lld,%d", (long long)k + 1, res.ret, (long long)res.length,
+                res.terminated);
+        for (size_t i = 0; i < nm; i++) {
+            fprintf(csv, ",%.10g", m[i]);
+            msum[i] += m[i];
+        }
+        fputc('\n', csv);
+        sum += res.ret;
+        len_sum += (double)res.length;
+        if (res.ret < lo) lo = res.ret;
+        if (res.ret > hi) hi = res.ret;
+    }
+    if (fclose(csv) != 0 && status == EXIT_OK)
+        status = fail(EXIT_RUNTIME, "cannot write '%s/eval.csv'", r->dir);
+    if (trace) fclose(trace);
+    if (status == EXIT_OK && m && msum) {
+        double n = (double)r->eval_episodes;
+        printf("evaluation (%s, greedy): %lld episodes, mean return %.4f (min %.4f, max %.4f), "
+               "mean length %.1f\n",
+               r->env_name, (long long)r->eval_episodes, sum / n, lo, hi, len_sum / n);
+        for (size_t i = 0; i < nm; i++) printf("  %s: mean %.4f\n", names[i], msum[i] / n);
+        printf("results in %s/eval.csv\n", r->dir);
+    } else if (!m || !msum) {
+        status = fail(EXIT_RUNTIME, "out of memory");
+    }
+    free(m);
+    free(msum);
+    rl_env_free(env);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; librl checks GSL's return codes. */
+    gsl_set_error_handler_off();
+
+    static const struct option longopts[] = {
+        {"eval", required_argument, NULL, 'e'}, {"set", required_argument, NULL, 's'},
+        {"seed", required_argument, NULL, 'S'}, {"quiet", no_argument, NULL, 'q'},
+        {"trace", no_argument, NULL, 't'},      {"list", no_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    options o = {0};
+    o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
+    if (!o.sets) return fail(EXIT_RUNTIME, "out of memory");
+    int c, status;
+    while ((c = getopt_long(argc, argv, "e:s:S:qtlhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'e': o.eval_dir = optarg; break;
+        case 's': o.sets[o.nsets++] = optarg; break;
+        case 'S': o.seed = optarg; break;
+        case 'q': o.quiet = 1; break;
+        case 't': o.trace = 1; break;
+        case 'l': free(o.sets); return list_everything();
+        case 'h': free(o.sets); usage(stdout); return EXIT_OK;
+        case 'V':
+            free(o.sets);
+            printf("rlrun (librl) %s, plugin ABI %u\n", rl_version(), RL_ABI_VERSION);
+            return EXIT_OK;
+        default:
+            free(o.sets);
+            fputs("Try 'rlrun --help'.\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    char eval_config[4200];
+    if (optind == argc - 1) {
+        o.config = argv[optind];
+    } else if (optind == argc && o.eval_dir) {
+        snprintf(eval_config, sizeof eval_config, "%s/config.ini", o.eval_dir);
+        o.config = eval_config;
+    } else {
+        free(o.sets);
+        fprintf(stderr, "rlrun: %s\nTry 'rlrun --help'.\n",
+                optind == argc ? "no configuration file given" : "more than one configuration file given");
+        return EXIT_USAGE;
+    }
+
+    run r = {0};
+    status = setup(&r, &o);
+    if (status == EXIT_OK) {
+        if (o.eval_dir) {
+            /* Evaluate a trained agent: results go into its run directory. */
+            snprintf(r.dir, sizeof r.dir, "%s", o.eval_dir);
+            char ckpt[4200];
+            snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.eval_dir);
+            if (rl_algo_load(r.algo, ckpt) != RL_OK)
+                status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
+            else
+                status = evaluate(&r, &o);
+        } else if (make_dirs(r.dir) != 0) {
+            status = fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r.dir,
+                          strerror(errno));
+        } else if ((status = write_config(r.cfg, r.dir)) == EXIT_OK &&
+                   (status = train(&r, &o)) == EXIT_OK) {
+            status = evaluate(&r, &o);
+        }
+    }
+    run_free(&r);
+    free(o.sets);
+    return status;
+}

@@ -1,0 +1,86 @@
+#!/bin/sh
+# rlrun's configuration errors: each bad config gives a one-line error naming
+# file:line where there is one, exit status 2, and writes nothing.
+set -u
+rlrun="${abs_top_builddir:-$(pwd)}/src/rlrun"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rl-errors.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 99
+fails=0; passes=0
+
+good() {
+    cat <<EOT
+[run]
+env = cliffwalking
+algorithm = qlearn
+total_steps = 2000
+output_dir = $tmp/run
+[qlearn]
+learning_rate = 0.5
+EOT
+}
+
+# expect NAME CONFIG-FILE PATTERN [rlrun args...]
+expect() {
+    name=$1 file=$2 pattern=$3
+    shift 3
+    "$rlrun" --quiet "$@" "$file" >out.txt 2>err.txt
+    status=$?
+    lines=$(wc -l <err.txt)
+    if [ "$status" -ne 2 ]; then
+        echo "FAIL: $name: exit status $status, expected 2"; cat err.txt; fails=$((fails + 1)); return
+    fi
+    if [ "$lines" -ne 1 ]; then
+        echo "FAIL: $name: $lines lines on stderr, expected 1"; cat err.txt; fails=$((fails + 1)); return
+    fi
+    if ! grep -q -- "$pattern" err.txt; then
+        echo "FAIL: $name: stderr lacks '$pattern':"; cat err.txt; fails=$((fails + 1)); return
+    fi
+    if [ -e "$tmp/run" ]; then
+        echo "FAIL: $name: the run directory was created"; fails=$((fails + 1)); rm -rf "$tmp/run"; return
+    fi
+    echo "PASS: $name: $(cat err.txt)"
+    passes=$((passes + 1))
+}
+
+good | sed 's/^learning_rate/learning_rat/' >misspelt.ini
+expect "misspelt key" misspelt.ini "misspelt.ini:7: \[qlearn\] unknown key 'learning_rat' (did you mean 'learning_rate'?)"
+
+good | sed 's/^learning_rate = 0.5/learning_rate = 7/' >range.ini
+expect "out-of-range value" range.ini "range.ini:7: \[qlearn\] learning_rate: 7 is out of range"
+
+good | sed 's/^total_steps = 2000/total_steps = lots/' >nonnum.ini
+expect "non-numeric value" nonnum.ini "nonnum.ini:4: \[run\] total_steps: 'lots' is not an integer"
+
+expect "missing config file" "$tmp/nosuch.ini" "cannot open config '$tmp/nosuch.ini'"
+
+good | sed 's/^env = cliffwalking/env = clifwalking/' >env.ini
+expect "unknown env" env.ini "env.ini:2: \[run\] env: unknown environment 'clifwalking' (available: .*cliffwalking"
+
+good | sed 's/^algorithm = qlearn/algorithm = sarsa/' >algo.ini
+expect "unknown algorithm" algo.ini "algo.ini:3: \[run\] algorithm: unknown algorithm 'sarsa' (known: qlearn"
+
+good | sed 's/^\[qlearn\]/[qlaern]/' >section.ini
+expect "unknown section" section.ini "section.ini:6: unknown section \[qlaern\] (did you mean \[qlearn\]?)"
+
+good >ok.ini
+expect "bad --set" ok.ini "--set \[qlearn\] discount: 'x' is not a number" --set qlearn.discount=x
+expect "malformed --set" ok.ini "qlearn-discount" --set qlearn-discount=1
+expect "unknown plugin" ok.ini "--set \[run\] plugin: plugin 'nosuch' not found; searched:" --set run.plugin=nosuch
+printf '[run]\nenv = cliffwalking\nplugin = nosuch\n' >plugin.ini
+expect "unknown plugin in file" plugin.ini "plugin.ini:3: \[run\] plugin: plugin 'nosuch' not found"
+
+printf '[run]\nenv = cliffwalking\n[cliffwalking]\nmax_episode_steps = -5\n' >limit.ini
+expect "env key out of range" limit.ini "limit.ini:4: \[cliffwalking\] max_episode_steps: -5 is out of range"
+
+printf '[run\nenv = cliffwalking\n' >syntax.ini
+expect "syntax error" syntax.ini "syntax.ini:1:"
+
+# Usage errors: no config, an unknown option.
+"$rlrun" >/dev/null 2>&1; s=$?
+if [ $s -eq 2 ]; then passes=$((passes + 1)); echo "PASS: no config file: exit 2"; else fails=$((fails + 1)); echo "FAIL: no config file: exit $s"; fi
+"$rlrun" --bogus ok.ini >/dev/null 2>&1; s=$?
+if [ $s -eq 2 ]; then passes=$((passes + 1)); echo "PASS: unknown option: exit 2"; else fails=$((fails + 1)); echo "FAIL: unknown option: exit $s"; fi
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,357 @@
+/* Tabular Q-learning end to end, through the library (no rlrun):
+ * - CliffWalking from examples/cliffwalking.ini: the greedy return is -13,
+ *   the optimal path.
+ * - FrozenLake 4x4 slippery from examples/frozenlake.ini: the learned greedy
+ *   policy reaches the goal within the 100-step limit with a probability
+ *   within 0.05 of the best possible, both computed exactly here by dynamic
+ *   programming over the lake's known transition model (value iteration for
+ *   the optimum, policy evaluation for the learned policy).
+ * - Determinism, checkpoints, and the errors of a misfit environment. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rl/rl.h>
+
+#include "testutil.h"
+
+static rl_registry *reg;
+
+static void setup(void)
+{
+    unsetenv("RL_PLUGIN_PATH");
+    reg = rl_registry_alloc(NULL);
+    ck_assert_int_eq(rl_registry_load(reg, "classic"), RL_OK);
+}
+
+static void teardown(void) { rl_registry_free(reg); }
+
+typedef struct agent {
+    rl_config *cfg;
+    rl_env_batch *envs;
+    rl_algo *algo;
+    const rl_env_type *type;
+} agent;
+
+/* Build the agent of an example config (with extra overrides), train it for
+ * [run] total_steps. */
+static void train_example(agent *ag, const char *example, const char *const *sets, int train)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/examples/%s", rl_test_srcdir(), example);
+    ag->cfg = rl_config_alloc(NULL);
+    ck_assert_msg(rl_config_load(ag->cfg, path) == RL_OK, "%s", rl_config_errmsg(ag->cfg));
+    for (; sets && *sets; sets++) ck_assert_int_eq(rl_config_set(ag->cfg, *sets), RL_OK);
+    static const rl_param run_keys[] = {
+        {"env", RL_PARAM_STRING, NULL, 0, 0, NULL, ""},
+        {"algorithm", RL_PARAM_STRING, "qlearn", 0, 0, NULL, ""},
+        {"seed", RL_PARAM_INT, "1", 0, 1e15, NULL, ""},
+        {"total_steps", RL_PARAM_INT, "1000", 1, 1e15, NULL, ""},
+        {"eval_episodes", RL_PARAM_INT, "1", 0, 1e9, NULL, ""},
+        {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, ""},
+        {"num_envs", RL_PARAM_INT, "1", 1, 1e4, NULL, ""},
+        {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
+    };
+    rl_config_declare(ag->cfg, "run", run_keys);
+    const char *env_name;
+    int64_t seed, total, nenv;
+    ck_assert_int_eq(rl_config_get_string(ag->cfg, "run", "env", &env_name), RL_OK);
+    rl_config_get_int(ag->cfg, "run", "seed", &seed);
+    rl_config_get_int(ag->cfg, "run", "total_steps", &total);
+    rl_config_get_int(ag->cfg, "run", "num_envs", &nenv);
+    ag->type = rl_registry_find_env(reg, env_name);
+    ck_assert_ptr_nonnull(ag->type);
+    rl_error err = {0};
+    ag->envs = rl_env_batch_alloc(ag->type, ag->cfg, (size_t)nenv, &err);
+    ck_assert_msg(ag->envs != NULL, "%s", err.msg);
+    ag->algo = rl_algo_alloc(rl_algo_find("qlearn"), ag->cfg, ag->envs, (uint64_t)seed, &err);
+    ck_assert_msg(ag->algo != NULL, "%s", err.msg);
+    ck_assert_msg(rl_config_validate(ag->cfg) == RL_OK, "%s", rl_config_errmsg(ag->cfg));
+    rl_iter_info it;
+    while (train && (int64_t)rl_algo_env_steps(ag->algo) < total)
+        ck_assert_msg(rl_algo_iterate(ag->algo, &it) == RL_OK, "%s", rl_algo_errmsg(ag->algo));
+}
+
+static void agent_free(agent *ag)
+{
+    rl_algo_free(ag->algo);
+    rl_env_batch_free(ag->envs);
+    rl_config_free(ag->cfg);
+}
+
+START_TEST(test_cliffwalking_learns_optimal_path)
+{
+    agent ag;
+    train_example(&ag, "cliffwalking.ini", NULL, 1);
+    rl_env *env = rl_env_alloc(ag.type, ag.cfg, NULL);
+    rl_episode_result res;
+    ck_assert_int_eq(rl_algo_evaluate(ag.algo, env, 99, &res), RL_OK);
+    ck_assert_double_eq(res.ret, -13);
+    ck_assert_int_eq(res.length, 13);
+    ck_assert_int_eq(res.terminated, 1);
+    rl_env_free(env);
+    agent_free(&ag);
+}
+END_TEST
+
+/* ---- FrozenLake by dynamic programming ---------------------------------------- */
+
+static const char *const lake4[4] = {"SFFF", "FHFH", "FFFH", "HFFG"};
+
+static int lake_move(int s, int dir)
+{
+    int r = s / 4, c = s % 4;
+    if (dir == 0 && c > 0) c--;
+    if (dir == 1 && r < 3) r++;
+    if (dir == 2 && c < 3) c++;
+    if (dir == 3 && r > 0) r--;
+    return r * 4 + c;
+}
+
+static char cell(int s) { return lake4[s / 4][s % 4]; }
+
+/* Probability of reaching G within `horizon` steps from the start: with the
+ * best action in every state and step when policy is NULL (value
+ * iteration), else with the stationary policy given. */
+static double lake_success(const int *policy, int horizon)
+{
+    double v[16] = {0}, nv[16];
+    for (int k = 0; k < horizon; k++) {
+        for (int s = 0; s < 16; s++) {
+            if (cell(s) == 'G' || cell(s) == 'H') {
+                nv[s] = 0;
+                continue;
+            }
+            double best = -1;
+            for (int a = 0; a < 4; a++) {
+                if (policy && a != policy[s]) continue;
+                double q = 0;
+                for (int d = -1; d <= 1; d++) {
+                    int s2 = lake_move(s, (a + d + 4) % 4);
+                    q += (cell(s2) == 'G' ? 1.0 : v[s2]) / 3.0;
+                }
+                if (q > best) best = q;
+            }
+            nv[s] = best;
+        }
+        memcpy(v, nv, sizeof v);
+    }
+    return v[0];
+}
+
+START_TEST(test_value_iteration_known_answer)
+{
+    /* Sanity of the DP itself: always going left from the start never
+     * reaches the goal, and the optimum over 100 steps is about 0.74 (the
+     * well-known figure for FrozenLake 4x4 with its time limit). */
+    int left[16] = {0};
+    ck_assert_double_eq(lake_success(left, 100), 0);
+    double best = lake_success(NULL, 100);
+    ck_assert_msg(best > 0.70 && best < 0.80, "optimum %g", best);
+    /* With no time limit the optimum is 0.8235 (value iteration, gamma 1). */
+    ck_assert_msg(fabs(lake_success(NULL, 100000) - 0.8235) < 0.001, "%g",
+                  lake_success(NULL, 100000));
+}
+END_TEST
+
+START_TEST(test_frozenlake_near_optimal)
+{
+    agent ag;
+    train_example(&ag, "frozenlake.ini", NULL, 1);
+    int policy[16];
+    for (int s = 0; s < 16; s++) {
+        double obs = s, act;
+        ck_assert_int_eq(rl_algo_act(ag.algo, &obs, 1, &act, 1), RL_OK);
+        policy[s] = (int)act;
+    }
+    double best = lake_success(NULL, 100), learned = lake_success(policy, 100);
+    ck_assert_msg(learned >= best - 0.05, "learned policy succeeds with p=%.4f, optimum %.4f",
+                  learned, best);
+
+    /* The environment agrees with the model: 4000 greedy episodes succeed
+     * at the computed rate (4 standard errors). */
+    rl_env *env = rl_env_alloc(ag.type, ag.cfg, NULL);
+    int wins = 0;
+    const int n = 4000;
+    for (int k = 0; k < n; k++) {
+        rl_episode_result res;
+        ck_assert_int_eq(rl_algo_evaluate(ag.algo, env, 1000 + (uint64_t)k, &res), RL_OK);
+        double m;
+        rl_env_metrics(env, &m);
+        ck_assert_double_eq(m, res.ret);
+        wins += res.ret > 0.5;
+    }
+    double rate = wins / (double)n, se = sqrt(learned * (1 - learned) / n);
+    ck_assert_msg(fabs(rate - learned) < 4 * se, "sampled %.4f, exact %.4f", rate, learned);
+    rl_env_free(env);
+    agent_free(&ag);
+}
+END_TEST
+
+/* ---- determinism and checkpoints ---------------------------------------------- */
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    unsigned char *b = malloc(*len + 1);
+    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+START_TEST(test_same_seed_same_agent)
+{
+    static const char *const sets[] = {"run.total_steps=20000", "run.num_envs=3", NULL};
+    char dir[] = "/tmp/rl-qlearn-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char p1[256], p2[256], p3[256];
+    snprintf(p1, sizeof p1, "%s/a.rlck", dir);
+    snprintf(p2, sizeof p2, "%s/b.rlck", dir);
+    snprintf(p3, sizeof p3, "%s/c.rlck", dir);
+    agent a, b, c;
+    train_example(&a, "frozenlake.ini", sets, 1);
+    train_example(&b, "frozenlake.ini", sets, 1);
+    static const char *const other[] = {"run.total_steps=20000", "run.num_envs=3", "run.seed=2",
+                                        NULL};
+    train_example(&c, "frozenlake.ini", other, 1);
+    ck_assert_int_eq(rl_algo_save(a.algo, p1), RL_OK);
+    ck_assert_int_eq(rl_algo_save(b.algo, p2), RL_OK);
+    ck_assert_int_eq(rl_algo_save(c.algo, p3), RL_OK);
+    size_t l1, l2, l3;
+    unsigned char *b1 = slurp(p1, &l1), *b2 = slurp(p2, &l2), *b3 = slurp(p3, &l3);
+    ck_assert_uint_eq(l1, l2);
+    ck_assert(memcmp(b1, b2, l1) == 0);
+    ck_assert(l1 != l3 || memcmp(b1, b3, l1) != 0);
+    free(b1);
+    free(b2);
+    free(b3);
+    unlink(p1);
+    unlink(p2);
+    unlink(p3);
+    rmdir(dir);
+    agent_free(&a);
+    agent_free(&b);
+    agent_free(&c);
+}
+END_TEST
+
+START_TEST(test_checkpoint_round_trip_and_errors)
+{
+    char dir[] = "/tmp/rl-qlearn-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256], other[256];
+    snprintf(path, sizeof path, "%s/q.rlck", dir);
+    snprintf(other, sizeof other, "%s/cliff.rlck", dir);
+
+    agent trained, fresh, cliff;
+    train_example(&trained, "frozenlake.ini", NULL, 1);
+    ck_assert_int_eq(rl_algo_save(trained.algo, path), RL_OK);
+    train_example(&fresh, "frozenlake.ini", NULL, 0);
+    ck_assert_int_eq(rl_algo_load(fresh.algo, path), RL_OK);
+    ck_assert_uint_eq(rl_algo_env_steps(fresh.algo), rl_algo_env_steps(trained.algo));
+    ck_assert_uint_eq(rl_algo_iterations(fresh.algo), rl_algo_iterations(trained.algo));
+    for (int s = 0; s < 16; s++) {
+        double obs = s, x, y;
+        rl_algo_act(trained.algo, &obs, 1, &x, 1);
+        rl_algo_act(fresh.algo, &obs, 1, &y, 1);
+        ck_assert_double_eq(x, y);
+    }
+
+    /* A checkpoint of another environment is refused, naming both. */
+    train_example(&cliff, "cliffwalking.ini", NULL, 0);
+    ck_assert_int_eq(rl_algo_save(cliff.algo, other), RL_OK);
+    ck_assert_int_eq(rl_algo_load(fresh.algo, other), RL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rl_algo_errmsg(fresh.algo), "cliffwalking"));
+    ck_assert_ptr_nonnull(strstr(rl_algo_errmsg(fresh.algo), "frozenlake"));
+
+    /* A corrupted file is refused and the agent keeps what it had. */
+    size_t len;
+    unsigned char *bytes = slurp(path, &len);
+    bytes[len / 2] ^= 0x40;
+    FILE *f = fopen(path, "wb");
+    fwrite(bytes, 1, len, f);
+    fclose(f);
+    ck_assert_int_eq(rl_algo_load(fresh.algo, path), RL_EFORMAT);
+    /* A missing one too. */
+    ck_assert_int_eq(rl_algo_load(fresh.algo, "/nonexistent/q.rlck"), RL_ENOTFOUND);
+    for (int s = 0; s < 16; s++) {
+        double obs = s, x, y;
+        rl_algo_act(trained.algo, &obs, 1, &x, 1);
+        rl_algo_act(fresh.algo, &obs, 1, &y, 1);
+        ck_assert_double_eq(x, y);
+    }
+    free(bytes);
+    unlink(path);
+    unlink(other);
+    rmdir(dir);
+    agent_free(&trained);
+    agent_free(&fresh);
+    agent_free(&cliff);
+}
+END_TEST
+
+/* An environment with a continuous observation: qlearn must refuse it. */
+static int box_init(void *s, rl_config *c, const char *sec, rl_env_spec *spec, rl_error *e)
+{
+    (void)s, (void)c, (void)sec, (void)e;
+    rl_space_box_uniform(&spec->observation_space, 3, -1, 1);
+    rl_space_discrete(&spec->action_space, 2);
+    return RL_OK;
+}
+static int box_reset(void *s, rl_pcg32 *r, double *o, rl_error *e)
+{
+    (void)s, (void)r, (void)e;
+    o[0] = o[1] = o[2] = 0;
+    return RL_OK;
+}
+static int box_step(void *s, rl_pcg32 *r, const double *a, double *o, rl_step *out, rl_error *e)
+{
+    (void)s, (void)r, (void)a, (void)e;
+    o[0] = o[1] = o[2] = 0;
+    out->terminated = 1;
+    return RL_OK;
+}
+static const rl_env_type box_type = {
+    .abi = RL_ABI_VERSION, .name = "boxy", .size = 1,
+    .init = box_init, .reset = box_reset, .step = box_step,
+};
+
+START_TEST(test_refuses_continuous_observations)
+{
+    rl_config *cfg = rl_config_alloc(NULL);
+    rl_env_batch *b = rl_env_batch_alloc(&box_type, cfg, 1, NULL);
+    rl_error err = {0};
+    ck_assert_ptr_null(rl_algo_alloc(rl_algo_find("qlearn"), cfg, b, 1, &err));
+    ck_assert_int_eq(err.code, RL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "discrete observation space"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "boxy"));
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
+    ck_assert_ptr_null(rl_algo_find("nosuch"));
+    ck_assert_uint_ge(rl_algo_count(), 1);
+}
+END_TEST
+
+static Suite *qlearn_suite(void)
+{
+    Suite *s = suite_create("qlearn");
+    TCase *tc = tcase_create("learning");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 0);
+    tcase_add_test(tc, test_cliffwalking_learns_optimal_path);
+    tcase_add_test(tc, test_value_iteration_known_answer);
+    tcase_add_test(tc, test_frozenlake_near_optimal);
+    tcase_add_test(tc, test_same_seed_same_agent);
+    tcase_add_test(tc, test_checkpoint_round_trip_and_errors);
+    tcase_add_test(tc, test_refuses_continuous_observations);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+RL_TEST_MAIN(qlearn_suite)
