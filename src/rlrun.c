@@ -218,6 +218,12 @@ static int setup(run *r, const options *o)
         rl_config_get_string(cfg, "run", "output_dir", &dir) != RL_OK)
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
 
+    if (!r->env_name[0])
+        return fail(EXIT_USAGE,
+                    "%s: [run] env is missing: name the environment to train on "
+                    "(rlrun --list shows them)",
+                    o->config);
+
     r->algo_type = rl_algo_find(algo_name);
     if (!r->algo_type) {
         char known[256] = "";

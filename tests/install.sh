@@ -18,7 +18,7 @@ flags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest" ${PKG_CONFIG:-pk
     echo "FAIL: pkg-config librl"; exit 1; }
 echo "pkg-config --cflags --libs librl: $flags"
 cp "$abs_top_srcdir/examples/hello_env.c" "$tmp/"
-(cd "$tmp" && ${CC:-cc} -std=c99 -o hello hello_env.c $flags) || { echo "FAIL: compile"; exit 1; }
+(cd "$tmp" && ${CC:-cc} -std=c99 ${RL_TEST_CFLAGS:-} -o hello hello_env.c $flags) || { echo "FAIL: compile"; exit 1; }
 out=$(cd "$tmp" && LD_LIBRARY_PATH="$dest$libdir" RL_PLUGIN_PATH="$dest$libdir/librl" ./hello cliffwalking 2>&1)
 status=$?
 echo "$out"

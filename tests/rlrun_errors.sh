@@ -73,6 +73,9 @@ expect "unknown plugin in file" plugin.ini "plugin.ini:3: \[run\] plugin: plugin
 printf '[run]\nenv = cliffwalking\n[cliffwalking]\nmax_episode_steps = -5\n' >limit.ini
 expect "env key out of range" limit.ini "limit.ini:4: \[cliffwalking\] max_episode_steps: -5 is out of range"
 
+printf '[run]\nalgorithm = qlearn\n' >noenv.ini
+expect "missing env" noenv.ini "noenv.ini: \[run\] env is missing"
+
 printf '[run\nenv = cliffwalking\n' >syntax.ini
 expect "syntax error" syntax.ini "syntax.ini:1:"
 

@@ -32,8 +32,11 @@ typedef enum rl_param_kind {
 typedef struct rl_param {
     const char *key;     /* the key's name */
     rl_param_kind kind;  /* its type */
-    const char *def;     /* default, as it would be written in the file */
-    double min, max;     /* INT and REAL: inclusive range */
+    const char *def;     /* default, as it would be written in the file;
+                          * NULL: empty for STRING, required for the others */
+    double min, max;     /* INT and REAL: inclusive range; min == max == 0
+                          * means no range (an omitted range in a designated
+                          * initialiser) */
     const char *choices; /* CHOICE: allowed words separated by '|' */
     const char *help;    /* one line for --help and doc/config.md */
 } rl_param;

@@ -28,7 +28,8 @@ typedef struct rl_pcg32 {
 /* The stream gsl_rng_set and rl_pcg32_seed1 use. */
 #define RL_PCG32_DEFAULT_STREAM UINT64_C(0xda3e39cb94b95bdb)
 
-/* Seed as pcg32_srandom_r(rng, initstate, initseq). */
+/* Seed as pcg32_srandom_r(rng, initstate, initseq). As in the reference,
+ * the stream is initseq with its top bit dropped (inc = initseq << 1 | 1). */
 RL_API void rl_pcg32_seed(rl_pcg32 *rng, uint64_t initstate, uint64_t initseq);
 
 /* Next 32 random bits, as pcg32_random_r. */

@@ -36,7 +36,10 @@ typedef struct rl_space {
     double *high;                     /* box: size upper bounds, owned */
 } rl_space;
 
-/* Make s the discrete space of n values (n >= 1). s needs no freeing but
+/* The constructors below overwrite s without freeing what it held: call
+ * rl_space_free first when reusing a box.
+ *
+ * Make s the discrete space of n values (n >= 1). s needs no freeing but
  * rl_space_free on it is harmless. Returns RL_OK or RL_EINVAL. */
 RL_API int rl_space_discrete(rl_space *s, int64_t n);
 
