@@ -217,6 +217,11 @@ int rl_algo_load(rl_algo *a, const char *path)
     return RL_OK;
 }
 
+const rl_policy *rl_algo_policy(rl_algo *a)
+{
+    return a->type->policy ? a->type->policy(a->state) : NULL;
+}
+
 const rl_algo_type *rl_algo_get_type(const rl_algo *a) { return a->type; }
 uint64_t rl_algo_iterations(const rl_algo *a) { return a->iterations; }
 uint64_t rl_algo_env_steps(const rl_algo *a) { return a->env_steps; }

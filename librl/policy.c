@@ -119,3 +119,73 @@ int rl_qtable_load(rl_qtable *t, rl_reader *r)
     free(tmp);
     return RL_OK;
 }
+
+/* ---- rl_policy -------------------------------------------------------------- */
+
+int rl_policy_act(const rl_policy *p, const double *obs, size_t n, int greedy, rl_pcg32 *rng,
+                  double *actions, double *logp, double *value, rl_error *err)
+{
+    return p->type->act(p->impl, obs, n, greedy, rng, actions, logp, value, err);
+}
+
+void rl_policy_save(const rl_policy *p, rl_writer *w) { p->type->save(p->impl, w); }
+
+int rl_policy_load(const rl_policy *p, rl_reader *r, rl_error *err)
+{
+    return p->type->load(p->impl, r, err);
+}
+
+static int tabular_act(void *impl, const double *obs, size_t n, int greedy, rl_pcg32 *rng,
+                       double *actions, double *logp, double *value, rl_error *err)
+{
+    const rl_tabular_policy *tp = impl;
+    const rl_qtable *t = tp->q;
+    for (size_t i = 0; i < n; i++) {
+        double x = obs[i];
+        if (!(x >= 0 && x < (double)t->nstates) || x != floor(x))
+            return rl_error_set(err, RL_EINVAL,
+                                "tabular policy: observation %g is not a state index in [0, %zu)",
+                                x, t->nstates);
+        size_t s = (size_t)x;
+        size_t a = greedy ? rl_qtable_greedy(t, s) : rl_qtable_epsilon_greedy(t, s, tp->epsilon, rng);
+        actions[i] = (double)a;
+        if (!logp && !value) continue;
+        const double *row = rl_qtable_row(t, s);
+        double best = rl_qtable_max(t, s), sum = 0;
+        size_t ties = 0;
+        for (size_t b = 0; b < t->nactions; b++) {
+            ties += row[b] == best;
+            sum += row[b];
+        }
+        double eps = tp->epsilon, na = (double)t->nactions;
+        if (logp)
+            logp[i] = greedy ? 0 : log(eps / na + (row[a] == best ? (1 - eps) / (double)ties : 0));
+        if (value) value[i] = greedy ? best : eps * sum / na + (1 - eps) * best;
+    }
+    return RL_OK;
+}
+
+static void tabular_save(const void *impl, rl_writer *w)
+{
+    rl_qtable_save(((const rl_tabular_policy *)impl)->q, w);
+}
+
+static int tabular_load(void *impl, rl_reader *r, rl_error *err)
+{
+    rl_qtable *t = ((rl_tabular_policy *)impl)->q;
+    int rc = rl_qtable_load(t, r);
+    if (rc != RL_OK)
+        rl_error_set(err, rc,
+                     "tabular policy: the saved Q-table does not fit (%zu states x %zu actions "
+                     "expected) or holds non-finite values",
+                     t->nstates, t->nactions);
+    return rc;
+}
+
+const rl_policy_type rl_policy_tabular = {
+    .abi = RL_ABI_VERSION,
+    .name = "tabular",
+    .act = tabular_act,
+    .save = tabular_save,
+    .load = tabular_load,
+};

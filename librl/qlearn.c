@@ -36,6 +36,8 @@ typedef struct qlearn {
     double alpha, gamma, eps_start, eps_end;
     int64_t eps_steps, steps_per_iter;
     rl_qtable q;
+    rl_tabular_policy tp; /* epsilon-greedy over q */
+    rl_policy policy;
     rl_pcg32 rng;
     uint64_t total_steps; /* environment steps taken, for the epsilon schedule */
     size_t n;             /* environments in the batch */
@@ -98,6 +100,10 @@ static int qlearn_init(void *state, rl_config *cfg, const char *sec, rl_env_batc
     if (!ql->obs || !ql->next || !ql->final_obs || !ql->actions || !ql->rewards || !ql->term ||
         !ql->trunc)
         return rl_error_set(err, RL_ENOMEM, "qlearn: out of memory");
+    ql->tp.q = &ql->q;
+    ql->tp.epsilon = ql->eps_start;
+    ql->policy.type = &rl_policy_tabular;
+    ql->policy.impl = &ql->tp;
     rl_pcg32_seed(&ql->rng, seed, UINT64_C(0x71ea4e)); /* a stream of its own */
     int rc = rl_env_batch_reset(envs, seed, ql->obs);
     if (rc != RL_OK) return rl_error_set(err, rc, "%s", rl_env_batch_errmsg(envs));
@@ -112,11 +118,11 @@ static int qlearn_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, 
     uint64_t updates = 0;
     int64_t rounds = (ql->steps_per_iter + (int64_t)ql->n - 1) / (int64_t)ql->n;
     for (int64_t k = 0; k < rounds; k++) {
-        double eps = epsilon_at(ql, ql->total_steps);
-        for (size_t i = 0; i < ql->n; i++)
-            ql->actions[i] =
-                (double)rl_qtable_epsilon_greedy(&ql->q, (size_t)ql->obs[i], eps, &ql->rng);
-        int rc = rl_env_batch_step(envs, ql->actions, ql->next, ql->rewards, ql->term, ql->trunc,
+        ql->tp.epsilon = epsilon_at(ql, ql->total_steps);
+        int rc = rl_policy_act(&ql->policy, ql->obs, ql->n, 0, &ql->rng, ql->actions, NULL, NULL,
+                               err);
+        if (rc != RL_OK) return rc;
+        rc = rl_env_batch_step(envs, ql->actions, ql->next, ql->rewards, ql->term, ql->trunc,
                                    ql->final_obs);
         if (rc != RL_OK) return rl_error_set(err, rc, "%s", rl_env_batch_errmsg(envs));
         for (size_t i = 0; i < ql->n; i++) {
@@ -148,17 +154,11 @@ static int qlearn_act(void *state, const double *obs, size_t n, double *actions,
                       rl_error *err)
 {
     qlearn *ql = state;
-    double eps = epsilon_at(ql, ql->total_steps);
-    for (size_t i = 0; i < n; i++) {
-        double s = obs[i];
-        if (!(s >= 0 && s < (double)ql->q.nstates))
-            return rl_error_set(err, RL_EINVAL, "qlearn: observation %g is not a state of the table",
-                                s);
-        actions[i] = greedy ? (double)rl_qtable_greedy(&ql->q, (size_t)s)
-                            : (double)rl_qtable_epsilon_greedy(&ql->q, (size_t)s, eps, &ql->rng);
-    }
-    return RL_OK;
+    ql->tp.epsilon = epsilon_at(ql, ql->total_steps);
+    return rl_policy_act(&ql->policy, obs, n, greedy, &ql->rng, actions, NULL, NULL, err);
 }
+
+static const rl_policy *qlearn_policy(void *state) { return &((qlearn *)state)->policy; }
 
 static int qlearn_save(const void *state, rl_writer *w, rl_error *err)
 {
@@ -166,7 +166,7 @@ static int qlearn_save(const void *state, rl_writer *w, rl_error *err)
     rl_write_u64(w, ql->total_steps);
     rl_write_u64(w, ql->rng.state);
     rl_write_u64(w, ql->rng.inc);
-    rl_qtable_save(&ql->q, w);
+    rl_policy_save(&ql->policy, w);
     return RL_OK;
 }
 
@@ -179,21 +179,10 @@ static int qlearn_load(void *state, rl_reader *r, rl_error *err)
     rl_read_u64(r, &rng.state);
     rl_read_u64(r, &rng.inc);
     if (r->failed) return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint is truncated");
-    /* Load into a scratch table so that a bad checkpoint leaves the agent as
-     * it was. */
-    rl_qtable tmp;
-    if (rl_qtable_init(&tmp, ql->q.nstates, ql->q.nactions, 0) != RL_OK)
-        return rl_error_set(err, RL_ENOMEM, "qlearn: out of memory");
-    int rc = rl_qtable_load(&tmp, r);
-    if (rc != RL_OK) {
-        rl_qtable_free(&tmp);
-        return rl_error_set(err, rc,
-                            "qlearn checkpoint's Q-table does not fit (%zu states x %zu actions "
-                            "expected) or holds non-finite values",
-                            ql->q.nstates, ql->q.nactions);
-    }
-    rl_qtable_free(&ql->q);
-    ql->q = tmp;
+    /* The table loads all or nothing, so a bad checkpoint leaves the agent
+     * as it was. */
+    int rc = rl_policy_load(&ql->policy, r, err);
+    if (rc != RL_OK) return rc;
     ql->total_steps = steps;
     ql->rng = rng;
     return RL_OK;
@@ -225,4 +214,5 @@ const rl_algo_type rl__qlearn_type = {
     .save = qlearn_save,
     .load = qlearn_load,
     .fini = qlearn_fini,
+    .policy = qlearn_policy,
 };

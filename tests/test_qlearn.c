@@ -338,6 +338,78 @@ START_TEST(test_refuses_continuous_observations)
 }
 END_TEST
 
+/* ---- the tabular policy against closed forms ----------------------------------- */
+
+START_TEST(test_tabular_policy_closed_forms)
+{
+    rl_qtable t;
+    ck_assert_int_eq(rl_qtable_init(&t, 2, 4, 0), RL_OK);
+    double *r0 = rl_qtable_row(&t, 0), *r1 = rl_qtable_row(&t, 1);
+    r0[0] = 1, r0[1] = 3, r0[2] = 2, r0[3] = -2; /* one best action: 1 */
+    r1[0] = 5, r1[1] = 0, r1[2] = 5, r1[3] = 1;  /* two best: 0 and 2 */
+    rl_tabular_policy tp = {&t, 0.2};
+    rl_policy p = {&rl_policy_tabular, &tp};
+    rl_pcg32 rng;
+    rl_pcg32_seed(&rng, 3, 4);
+    double obs[2] = {0, 1}, act[2], logp[2], value[2];
+
+    /* Greedy: argmax (ties to the lowest index), probability 1, max Q. */
+    ck_assert_int_eq(rl_policy_act(&p, obs, 2, 1, &rng, act, logp, value, NULL), RL_OK);
+    ck_assert_double_eq(act[0], 1);
+    ck_assert_double_eq(act[1], 0);
+    ck_assert_double_eq(logp[0], 0);
+    ck_assert_double_eq(value[0], 3);
+    ck_assert_double_eq(value[1], 5);
+
+    /* Exploring: pi = eps/4 + (1-eps)/k on the k maxima, eps/4 elsewhere;
+     * V = eps * mean(Q) + (1-eps) * max(Q). Sampled frequencies agree. */
+    int count[2][4] = {{0}};
+    const int n = 200000;
+    for (int i = 0; i < n; i++) {
+        ck_assert_int_eq(rl_policy_act(&p, obs, 2, 0, &rng, act, logp, value, NULL), RL_OK);
+        for (int k = 0; k < 2; k++) {
+            int a = (int)act[k];
+            count[k][a]++;
+            int best = k ? (a == 0 || a == 2) : a == 1;
+            double pi = 0.05 + (best ? (k ? 0.4 : 0.8) : 0);
+            ck_assert_double_eq_tol(logp[k], log(pi), 1e-15);
+        }
+        ck_assert_double_eq_tol(value[0], 0.2 * 4.0 / 4 + 0.8 * 3, 1e-12);
+        ck_assert_double_eq_tol(value[1], 0.2 * 11.0 / 4 + 0.8 * 5, 1e-12);
+    }
+    double expect[2][4] = {{0.05, 0.85, 0.05, 0.05}, {0.45, 0.05, 0.45, 0.05}};
+    for (int k = 0; k < 2; k++)
+        for (int a = 0; a < 4; a++)
+            ck_assert_msg(fabs(count[k][a] / (double)n - expect[k][a]) < 0.005, "s%d a%d: %g", k,
+                          a, count[k][a] / (double)n);
+
+    /* An observation that is not a state index is refused. */
+    double bad = 1.5, out;
+    rl_error err = {0};
+    ck_assert_int_eq(rl_policy_act(&p, &bad, 1, 1, &rng, &out, NULL, NULL, &err), RL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "not a state index"));
+    bad = 2;
+    ck_assert_int_eq(rl_policy_act(&p, &bad, 1, 1, &rng, &out, NULL, NULL, &err), RL_EINVAL);
+    rl_qtable_free(&t);
+}
+END_TEST
+
+START_TEST(test_algo_exposes_policy)
+{
+    agent ag;
+    train_example(&ag, "cliffwalking.ini", NULL, 1);
+    const rl_policy *p = rl_algo_policy(ag.algo);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->type->name, "tabular");
+    /* The policy acts as the agent does: the optimal first move is up (0). */
+    double obs = 36, a, v;
+    ck_assert_int_eq(rl_policy_act(p, &obs, 1, 1, NULL, &a, NULL, &v, NULL), RL_OK);
+    ck_assert_double_eq(a, 0);
+    ck_assert_double_eq_tol(v, -13, 1e-6); /* gamma 1: the return of the optimal path */
+    agent_free(&ag);
+}
+END_TEST
+
 static Suite *qlearn_suite(void)
 {
     Suite *s = suite_create("qlearn");
@@ -350,6 +422,10 @@ static Suite *qlearn_suite(void)
     tcase_add_test(tc, test_same_seed_same_agent);
     tcase_add_test(tc, test_checkpoint_round_trip_and_errors);
     tcase_add_test(tc, test_refuses_continuous_observations);
+    tcase_add_test(tc, test_algo_exposes_policy);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("policy");
+    tcase_add_test(tc, test_tabular_policy_closed_forms);
     suite_add_tcase(s, tc);
     return s;
 }

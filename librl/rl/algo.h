@@ -14,6 +14,7 @@
 #include <rl/config.h>
 #include <rl/env.h>
 #include <rl/checkpoint.h>
+#include <rl/policy.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,8 @@ typedef struct rl_algo_type {
     int (*save)(const void *state, rl_writer *w, rl_error *err);
     int (*load)(void *state, rl_reader *r, rl_error *err);
     void (*fini)(void *state);
+    /* Optional: the policy the agent acts with (owned by the state). */
+    const rl_policy *(*policy)(void *state);
 } rl_algo_type;
 
 /* The built-in algorithm named name, or NULL. */
@@ -90,6 +93,10 @@ RL_API int rl_algo_evaluate(rl_algo *algo, rl_env *env, uint64_t seed, rl_episod
  * one written for the same algorithm and environment. */
 RL_API int rl_algo_save(rl_algo *algo, const char *path);
 RL_API int rl_algo_load(rl_algo *algo, const char *path);
+
+/* The agent's policy, or NULL when its type does not expose one. Valid
+ * while algo lives. */
+RL_API const rl_policy *rl_algo_policy(rl_algo *algo);
 
 RL_API const rl_algo_type *rl_algo_get_type(const rl_algo *algo);
 RL_API uint64_t rl_algo_iterations(const rl_algo *algo);
