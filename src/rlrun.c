@@ -297,7 +297,7 @@ static void draw_bar(const run *r, const rl_iter_info *it, double rate)
     double frac = (double)it->env_steps / (double)r->total_steps;
     if (frac > 1) frac = 1;
     int width = 30, fill = (int)(frac * width);
-    fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%lld steps %8.0f steps/s  return %-10.4g", fill,
+    fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%lld steps %8.0f steps/s  train return %-10.4g", fill,
             "##############################", width - fill, "", (int)(frac * 100 + 0.5),
             (unsigned long long)it->env_steps, (long long)r->total_steps, rate, it->mean_return);
     fflush(stderr);

@@ -11,13 +11,7 @@
 
 static rl_registry *reg;
 
-static void setup(void)
-{
-    unsetenv("RL_PLUGIN_PATH");
-    reg = rl_registry_alloc(NULL);
-    ck_assert_int_eq(rl_registry_load(reg, "classic"), RL_OK);
-}
-
+static void setup(void) { reg = rl_test_registry("classic"); }
 static void teardown(void) { rl_registry_free(reg); }
 
 static rl_env *make(const char *name, const char *ini, rl_config **cfg)

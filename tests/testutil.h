@@ -23,4 +23,17 @@ static inline const char *rl_test_srcdir(void)
     return d ? d : ".";
 }
 
+#ifdef RL_PLUGIN_H
+/* A registry holding the build tree's plugin `name`, for fixtures. The
+ * search path is the default one, whatever the caller's environment says. */
+static inline rl_registry *rl_test_registry(const char *name)
+{
+    unsetenv("RL_PLUGIN_PATH");
+    rl_registry *reg = rl_registry_alloc(NULL);
+    ck_assert_ptr_nonnull(reg);
+    ck_assert_msg(rl_registry_load(reg, name) == RL_OK, "%s", rl_registry_errmsg(reg));
+    return reg;
+}
+#endif
+
 #endif
