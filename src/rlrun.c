@@ -256,8 +256,14 @@ static int setup(run *r, const options *o)
                        r->env_name, known[0] ? known : "none", rl_registry_search_path(r->reg));
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
-    if (r->env_type->params) rl_config_declare(cfg, r->env_type->name, r->env_type->params);
-    rl_config_declare(cfg, r->env_type->name, rl_env_common_params);
+    /* Every environment found is a section the program knows, so a config can
+     * keep the settings of several and switch with the one line [run] env;
+     * their keys are validated all the same. */
+    for (size_t i = 0; i < rl_registry_env_count(r->reg); i++) {
+        const rl_env_type *t = rl_registry_env_at(r->reg, i);
+        if (t->params) rl_config_declare(cfg, t->name, t->params);
+        rl_config_declare(cfg, t->name, rl_env_common_params);
+    }
     if (rl_config_validate(cfg) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
 
     if (rl_config_get_int(cfg, "run", "seed", &r->seed) ||

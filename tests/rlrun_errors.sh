@@ -73,6 +73,9 @@ expect "unknown plugin in file" plugin.ini "plugin.ini:3: \[run\] plugin: plugin
 printf '[run]\nenv = cliffwalking\n[cliffwalking]\nmax_episode_steps = -5\n' >limit.ini
 expect "env key out of range" limit.ini "limit.ini:4: \[cliffwalking\] max_episode_steps: -5 is out of range"
 
+printf '[run]\nenv = cliffwalking\n[frozenlake]\nis_slipery = false\n' >other.ini
+expect "typo in another environment's section" other.ini "other.ini:4: \[frozenlake\] unknown key 'is_slipery' (did you mean 'is_slippery'?)"
+
 printf '[run]\nalgorithm = qlearn\n' >noenv.ini
 expect "missing env" noenv.ini "noenv.ini: \[run\] env is missing"
 

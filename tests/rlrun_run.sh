@@ -57,6 +57,14 @@ check "foreign checkpoint: says so" grep -q "not a librl checkpoint" "$tmp/f.err
 check "trace.csv has a row per step" test "$(wc -l <"$tmp/t/trace.csv")" -eq 1001
 check "eval-trace.csv header" grep -qx "env,episode,step,obs_0,action_0,reward,terminated,truncated" "$tmp/t/eval-trace.csv"
 
+# A config may hold the sections of several environments: [run] env picks.
+printf '[run]\nenv = cliffwalking\ntotal_steps = 3000\neval_episodes = 1\noutput_dir = %s/m\n[frozenlake]\nis_slippery = false\n[cliffwalking]\nmax_episode_steps = 50\n' "$tmp" >"$tmp/multi.ini"
+"$rlrun" --quiet "$tmp/multi.ini" >/dev/null 2>"$tmp/m.err"
+check "other environments' sections are accepted" test $? -eq 0
+"$rlrun" --quiet --set run.env=frozenlake "$tmp/multi.ini" >"$tmp/m.out" 2>&1
+check "one line switches the environment" grep -q "evaluation (frozenlake" "$tmp/m.out"
+check "the switched-to section applies" grep -q "^is_slippery = false" "$tmp/m/config.ini"
+
 # --list, --help, --version.
 "$rlrun" --list >"$tmp/l.out" 2>&1
 check "--list shows the classic environments" grep -q "cliffwalking *(plugin classic)" "$tmp/l.out"
