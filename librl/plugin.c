@@ -393,8 +393,12 @@ static int strcmp_ptr(const void *a, const void *b)
 static void append_msg(char *all, size_t len, const char *msg)
 {
     size_t used = strlen(all);
-    if (used + 3 >= len) return;
-    snprintf(all + used, len - used, "%s%s", used ? "; " : "", msg);
+    if (used) {
+        if (used + 3 >= len) return;
+        memcpy(all + used, "; ", 3);
+        used += 2;
+    }
+    rl__strlcpy(all + used, msg, len - used);
 }
 
 int rl_registry_load_all(rl_registry *reg)
