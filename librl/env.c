@@ -33,7 +33,7 @@ struct rl_env {
     size_t nmetrics;
     FILE *trace;          /* per-step CSV, owned by the caller */
     unsigned trace_index;
-    double *trace_obs;    /* the observation the next action acts on */
+    double *last_obs;     /* the observation the next action acts on */
     char errmsg[RL_ERRMSG_SIZE];
 };
 
@@ -95,6 +95,7 @@ rl_env *rl_env_alloc(const rl_env_type *type, rl_config *cfg, rl_error *err)
         goto fail;
     }
     env->spec.max_episode_steps = limit < 0 ? type->max_episode_steps : limit;
+    env->spec.max_episode_steps_given = limit >= 0;
 
     env->state = calloc(1, type->size ? type->size : 1);
     if (!env->state) {
@@ -116,8 +117,8 @@ rl_env *rl_env_alloc(const rl_env_type *type, rl_config *cfg, rl_error *err)
     env->act_dim = rl_space_dim(&env->spec.action_space);
     env->nmetrics = type->episode_metrics ? count_names(type->metric_names) : 0;
     env->metrics = calloc(env->nmetrics + 1, sizeof *env->metrics);
-    env->trace_obs = calloc(env->obs_dim, sizeof *env->trace_obs);
-    if (!env->metrics || !env->trace_obs) {
+    env->last_obs = calloc(env->obs_dim, sizeof *env->last_obs);
+    if (!env->metrics || !env->last_obs) {
         rl_error_set(err, RL_ENOMEM, "out of memory creating environment '%s'", type->name);
         goto fail;
     }
@@ -139,7 +140,7 @@ void rl_env_free(rl_env *env)
     rl_space_free(&env->spec.observation_space);
     rl_space_free(&env->spec.action_space);
     free(env->metrics);
-    free(env->trace_obs);
+    free(env->last_obs);
     rl_config_free(env->own_cfg);
     if (env->held) rl__plugin_release(env->type);
     free(env);
@@ -170,7 +171,7 @@ int rl_env_reset(rl_env *env, double *obs)
     env->steps = 0;
     env->episode++;
     env->running = 1;
-    if (env->trace) memcpy(env->trace_obs, obs, env->obs_dim * sizeof *obs);
+    memcpy(env->last_obs, obs, env->obs_dim * sizeof *obs);
     return RL_OK;
 }
 
@@ -187,7 +188,7 @@ static void trace_row(rl_env *env, const double *action, const rl_step *out)
     FILE *f = env->trace;
     fprintf(f, "%u,%llu,%lld", env->trace_index, (unsigned long long)env->episode,
             (long long)env->steps);
-    for (size_t i = 0; i < env->obs_dim; i++) fprintf(f, ",%.17g", env->trace_obs[i]);
+    for (size_t i = 0; i < env->obs_dim; i++) fprintf(f, ",%.17g", env->last_obs[i]);
     for (size_t i = 0; i < env->act_dim; i++) fprintf(f, ",%.17g", action[i]);
     fprintf(f, ",%.17g,%d,%d\n", out->reward, out->terminated, out->truncated);
 }
@@ -226,10 +227,9 @@ int rl_env_step(rl_env *env, const double *action, double *obs, rl_step *out)
     if (!out->terminated && env->spec.max_episode_steps > 0 &&
         env->steps >= env->spec.max_episode_steps)
         out->truncated = 1;
-    if (env->trace) {
-        trace_row(env, action, out);
-        memcpy(env->trace_obs, obs, env->obs_dim * sizeof *obs);
-    }
+    /* Kept always (one small copy), so that tracing can start at any time. */
+    if (env->trace) trace_row(env, action, out);
+    memcpy(env->last_obs, obs, env->obs_dim * sizeof *obs);
     if (out->terminated || out->truncated) {
         env->running = 0;
         if (env->nmetrics) env->type->episode_metrics(env->state, env->metrics);

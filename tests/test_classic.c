@@ -182,6 +182,11 @@ START_TEST(test_lake_8x8)
     ck_assert_int_eq(rl_env_max_episode_steps(env), 7);
     rl_env_free(env);
     rl_config_free(cfg);
+    /* -1, as a resolved config.ini writes it, means the map's default. */
+    env = make("frozenlake", "[frozenlake]\nmap = 8x8\nmax_episode_steps = -1\n", &cfg);
+    ck_assert_int_eq(rl_env_max_episode_steps(env), 200);
+    rl_env_free(env);
+    rl_config_free(cfg);
 }
 END_TEST
 

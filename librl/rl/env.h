@@ -35,10 +35,12 @@ extern "C" {
 typedef struct rl_env_spec {
     rl_space observation_space;
     rl_space action_space;
-    /* Time limit in steps, 0 for none. Set by the core to the type's
-     * default or the [<env>] max_episode_steps key before init; init may
-     * read it but should leave it alone. */
+    /* Time limit in steps, 0 for none. Set by the core before init: the
+     * [<env>] max_episode_steps key when the user gave one (>= 0), else the
+     * type's default. init may replace the default (e.g. by map size) only
+     * when max_episode_steps_given is 0. */
     int64_t max_episode_steps;
+    int max_episode_steps_given;
 } rl_env_spec;
 
 /* The outcome of one step. */
@@ -116,8 +118,10 @@ RL_API void *rl_env_state(rl_env *env);
 RL_API const char *rl_env_errmsg(const rl_env *env);
 
 /* Trace every step to f as CSV rows (rl_env_trace_header first):
- * env,episode,step,obs_0..,action_0..,reward,terminated,truncated.
- * f NULL stops tracing. The caller keeps ownership of f. */
+ * env,episode,step,obs_0..,action_0..,reward,terminated,truncated, where
+ * obs is the observation the action was taken on. Tracing may start at any
+ * time, also within an episode. f NULL stops tracing.
+ * The caller keeps ownership of f. */
 RL_API void rl_env_set_trace(rl_env *env, FILE *f, unsigned env_index);
 RL_API int rl_env_trace_header(const rl_env *env, FILE *f);
 

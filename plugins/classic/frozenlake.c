@@ -44,8 +44,7 @@ static int lake_init(void *state, rl_config *cfg, const char *section, rl_env_sp
     for (int r = 0; r < l->nrow; r++) memcpy(l->cell + r * l->ncol, rows[r], (size_t)l->ncol);
     /* Gymnasium's registered limits depend on the map; honour them unless
      * the user set one. */
-    if (l->nrow == 8 && !rl_config_has(cfg, section, "max_episode_steps"))
-        spec->max_episode_steps = 200;
+    if (l->nrow == 8 && !spec->max_episode_steps_given) spec->max_episode_steps = 200;
     if (rl_space_discrete(&spec->observation_space, l->nrow * l->ncol) != RL_OK ||
         rl_space_discrete(&spec->action_space, 4) != RL_OK)
         return rl_error_set(err, RL_ENOMEM, "cannot make the spaces");
