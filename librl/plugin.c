@@ -401,49 +401,66 @@ static void append_msg(char *all, size_t len, const char *msg)
     rl__strlcpy(all + used, msg, len - used);
 }
 
+/* Add the plugin names found in dir (files NAME.la or NAME.so) to the set
+ * names[0..*n). Returns RL_ENOMEM when the set cannot grow. */
+static int collect_names(const char *dir_path, char ***names, size_t *n)
+{
+    DIR *dir = opendir(dir_path);
+    if (!dir) return RL_OK; /* a directory of the path that does not exist */
+    int rc = RL_OK;
+    for (struct dirent *de; rc == RL_OK && (de = readdir(dir));) {
+        size_t l = strlen(de->d_name);
+        if (l < 4 || (strcmp(de->d_name + l - 3, ".la") && strcmp(de->d_name + l - 3, ".so")))
+            continue;
+        char base[NAME_MAX_LEN];
+        if (l - 3 >= sizeof base) continue;
+        memcpy(base, de->d_name, l - 3);
+        base[l - 3] = '\0';
+        if (!valid_name(base)) continue;
+        int seen = 0;
+        for (size_t k = 0; k < *n && !seen; k++) seen = strcmp((*names)[k], base) == 0;
+        if (seen) continue;
+        char **grown = realloc(*names, (*n + 1) * sizeof *grown);
+        if (!grown) {
+            rc = RL_ENOMEM;
+            break;
+        }
+        *names = grown;
+        if (!(grown[*n] = strdup(base))) rc = RL_ENOMEM;
+        else (*n)++;
+    }
+    closedir(dir);
+    return rc;
+}
+
 int rl_registry_load_all(rl_registry *reg)
 {
     char *dirs = strdup(reg->search_path);
-    char all[sizeof reg->errmsg] = "";
-    int first_rc = RL_OK;
-    if (!dirs) return rl__fmt(reg->errmsg, RL_ENOMEM, "out of memory");
-    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        DIR *dir = opendir(d);
-        if (!dir) continue;
-        /* Sorted order keeps registration, and so --list, reproducible. */
-        char **names = NULL;
-        size_t n = 0;
-        for (struct dirent *de; (de = readdir(dir));) {
-            size_t l = strlen(de->d_name);
-            if (l < 4 || (strcmp(de->d_name + l - 3, ".la") && strcmp(de->d_name + l - 3, ".so")))
-                continue;
-            char base[NAME_MAX_LEN];
-            if (l - 3 >= sizeof base) continue;
-            memcpy(base, de->d_name, l - 3);
-            base[l - 3] = '\0';
-            if (!valid_name(base) || is_loaded(reg, base)) continue;
-            int dup = 0;
-            for (size_t k = 0; k < n; k++) dup |= strcmp(names[k], base) == 0;
-            char **g = dup ? names : realloc(names, (n + 1) * sizeof *g);
-            if (!g) break;
-            names = g;
-            if (!dup && !(names[n++] = strdup(base))) n--;
-        }
-        closedir(dir);
-        if (n) qsort(names, n, sizeof *names, strcmp_ptr);
-        for (size_t k = 0; k < n; k++) {
-            if (!is_loaded(reg, names[k])) {
-                int rc = rl_registry_load(reg, names[k]);
-                if (rc != RL_OK) {
-                    append_msg(all, sizeof all, reg->errmsg);
-                    if (first_rc == RL_OK) first_rc = rc;
-                }
-            }
-            free(names[k]);
-        }
-        free(names);
-    }
+    char **names = NULL;
+    size_t n = 0;
+    int rc = dirs ? RL_OK : RL_ENOMEM;
+    for (char *save = NULL, *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d && rc == RL_OK;
+         d = strtok_r(NULL, ":", &save))
+        rc = collect_names(d, &names, &n);
     free(dirs);
+
+    /* Each name is loaded once, from the first directory that has it, in
+     * sorted order so that registration, and so --list, is reproducible. */
+    char all[sizeof reg->errmsg] = "";
+    int first_rc = rc;
+    if (rc == RL_OK && n) qsort(names, n, sizeof *names, strcmp_ptr);
+    for (size_t k = 0; k < n; k++) {
+        if (rc == RL_OK && !is_loaded(reg, names[k])) {
+            int lrc = rl_registry_load(reg, names[k]);
+            if (lrc != RL_OK) {
+                append_msg(all, sizeof all, reg->errmsg);
+                if (first_rc == RL_OK) first_rc = lrc;
+            }
+        }
+        free(names[k]);
+    }
+    free(names);
+    if (rc != RL_OK) return rl__fmt(reg->errmsg, rc, "out of memory listing plugins");
     rl__strlcpy(reg->errmsg, all, sizeof reg->errmsg);
     return first_rc;
 }

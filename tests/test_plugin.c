@@ -1,5 +1,6 @@
 /* The registry and plugin loading: found, not found, bad ABI, no entry
  * point, failing entry point, lifetime. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,25 @@ START_TEST(test_load_all_reports_failures_and_keeps_good)
 }
 END_TEST
 
+START_TEST(test_load_all_tries_each_name_once)
+{
+    /* The same directory twice on the path: each plugin is tried once, so
+     * each failure is reported once. */
+    const char *d = getenv("RL_TEST_PLUGINDIR");
+    ck_assert_ptr_nonnull(d);
+    char path[4096];
+    snprintf(path, sizeof path, "%s:%s", d, d);
+    setenv("RL_PLUGIN_PATH", path, 1);
+    rl_registry *reg = rl_registry_alloc(NULL);
+    ck_assert_int_eq(rl_registry_load_all(reg), RL_EVERSION); /* badabi comes first */
+    const char *m = rl_registry_errmsg(reg), *first = strstr(m, "plugin 'badabi'");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_null(strstr(first + 1, "plugin 'badabi'"));
+    rl_registry_free(reg);
+    unsetenv("RL_PLUGIN_PATH");
+}
+END_TEST
+
 START_TEST(test_env_outlives_registry)
 {
     rl_registry *reg = rl_registry_alloc(NULL);
@@ -189,6 +209,7 @@ static Suite *plugin_suite(void)
     tcase_add_test(tc, test_no_entry);
     tcase_add_test(tc, test_failing_entry_forgets_types);
     tcase_add_test(tc, test_load_all_reports_failures_and_keeps_good);
+    tcase_add_test(tc, test_load_all_tries_each_name_once);
     tcase_add_test(tc, test_env_outlives_registry);
     tcase_add_test(tc, test_add_env_checks);
     suite_add_tcase(s, tc);

@@ -40,7 +40,8 @@ typedef struct rl_registry rl_registry;
     RL_PLUGIN_EXPORT int module##_LTX_rl_plugin_init(rl_registry *registry);        \
     RL_PLUGIN_EXPORT int module##_LTX_rl_plugin_init(rl_registry *registry)
 
-/* A new registry with no types. Initialises libltdl. */
+/* A new registry with no types. libltdl is initialised when a plugin is
+ * loaded. */
 RL_API rl_registry *rl_registry_alloc(rl_error *err);
 
 /* Free the registry. Plugins stay open until the last environment made from
