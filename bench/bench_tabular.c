@@ -96,7 +96,7 @@ static void time_to_solve_cliff(const rl_env_type *t)
     double t0 = now();
     do {
         if (rl_algo_iterate(a, NULL) != RL_OK) die("qlearn", rl_algo_errmsg(a));
-        rl_algo_evaluate(a, env, 7, &res);
+        rl_algo_evaluate(a, env, 7, 0, &res);
     } while (res.ret != -13 && rl_algo_env_steps(a) < 10000000);
     double dt = now() - t0;
     printf("%-14s time to greedy return -13 (optimal): %.4f s, %llu env steps\n", t->name, dt,

@@ -139,7 +139,8 @@ int rl_algo_act(rl_algo *a, const double *obs, size_t n, double *actions, int gr
     return rc == RL_OK ? RL_OK : failed(a, rc, &e);
 }
 
-int rl_algo_evaluate(rl_algo *a, rl_env *env, uint64_t seed, rl_episode_result *out)
+int rl_algo_evaluate(rl_algo *a, rl_env *env, uint64_t seed, int64_t max_steps,
+                     rl_episode_result *out)
 {
     if (rl_space_dim(rl_env_observation_space(env)) != a->eval_obs_dim ||
         rl_space_dim(rl_env_action_space(env)) != a->eval_act_dim)
@@ -156,8 +157,9 @@ int rl_algo_evaluate(rl_algo *a, rl_env *env, uint64_t seed, rl_episode_result *
         if (rc != RL_OK) return rl__fmt(a->errmsg, rc, "%s", rl_env_errmsg(env));
         out->ret += st.reward;
         out->length++;
-        if (st.terminated || st.truncated) {
+        if (st.terminated || st.truncated || (max_steps > 0 && out->length >= max_steps)) {
             out->terminated = st.terminated;
+            out->truncated = !st.terminated;
             return RL_OK;
         }
     }

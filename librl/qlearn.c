@@ -73,8 +73,7 @@ static int qlearn_init(void *state, rl_config *cfg, const char *sec, rl_env_batc
     if (os->kind != RL_SPACE_DISCRETE) {
         rl_space_describe(os, desc, sizeof desc);
         return rl_error_set(err, RL_EINVAL,
-                            "qlearn needs a discrete observation space; '%s' has %s "
-                            "(use algorithm = ppo, or the environment's discretisation)",
+                            "qlearn is tabular and needs a discrete observation space; '%s' has %s",
                             rl_env_get_type(env)->name, desc);
     }
     if (as->kind != RL_SPACE_DISCRETE) {

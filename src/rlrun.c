@@ -28,7 +28,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static const rl_param run_params[] = {
     {"env", RL_PARAM_STRING, NULL, 0, 0, NULL,
-     "environment to train on (rlrun --list shows those installed); required"},
+     "environment to train on, required (rlrun --list shows those installed)"},
     {"algorithm", RL_PARAM_STRING, "qlearn", 0, 0, NULL, "learning algorithm: qlearn"},
     {"plugin", RL_PARAM_STRING, "", 0, 0, NULL,
      "load only this plugin (empty: every plugin on the search path)"},
@@ -40,6 +40,8 @@ static const rl_param run_params[] = {
     {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, "run directory (empty: runs/<env>)"},
     {"eval_episodes", RL_PARAM_INT, "100", 0, 1e8, NULL,
      "greedy evaluation episodes after training (0: none)"},
+    {"eval_max_steps", RL_PARAM_INT, "100000", 0, 1e15, NULL,
+     "cut an evaluation episode after this many steps (0: no cut)"},
     {"checkpoint_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
      "also save the checkpoint every N iterations (0: only at the end)"},
     {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
@@ -178,7 +180,7 @@ typedef struct run {
     rl_env_batch *envs;
     rl_algo *algo;
     const char *env_name;
-    int64_t seed, total_steps, num_envs, eval_episodes, checkpoint_every, log_every;
+    int64_t seed, total_steps, num_envs, eval_episodes, eval_max_steps, checkpoint_every, log_every;
     char dir[4096];
 } run;
 
@@ -211,30 +213,9 @@ static int setup(run *r, const options *o)
     for (size_t i = 0; i < rl_algo_count(); i++)
         rl_config_declare(cfg, rl_algo_at(i)->name, rl_algo_at(i)->params);
 
-    const char *plugin, *algo_name, *dir;
-    if (rl_config_get_string(cfg, "run", "env", &r->env_name) != RL_OK ||
-        rl_config_get_string(cfg, "run", "plugin", &plugin) != RL_OK ||
-        rl_config_get_string(cfg, "run", "algorithm", &algo_name) != RL_OK ||
-        rl_config_get_string(cfg, "run", "output_dir", &dir) != RL_OK)
+    const char *plugin;
+    if (rl_config_get_string(cfg, "run", "plugin", &plugin) != RL_OK)
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
-
-    if (!r->env_name[0])
-        return fail(EXIT_USAGE,
-                    "%s: [run] env is missing: name the environment to train on "
-                    "(rlrun --list shows them)",
-                    o->config);
-
-    r->algo_type = rl_algo_find(algo_name);
-    if (!r->algo_type) {
-        char known[256] = "";
-        for (size_t i = 0; i < rl_algo_count(); i++)
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
-                     rl_algo_at(i)->name);
-        rl_config_fail(cfg, RL_ENOTFOUND, "run", "algorithm", "unknown algorithm '%s' (known: %s)",
-                       algo_name, known);
-        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
-    }
-
     r->reg = rl_registry_alloc(&err);
     if (!r->reg) return fail(EXIT_RUNTIME, "%s", err.msg);
     if (plugin[0]) {
@@ -245,6 +226,30 @@ static int setup(run *r, const options *o)
     } else if (rl_registry_load_all(r->reg) != RL_OK && !o->quiet) {
         fprintf(stderr, "rlrun: warning: %s\n", rl_registry_errmsg(r->reg));
     }
+    /* Every environment found is a section the program knows, so a config can
+     * keep the settings of several and switch with the one line [run] env;
+     * their keys are validated all the same. Declaring them all before
+     * validating means a typo anywhere, [run] included, is reported as a
+     * typo, with the nearest known name. */
+    for (size_t i = 0; i < rl_registry_env_count(r->reg); i++) {
+        const rl_env_type *t = rl_registry_env_at(r->reg, i);
+        if ((t->params && rl_config_declare(cfg, t->name, t->params) != RL_OK) ||
+            rl_config_declare(cfg, t->name, rl_env_common_params) != RL_OK)
+            return fail(EXIT_RUNTIME, "plugin '%s' declares a bad key table for [%s]: %s",
+                        rl_registry_env_plugin(r->reg, i), t->name, rl_config_errmsg(cfg));
+    }
+    if (rl_config_validate(cfg) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+
+    const char *algo_name, *dir;
+    if (rl_config_get_string(cfg, "run", "env", &r->env_name) != RL_OK ||
+        rl_config_get_string(cfg, "run", "algorithm", &algo_name) != RL_OK ||
+        rl_config_get_string(cfg, "run", "output_dir", &dir) != RL_OK)
+        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    if (!r->env_name[0])
+        return fail(EXIT_USAGE,
+                    "%s: [run] env is missing: name the environment to train on "
+                    "(rlrun --list shows them)",
+                    o->config);
     r->env_type = rl_registry_find_env(r->reg, r->env_name);
     if (!r->env_type) {
         char known[512] = "";
@@ -256,22 +261,24 @@ static int setup(run *r, const options *o)
                        r->env_name, known[0] ? known : "none", rl_registry_search_path(r->reg));
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
-    /* Every environment found is a section the program knows, so a config can
-     * keep the settings of several and switch with the one line [run] env;
-     * their keys are validated all the same. */
-    for (size_t i = 0; i < rl_registry_env_count(r->reg); i++) {
-        const rl_env_type *t = rl_registry_env_at(r->reg, i);
-        if (t->params) rl_config_declare(cfg, t->name, t->params);
-        rl_config_declare(cfg, t->name, rl_env_common_params);
+    r->algo_type = rl_algo_find(algo_name);
+    if (!r->algo_type) {
+        char known[256] = "";
+        for (size_t i = 0; i < rl_algo_count(); i++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                     rl_algo_at(i)->name);
+        rl_config_fail(cfg, RL_ENOTFOUND, "run", "algorithm", "unknown algorithm '%s' (known: %s)",
+                       algo_name, known);
+        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
-    if (rl_config_validate(cfg) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
 
     if (rl_config_get_int(cfg, "run", "seed", &r->seed) ||
         rl_config_get_int(cfg, "run", "total_steps", &r->total_steps) ||
         rl_config_get_int(cfg, "run", "num_envs", &r->num_envs) ||
         rl_config_get_int(cfg, "run", "eval_episodes", &r->eval_episodes) ||
         rl_config_get_int(cfg, "run", "checkpoint_every", &r->checkpoint_every) ||
-        rl_config_get_int(cfg, "run", "log_every", &r->log_every))
+        rl_config_get_int(cfg, "run", "log_every", &r->log_every) ||
+        rl_config_get_int(cfg, "run", "eval_max_steps", &r->eval_max_steps))
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     if (dir[0])
         snprintf(r->dir, sizeof r->dir, "%s", dir);
@@ -347,7 +354,7 @@ static int train(run *r, const options *o)
         if (log_every == 0) {
             /* About 20 lines, from the first iteration's size. */
             int64_t est = r->total_steps / (int64_t)(it.env_steps ? it.env_steps : 1);
-            log_every = est / 20 > 0 ? est / 20 : 1;
+            log_every = (est + 19) / 20 > 0 ? (est + 19) / 20 : 1;
         }
         double t = now();
         int last = (int64_t)it.env_steps >= r->total_steps;
@@ -401,15 +408,18 @@ static int evaluate(run *r, const options *o)
     FILE *trace = NULL;
     if (o->trace) {
         trace = open_in(r->dir, "eval-trace.csv", path, sizeof path);
-        if (trace) {
-            rl_env_trace_header(env, trace);
-            rl_env_set_trace(env, trace, 0);
+        if (!trace) {
+            fclose(csv);
+            rl_env_free(env);
+            return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
         }
+        rl_env_trace_header(env, trace);
+        rl_env_set_trace(env, trace, 0);
     }
     size_t nm = rl_env_metric_count(env);
     const char *const *names = r->env_type->metric_names;
     double *m = calloc(nm + 1, sizeof *m), *msum = calloc(nm + 1, sizeof *msum);
-    fputs("episode,return,length,terminated", csv);
+    fputs("episode,return,length,terminated,truncated", csv);
     for (size_t i = 0; i < nm; i++) fprintf(csv, ",%s", names[i]);
     fputc('\n', csv);
 
@@ -418,14 +428,15 @@ static int evaluate(run *r, const options *o)
     for (int64_t k = 0; k < r->eval_episodes && m && msum; k++) {
         rl_episode_result res;
         /* Evaluation seeds are apart from training's: run.seed + 1000000 + k. */
-        if (rl_algo_evaluate(r->algo, env, (uint64_t)r->seed + 1000000u + (uint64_t)k, &res) != RL_OK) {
+        if (rl_algo_evaluate(r->algo, env, (uint64_t)r->seed + 1000000u + (uint64_t)k,
+                             r->eval_max_steps, &res) != RL_OK) {
             status = fail(EXIT_RUNTIME, "evaluation episode %lld failed: %s", (long long)k + 1,
                           rl_algo_errmsg(r->algo));
             break;
         }
         rl_env_metrics(env, m);
-        fprintf(csv, "%lld,%.10g,%lld,%d", (long long)k + 1, res.ret, (long long)res.length,
-                res.terminated);
+        fprintf(csv, "%lld,%.10g,%lld,%d,%d", (long long)k + 1, res.ret, (long long)res.length,
+                res.terminated, res.truncated);
         for (size_t i = 0; i < nm; i++) {
             fprintf(csv, ",%.10g", m[i]);
             msum[i] += m[i];
@@ -438,7 +449,8 @@ static int evaluate(run *r, const options *o)
     }
     if (fclose(csv) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write '%s/eval.csv'", r->dir);
-    if (trace) fclose(trace);
+    if (trace && fclose(trace) != 0 && status == EXIT_OK)
+        status = fail(EXIT_RUNTIME, "cannot write '%s/eval-trace.csv'", r->dir);
     if (status == EXIT_OK && m && msum) {
         double n = (double)r->eval_episodes;
         printf("evaluation (%s, greedy): %lld episodes, mean return %.4f (min %.4f, max %.4f), "
@@ -509,6 +521,12 @@ int main(int argc, char **argv)
         if (o.eval_dir) {
             /* Evaluate a trained agent: results go into its run directory. */
             snprintf(r.dir, sizeof r.dir, "%s", o.eval_dir);
+            if (r.eval_episodes == 0) {
+                fail(EXIT_USAGE, "--eval: [run] eval_episodes is 0, nothing to evaluate");
+                run_free(&r);
+                free(o.sets);
+                return EXIT_USAGE;
+            }
             char ckpt[4200];
             snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.eval_dir);
             if (rl_algo_load(r.algo, ckpt) != RL_OK)

@@ -76,6 +76,12 @@ expect "env key out of range" limit.ini "limit.ini:4: \[cliffwalking\] max_episo
 printf '[run]\nenv = cliffwalking\n[frozenlake]\nis_slipery = false\n' >other.ini
 expect "typo in another environment's section" other.ini "other.ini:4: \[frozenlake\] unknown key 'is_slipery' (did you mean 'is_slippery'?)"
 
+printf '[Run]\nenv = cliffwalking\n' >case.ini
+expect "misspelt section" case.ini "case.ini:1: unknown section \[Run\] (did you mean \[run\]?)"
+printf '[run]\nevn = cliffwalking\n' >evn.ini
+expect "misspelt env key" evn.ini "evn.ini:2: \[run\] unknown key 'evn' (did you mean 'env'?)"
+expect "--eval with no episodes" ok.ini "--eval: \[run\] eval_episodes is 0" --eval "$tmp" --set run.eval_episodes=0
+
 printf '[run]\nalgorithm = qlearn\n' >noenv.ini
 expect "missing env" noenv.ini "noenv.ini: \[run\] env is missing"
 

@@ -20,8 +20,8 @@ for f in config.ini progress.csv checkpoint.rlck eval.csv; do
     check "run directory has $f" test -s "$tmp/a/$f"
 done
 check "greedy evaluation return is -13" grep -q "mean return -13.0000 (min -13.0000, max -13.0000)" "$tmp/a.out"
-check "eval.csv header" grep -qx "episode,return,length,terminated,cliff_falls" "$tmp/a/eval.csv"
-check "eval.csv rows" test "$(grep -c '^[0-9]*,-13,13,1,0$' "$tmp/a/eval.csv")" -eq 10
+check "eval.csv header" grep -qx "episode,return,length,terminated,truncated,cliff_falls" "$tmp/a/eval.csv"
+check "eval.csv rows" test "$(grep -c '^[0-9]*,-13,13,1,0,0$' "$tmp/a/eval.csv")" -eq 10
 check "progress.csv header" grep -qx "iteration,env_steps,episodes,mean_return,mean_length,epsilon,mean_abs_td_error" "$tmp/a/progress.csv"
 check "progress.csv has 30 iterations" test "$(wc -l <"$tmp/a/progress.csv")" -eq 31
 check "resolved config names defaults" grep -q "^initial_q = 0" "$tmp/a/config.ini"
@@ -55,6 +55,7 @@ check "foreign checkpoint: says so" grep -q "not a librl checkpoint" "$tmp/f.err
 "$rlrun" --quiet --trace --set run.output_dir="$tmp/t" --set run.total_steps=1000 --set run.eval_episodes=1 \
     "$src/examples/cliffwalking.ini" >/dev/null 2>&1
 check "trace.csv has a row per step" test "$(wc -l <"$tmp/t/trace.csv")" -eq 1001
+check "trace.csv starts from the start state" test "$(sed -n 2p "$tmp/t/trace.csv" | cut -d, -f1-4)" = "0,1,1,36"
 check "eval-trace.csv header" grep -qx "env,episode,step,obs_0,action_0,reward,terminated,truncated" "$tmp/t/eval-trace.csv"
 
 # A config may hold the sections of several environments: [run] env picks.
@@ -64,6 +65,13 @@ check "other environments' sections are accepted" test $? -eq 0
 "$rlrun" --quiet --set run.env=frozenlake "$tmp/multi.ini" >"$tmp/m.out" 2>&1
 check "one line switches the environment" grep -q "evaluation (frozenlake" "$tmp/m.out"
 check "the switched-to section applies" grep -q "^is_slippery = false" "$tmp/m/config.ini"
+
+# Without a time limit, eval_max_steps cuts a greedy episode that never ends
+# (after one update the greedy policy still walks into the top wall).
+"$rlrun" --quiet --set run.output_dir="$tmp/cap" --set cliffwalking.max_episode_steps=0 \
+    --set qlearn.steps_per_iteration=1 --set run.total_steps=1 --set run.eval_episodes=2 \
+    --set run.eval_max_steps=50 "$src/examples/cliffwalking.ini" >/dev/null 2>&1
+check "eval_max_steps ends an endless episode" test "$(grep -c '^[0-9],-50,50,0,1,0$' "$tmp/cap/eval.csv")" -eq 2
 
 # --list, --help, --version.
 "$rlrun" --list >"$tmp/l.out" 2>&1

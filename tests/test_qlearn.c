@@ -81,7 +81,7 @@ START_TEST(test_cliffwalking_learns_optimal_path)
     train_example(&ag, "cliffwalking.ini", NULL, 1);
     rl_env *env = rl_env_alloc(ag.type, ag.cfg, NULL);
     rl_episode_result res;
-    ck_assert_int_eq(rl_algo_evaluate(ag.algo, env, 99, &res), RL_OK);
+    ck_assert_int_eq(rl_algo_evaluate(ag.algo, env, 99, 0, &res), RL_OK);
     ck_assert_double_eq(res.ret, -13);
     ck_assert_int_eq(res.length, 13);
     ck_assert_int_eq(res.terminated, 1);
@@ -171,7 +171,7 @@ START_TEST(test_frozenlake_near_optimal)
     const int n = 4000;
     for (int k = 0; k < n; k++) {
         rl_episode_result res;
-        ck_assert_int_eq(rl_algo_evaluate(ag.algo, env, 1000 + (uint64_t)k, &res), RL_OK);
+        ck_assert_int_eq(rl_algo_evaluate(ag.algo, env, 1000 + (uint64_t)k, 0, &res), RL_OK);
         double m;
         rl_env_metrics(env, &m);
         ck_assert_double_eq(m, res.ret);
@@ -388,6 +388,26 @@ START_TEST(test_tabular_policy_closed_forms)
 }
 END_TEST
 
+START_TEST(test_evaluate_stops_at_max_steps)
+{
+    /* Untrained, the greedy policy goes up (action 0) for ever; with no
+     * time limit only max_steps ends the episode. */
+    static const char *const sets[] = {"cliffwalking.max_episode_steps=0", NULL};
+    agent ag;
+    train_example(&ag, "cliffwalking.ini", sets, 0);
+    rl_env *env = rl_env_alloc(ag.type, ag.cfg, NULL);
+    ck_assert_int_eq(rl_env_max_episode_steps(env), 0);
+    rl_episode_result res;
+    ck_assert_int_eq(rl_algo_evaluate(ag.algo, env, 1, 500, &res), RL_OK);
+    ck_assert_int_eq(res.length, 500);
+    ck_assert_int_eq(res.terminated, 0);
+    ck_assert_int_eq(res.truncated, 1);
+    ck_assert_double_eq(res.ret, -500);
+    rl_env_free(env);
+    agent_free(&ag);
+}
+END_TEST
+
 START_TEST(test_algo_exposes_policy)
 {
     agent ag;
@@ -417,6 +437,7 @@ static Suite *qlearn_suite(void)
     tcase_add_test(tc, test_checkpoint_round_trip_and_errors);
     tcase_add_test(tc, test_refuses_continuous_observations);
     tcase_add_test(tc, test_algo_exposes_policy);
+    tcase_add_test(tc, test_evaluate_stops_at_max_steps);
     suite_add_tcase(s, tc);
     tc = tcase_create("policy");
     tcase_add_test(tc, test_tabular_policy_closed_forms);

@@ -40,7 +40,9 @@ typedef struct rl_algo_type {
      * evaluation, exploring otherwise. */
     int (*act)(void *state, const double *obs, size_t n, double *actions, int greedy,
                rl_error *err);
-    /* Everything needed to continue training exactly, into w / out of r. */
+    /* The agent's whole learning state (parameters, counters, random
+     * generator), into w / out of r; load is all or nothing. Episodes in
+     * progress in the environments are not part of it. */
     int (*save)(const void *state, rl_writer *w, rl_error *err);
     int (*load)(void *state, rl_reader *r, rl_error *err);
     void (*fini)(void *state);
@@ -82,12 +84,17 @@ RL_API int rl_algo_act(rl_algo *algo, const double *obs, size_t n, double *actio
 typedef struct rl_episode_result {
     double ret;        /* undiscounted return */
     int64_t length;    /* steps */
-    int terminated;    /* ended in a terminal state (else truncated) */
+    int terminated;    /* ended in a terminal state */
+    int truncated;     /* cut short: the time limit or max_steps */
 } rl_episode_result;
 
-/* Run one greedy episode on env, reset with seed. Metrics of the episode are
- * then available from rl_env_metrics(env). */
-RL_API int rl_algo_evaluate(rl_algo *algo, rl_env *env, uint64_t seed, rl_episode_result *out);
+/* Run one greedy episode on env, reset with seed, for at most max_steps
+ * steps (0: until the episode ends; an environment without a time limit
+ * and a policy that never reaches a terminal state then never return).
+ * Cut short, the result has terminated 0 and truncated 1. Metrics of an
+ * episode that ended are then available from rl_env_metrics(env). */
+RL_API int rl_algo_evaluate(rl_algo *algo, rl_env *env, uint64_t seed, int64_t max_steps,
+                            rl_episode_result *out);
 
 /* Save the full training state to a checkpoint file (atomically), or load
  * one written for the same algorithm and environment. */

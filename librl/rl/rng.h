@@ -25,7 +25,7 @@ typedef struct rl_pcg32 {
     uint64_t inc;   /* stream selector; always odd */
 } rl_pcg32;
 
-/* The stream gsl_rng_set and rl_pcg32_seed1 use. */
+/* The stream gsl_rng_set seeds. */
 #define RL_PCG32_DEFAULT_STREAM UINT64_C(0xda3e39cb94b95bdb)
 
 /* Seed as pcg32_srandom_r(rng, initstate, initseq). As in the reference,
@@ -47,7 +47,7 @@ RL_API double rl_pcg32_double(rl_pcg32 *rng);
 RL_API double rl_pcg32_normal(rl_pcg32 *rng);
 
 /* Derive an independent stream: seeds child from the parent's next outputs
- * and the given stream id. Used to give each environment its own generator. */
+ * (advancing the parent by two) and the given stream id. */
 RL_API void rl_pcg32_split(rl_pcg32 *parent, uint64_t stream_id, rl_pcg32 *child);
 
 /* The gsl_rng_type: name "pcg32", max 0xffffffff, min 0. */
