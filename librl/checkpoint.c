@@ -1,5 +1,5 @@
 /* librl: byte streams, CRC-32 and atomic checkpoint files. */
-/* mkstemp, fsync and O_DIRECTORY are POSIX, hidden by -std=c11 otherwise. */
+/* fsync, fchmod and O_DIRECTORY are POSIX, hidden by -std=c11 otherwise. */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -394,26 +394,30 @@ int rl_checkpoint_write(const char *path, const char *algo, const char *env,
 
     /* The temporary file must live in the target's directory: rename() is
      * atomic only within one file system. */
-    static const char suffix[] = ".tmp.XXXXXX";
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof suffix);
+    /* The name is made unique by process id and a counter, and O_EXCL makes
+     * sure no other file is ever clobbered. Unlike mkstemp's 0600 this
+     * creates the file 0666 less the umask, like every other file a run
+     * writes. */
+    size_t tlen = strlen(path) + 48;
+    char *tmp = malloc(tlen);
     if (!tmp) return rl_error_set(err, RL_ENOMEM, "checkpoint '%s': out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, suffix, sizeof suffix);
-
-    int fd = mkstemp(tmp);
+    static unsigned counter;
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
+        snprintf(tmp, tlen, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
     if (fd < 0) {
         int e = errno;
         free(tmp);
         return rl_error_set(err, RL_EIO, "cannot create a temporary file for checkpoint '%s': %s",
                             path, strerror(e));
     }
-    /* mkstemp makes the file private (0600). Overwriting keeps the old
-     * file's permissions; a new checkpoint stays private, since the umask
-     * cannot be read without briefly changing it for the whole process. */
+    /* Overwriting keeps the old file's permissions. */
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        /* Failure only leaves the file private, which is no reason to lose
+        /* Failure only leaves the umask's mode, which is no reason to lose
          * the checkpoint (some file systems refuse chmod altogether). */
         (void)fchmod(fd, st.st_mode & 07777);
     }

@@ -548,6 +548,27 @@ START_TEST(test_checkpoint_layout)
 }
 END_TEST
 
+START_TEST(test_checkpoint_mode)
+{
+    /* A new checkpoint gets 0666 less the umask, like any file the program
+     * writes; an overwritten one keeps its mode. */
+    const char *path = in_tmp("mode.ckpt");
+    rl_error err = {0};
+    unsigned char *a = make_payload(10, 1);
+    mode_t old = umask(022);
+    ck_assert_int_eq(rl_checkpoint_write(path, "qlearn", "A", a, 10, &err), RL_OK);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    ck_assert_int_eq(chmod(path, 0640), 0);
+    ck_assert_int_eq(rl_checkpoint_write(path, "qlearn", "A", a, 10, &err), RL_OK);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0640);
+    umask(old);
+    free(a);
+}
+END_TEST
+
 START_TEST(test_checkpoint_overwrite)
 {
     const char *path = in_tmp("over.ckpt");
@@ -1134,6 +1155,7 @@ static Suite *checkpoint_suite(void)
     tcase_add_test(tc, test_checkpoint_empty_payload_and_names);
     tcase_add_test(tc, test_checkpoint_layout);
     tcase_add_test(tc, test_checkpoint_overwrite);
+    tcase_add_test(tc, test_checkpoint_mode);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");
