@@ -171,6 +171,31 @@ static int list_everything(void)
     return EXIT_OK;
 }
 
+/* Join n names, name(i) each, with ", " into buf (cut to fit). */
+static const char *join_names(char *buf, size_t len, size_t n,
+                              const char *(*name)(const void *ctx, size_t i), const void *ctx)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++) {
+        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", name(ctx, i));
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    return buf;
+}
+
+static const char *env_name_at(const void *reg, size_t i)
+{
+    return rl_registry_env_at(reg, i)->name;
+}
+
+static const char *algo_name_at(const void *ctx, size_t i)
+{
+    (void)ctx;
+    return rl_algo_at(i)->name;
+}
+
 /* Everything a run needs, created before any file is written. */
 typedef struct run {
     rl_config *cfg;
@@ -252,10 +277,8 @@ static int setup(run *r, const options *o)
                     o->config);
     r->env_type = rl_registry_find_env(r->reg, r->env_name);
     if (!r->env_type) {
-        char known[512] = "";
-        for (size_t i = 0; i < rl_registry_env_count(r->reg); i++)
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
-                     rl_registry_env_at(r->reg, i)->name);
+        char known[512];
+        join_names(known, sizeof known, rl_registry_env_count(r->reg), env_name_at, r->reg);
         rl_config_fail(cfg, RL_ENOTFOUND, "run", "env",
                        "unknown environment '%s' (available: %s; plugins searched in %s)",
                        r->env_name, known[0] ? known : "none", rl_registry_search_path(r->reg));
@@ -263,10 +286,8 @@ static int setup(run *r, const options *o)
     }
     r->algo_type = rl_algo_find(algo_name);
     if (!r->algo_type) {
-        char known[256] = "";
-        for (size_t i = 0; i < rl_algo_count(); i++)
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
-                     rl_algo_at(i)->name);
+        char known[256];
+        join_names(known, sizeof known, rl_algo_count(), algo_name_at, NULL);
         rl_config_fail(cfg, RL_ENOTFOUND, "run", "algorithm", "unknown algorithm '%s' (known: %s)",
                        algo_name, known);
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
@@ -354,7 +375,7 @@ static int train(run *r, const options *o)
         if (log_every == 0) {
             /* About 20 lines, from the first iteration's size. */
             int64_t est = r->total_steps / (int64_t)(it.env_steps ? it.env_steps : 1);
-            log_every = (est + 19) / 20 > 0 ? (est + 19) / 20 : 1;
+            log_every = est > 0 ? (est + 19) / 20 : 1;
         }
         double t = now();
         int last = (int64_t)it.env_steps >= r->total_steps;
