@@ -26,6 +26,7 @@
 #include <rl/rng.h>
 #include <rl/space.h>
 #include <rl/config.h>
+#include <rl/checkpoint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +78,14 @@ typedef struct rl_env_type {
      * become extra columns of eval.csv. */
     const char *const *metric_names;
     void (*episode_metrics)(const void *state, double *values);
+
+    /* Optional, for exact resume: write everything a later step or reset
+     * depends on (the episode in progress, counters such as a round-robin
+     * start), and read it back into an instance initialised from the same
+     * configuration. load is all or nothing: on failure the state is as it
+     * was. Types without them resume with fresh episodes. */
+    int (*save)(const void *state, rl_writer *w, rl_error *err);
+    int (*load)(void *state, rl_reader *r, rl_error *err);
 } rl_env_type;
 
 /* The core keys every environment section accepts, besides its type's. */

@@ -11,5 +11,7 @@
 #include <rl/checkpoint.h>
 #include <rl/policy.h>
 #include <rl/algo.h>
+#include <rl/nn.h>
+#include <rl/ppo.h>
 
 #endif /* RL_RL_H */

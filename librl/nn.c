@@ -1,0 +1,3 @@
+/* placeholder */
+#include "config.h"
+typedef int rl__placeholder_nn;
