@@ -165,14 +165,43 @@ int rl_algo_evaluate(rl_algo *a, rl_env *env, uint64_t seed, int64_t max_steps,
     }
 }
 
+/* The whole payload: counters, the agent, the environments. */
+static int save_payload(rl_algo *a, rl_writer *w, rl_error *e)
+{
+    rl_write_u64(w, a->iterations);
+    rl_write_u64(w, a->env_steps);
+    int rc = a->type->save(a->state, w, e);
+    if (rc == RL_OK) rc = rl_env_batch_save(a->envs, w, e);
+    if (rc == RL_OK && w->failed) rc = rl_error_set(e, RL_ENOMEM, "out of memory saving a checkpoint");
+    return rc;
+}
+
+static int load_payload(rl_algo *a, const unsigned char *data, size_t len, const char *path,
+                        rl_error *e)
+{
+    rl_reader r = {data, len, 0, 0};
+    uint64_t iterations = 0, steps = 0;
+    rl_read_u64(&r, &iterations);
+    rl_read_u64(&r, &steps);
+    int rc = r.failed ? RL_EFORMAT : a->type->load(a->state, &r, e);
+    if (rc == RL_OK) rc = rl_env_batch_load(a->envs, &r, e);
+    if (rc == RL_OK && (r.failed || r.pos != r.len))
+        rc = rl_error_set(e, RL_EFORMAT, "checkpoint '%s': payload has %s", path,
+                          r.failed ? "too few bytes" : "bytes left over");
+    if (rc != RL_OK) {
+        if (!e->msg[0]) rl_error_set(e, rc, "checkpoint '%s' does not fit this agent", path);
+        return rc;
+    }
+    a->iterations = iterations;
+    a->env_steps = steps;
+    return RL_OK;
+}
+
 int rl_algo_save(rl_algo *a, const char *path)
 {
     rl_writer w = {0};
-    rl_write_u64(&w, a->iterations);
-    rl_write_u64(&w, a->env_steps);
     rl_error e = {0};
-    int rc = a->type->save(a->state, &w, &e);
-    if (rc == RL_OK && w.failed) rc = rl_error_set(&e, RL_ENOMEM, "out of memory saving '%s'", path);
+    int rc = save_payload(a, &w, &e);
     if (rc == RL_OK) {
         const rl_env_type *et = rl_env_get_type(rl_env_batch_env(a->envs, 0));
         rc = rl_checkpoint_write(path, a->type->name, et->name, w.data, w.len, &e);
@@ -201,21 +230,25 @@ int rl_algo_load(rl_algo *a, const char *path)
                        "checkpoint '%s' was trained on environment '%s', not '%s'", path,
                        meta.env, et->name);
     }
-    rl_reader r = {payload, len, 0, 0};
-    uint64_t iterations = 0, steps = 0;
-    rl_read_u64(&r, &iterations);
-    rl_read_u64(&r, &steps);
-    rc = r.failed ? RL_EFORMAT : a->type->load(a->state, &r, &e);
-    if (rc == RL_OK && (r.failed || r.pos != r.len))
-        rc = rl_error_set(&e, RL_EFORMAT, "checkpoint '%s': payload has %s", path,
-                          r.failed ? "too few bytes" : "bytes left over");
+    /* All or nothing: the agent and the environments are restored in turn,
+     * so keep what they were and put it back if any part fails. */
+    rl_writer backup = {0};
+    rl_error be = {0};
+    rc = save_payload(a, &backup, &be);
+    if (rc != RL_OK) {
+        free(payload);
+        rl_writer_free(&backup);
+        return failed(a, rc, &be);
+    }
+    rc = load_payload(a, payload, len, path, &e);
     free(payload);
     if (rc != RL_OK) {
-        if (!e.msg[0]) rl_error_set(&e, rc, "checkpoint '%s' does not fit this agent", path);
+        rl_error ignored = {0};
+        load_payload(a, backup.data, backup.len, "(backup)", &ignored);
+        rl_writer_free(&backup);
         return failed(a, rc, &e);
     }
-    a->iterations = iterations;
-    a->env_steps = steps;
+    rl_writer_free(&backup);
     return RL_OK;
 }
 

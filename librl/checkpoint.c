@@ -133,6 +133,23 @@ void rl_write_f64_array(rl_writer *w, const double *v, size_t n)
     w->len += n * 8;
 }
 
+/* Floats as IEEE-754 binary32, for network weights. */
+void rl_write_f32_array(rl_writer *w, const float *v, size_t n)
+{
+    if (!w || n == 0) return;
+    if (!v || n > SIZE_MAX / 4) {
+        w->failed = 1;
+        return;
+    }
+    if (!writer_reserve(w, n * 4)) return;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], 4);
+        put_u32(w->data + w->len + 4 * i, bits);
+    }
+    w->len += n * 4;
+}
+
 /* The length prefix is a u32: a longer string is surely a bug, and failing
  * here is better than writing something rl_read_str cannot take back. */
 void rl_write_str(rl_writer *w, const char *s)
@@ -185,6 +202,24 @@ int rl_read_f64(rl_reader *r, double *v)
     int rc = rl_read_u64(r, &u);
     if (v) *v = f64_from_bits(u);
     return rc;
+}
+
+int rl_read_f32_array(rl_reader *r, float *v, size_t n)
+{
+    if (n == 0) return (r && !r->failed) ? RL_OK : RL_EFORMAT;
+    if (!r || !v || r->failed || n > SIZE_MAX / 4 || r->pos > r->len ||
+        n * 4 > r->len - r->pos) {
+        if (r) r->failed = 1;
+        if (v)
+            for (size_t i = 0; i < n; i++) v[i] = 0.0f;
+        return RL_EFORMAT;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits = get_u32(r->data + r->pos + 4 * i);
+        memcpy(&v[i], &bits, 4);
+    }
+    r->pos += n * 4;
+    return RL_OK;
 }
 
 int rl_read_f64_array(rl_reader *r, double *v, size_t n)

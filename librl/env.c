@@ -171,7 +171,7 @@ int rl_env_reset(rl_env *env, double *obs)
     env->steps = 0;
     env->episode++;
     env->running = 1;
-    memcpy(env->last_obs, obs, env->obs_dim * sizeof *obs);
+    if (obs != env->last_obs) memcpy(env->last_obs, obs, env->obs_dim * sizeof *obs);
     return RL_OK;
 }
 
@@ -383,4 +383,128 @@ void rl_env_batch_take_stats(rl_env_batch *b, rl_episode_stats *out)
 {
     *out = b->stats;
     clear_stats(&b->stats);
+}
+
+/* ---- saving and restoring a batch, for exact resume ---------------------------- */
+
+/* Layout: u64 n, u32 obs_dim, u32 act_dim, episode figures gathered so far,
+ * then per instance: generator, episode counters, running return, the
+ * observation the next action acts on, u32 1 + the type's own record when
+ * the type has save/load, or u32 0. */
+int rl_env_batch_save(const rl_env_batch *b, rl_writer *w, rl_error *err)
+{
+    rl_write_u64(w, b->n);
+    rl_write_u32(w, (uint32_t)b->obs_dim);
+    rl_write_u32(w, (uint32_t)b->act_dim);
+    rl_write_u64(w, b->stats.episodes);
+    rl_write_f64(w, b->stats.return_sum);
+    rl_write_f64(w, b->stats.length_sum);
+    rl_write_f64(w, b->stats.return_min);
+    rl_write_f64(w, b->stats.return_max);
+    for (size_t i = 0; i < b->n; i++) {
+        const rl_env *env = b->envs[i];
+        rl_write_u64(w, env->rng.state);
+        rl_write_u64(w, env->rng.inc);
+        rl_write_u64(w, (uint64_t)env->steps);
+        rl_write_u64(w, env->episode);
+        rl_write_u32(w, (uint32_t)env->running);
+        rl_write_f64(w, b->returns[i]);
+        rl_write_f64_array(w, env->last_obs, env->obs_dim);
+        if (env->type->save && env->type->load) {
+            rl_write_u32(w, 1);
+            int rc = env->type->save(env->state, w, err);
+            if (rc != RL_OK) return rc;
+        } else {
+            rl_write_u32(w, 0);
+        }
+    }
+    if (w->failed) return rl_error_set(err, RL_ENOMEM, "out of memory saving the environments");
+    return RL_OK;
+}
+
+int rl_env_batch_resumable(const rl_env_batch *b)
+{
+    return b->envs[0]->type->save && b->envs[0]->type->load;
+}
+
+/* The core fields of one instance, read before anything is changed. */
+typedef struct saved_env {
+    rl_pcg32 rng;
+    uint64_t steps, episode;
+    uint32_t running, has_state;
+    double ret;
+} saved_env;
+
+int rl_env_batch_load(rl_env_batch *b, rl_reader *r, rl_error *err)
+{
+    uint64_t n = 0;
+    uint32_t od = 0, ad = 0;
+    rl_episode_stats st;
+    rl_read_u64(r, &n);
+    rl_read_u32(r, &od);
+    rl_read_u32(r, &ad);
+    rl_read_u64(r, &st.episodes);
+    rl_read_f64(r, &st.return_sum);
+    rl_read_f64(r, &st.length_sum);
+    rl_read_f64(r, &st.return_min);
+    rl_read_f64(r, &st.return_max);
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "the environments' record is truncated");
+    if (n != b->n)
+        return rl_error_set(err, RL_EINVAL,
+                            "the checkpoint holds %llu environments; this run has %zu "
+                            "([run] num_envs must match to resume)",
+                            (unsigned long long)n, b->n);
+    if (od != b->obs_dim || ad != b->act_dim)
+        return rl_error_set(err, RL_EINVAL,
+                            "the checkpoint's environments have %u observation and %u action "
+                            "values; these have %zu and %zu",
+                            od, ad, b->obs_dim, b->act_dim);
+    /* Instances are restored one after the other; a failure part-way leaves
+     * earlier ones restored, which rl_algo_load undoes from its backup. */
+    for (size_t i = 0; i < b->n; i++) {
+        rl_env *env = b->envs[i];
+        saved_env s = {{0, 0}, 0, 0, 0, 0, 0};
+        rl_read_u64(r, &s.rng.state);
+        rl_read_u64(r, &s.rng.inc);
+        rl_read_u64(r, &s.steps);
+        rl_read_u64(r, &s.episode);
+        rl_read_u32(r, &s.running);
+        rl_read_f64(r, &s.ret);
+        size_t obs_at = r->pos;
+        if (r->pos <= r->len && env->obs_dim * 8 <= r->len - r->pos) r->pos += env->obs_dim * 8;
+        else r->failed = 1;
+        rl_read_u32(r, &s.has_state);
+        if (r->failed)
+            return rl_error_set(err, RL_EFORMAT, "the record of environment %zu is truncated", i);
+        if (s.has_state > 1 || s.running > 1 ||
+            (s.has_state && !(env->type->save && env->type->load)))
+            return rl_error_set(err, RL_EFORMAT, "the record of environment %zu is malformed", i);
+        if (s.has_state) {
+            int rc = env->type->load(env->state, r, err);
+            if (rc != RL_OK) return rc;
+        }
+        rl_reader obs = {r->data, r->len, obs_at, 0};
+        rl_read_f64_array(&obs, env->last_obs, env->obs_dim);
+        env->rng = s.rng;
+        env->steps = (int64_t)s.steps;
+        env->episode = s.episode;
+        env->running = (int)s.running;
+        b->returns[i] = s.ret;
+        if (!s.has_state) {
+            /* Without the type's own record the episode cannot continue: a
+             * fresh one starts from the restored generator, so even this is
+             * reproducible. */
+            b->returns[i] = 0;
+            int rc = rl_env_reset(env, env->last_obs);
+            if (rc != RL_OK) return rl_error_set(err, rc, "%s", env->errmsg);
+        }
+    }
+    b->stats = st;
+    return RL_OK;
+}
+
+void rl_env_batch_observations(const rl_env_batch *b, double *obs)
+{
+    for (size_t i = 0; i < b->n; i++)
+        memcpy(obs + i * b->obs_dim, b->envs[i]->last_obs, b->obs_dim * sizeof *obs);
 }

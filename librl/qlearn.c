@@ -116,6 +116,9 @@ static int qlearn_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, 
     double abs_td = 0;
     uint64_t updates = 0;
     int64_t rounds = (ql->steps_per_iter + (int64_t)ql->n - 1) / (int64_t)ql->n;
+    /* From the batch, not a copy of our own: after a checkpoint is loaded
+     * the batch holds the restored episodes. */
+    rl_env_batch_observations(envs, ql->obs);
     for (int64_t k = 0; k < rounds; k++) {
         ql->tp.epsilon = epsilon_at(ql, ql->total_steps);
         int rc = rl_policy_act(&ql->policy, ql->obs, ql->n, 0, &ql->rng, ql->actions, NULL, NULL,

@@ -17,7 +17,8 @@
 extern "C" {
 #endif
 
-#define RL_CHECKPOINT_FORMAT 1u
+/* 2: the payload ends with the environments' state (rl_env_batch_save). */
+#define RL_CHECKPOINT_FORMAT 2u
 
 /* A growable output buffer. Zero-initialise; a failed allocation sets
  * `failed` and later writes do nothing. */
@@ -33,6 +34,8 @@ RL_API void rl_write_u32(rl_writer *w, uint32_t v);
 RL_API void rl_write_u64(rl_writer *w, uint64_t v);
 RL_API void rl_write_f64(rl_writer *w, double v);
 RL_API void rl_write_f64_array(rl_writer *w, const double *v, size_t n);
+/* Floats as IEEE-754 binary32 little-endian. */
+RL_API void rl_write_f32_array(rl_writer *w, const float *v, size_t n);
 /* A length-prefixed string. */
 RL_API void rl_write_str(rl_writer *w, const char *s);
 
@@ -49,6 +52,7 @@ RL_API int rl_read_u32(rl_reader *r, uint32_t *v);
 RL_API int rl_read_u64(rl_reader *r, uint64_t *v);
 RL_API int rl_read_f64(rl_reader *r, double *v);
 RL_API int rl_read_f64_array(rl_reader *r, double *v, size_t n);
+RL_API int rl_read_f32_array(rl_reader *r, float *v, size_t n);
 /* Read a string written by rl_write_str into buf (size len, NUL-ended);
  * RL_EFORMAT when it does not fit. */
 RL_API int rl_read_str(rl_reader *r, char *buf, size_t len);

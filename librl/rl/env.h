@@ -167,6 +167,27 @@ RL_API int rl_env_batch_step(rl_env_batch *batch, const double *actions, double 
                              double *rewards, unsigned char *terminated,
                              unsigned char *truncated, double *final_obs);
 
+/* Save the batch for an exact resume: every instance's generator, episode
+ * counters and running return and, where the type provides save/load, its
+ * episode in progress. RL_ENOMEM when w failed, or the type's error. */
+RL_API int rl_env_batch_save(const rl_env_batch *batch, rl_writer *w, rl_error *err);
+
+/* Restore what rl_env_batch_save wrote into a batch of the same size made
+ * from the same configuration. RL_EINVAL when the sizes differ, RL_EFORMAT
+ * when the record is malformed. Instances whose type has no save/load
+ * start a fresh episode from their restored generator (reproducible, but
+ * not the episode that was running). A failure may leave some instances
+ * restored and others not. */
+RL_API int rl_env_batch_load(rl_env_batch *batch, rl_reader *r, rl_error *err);
+
+/* 1 when the batch's type saves its episodes (rl_env_batch_load then
+ * restores them exactly), 0 otherwise. */
+RL_API int rl_env_batch_resumable(const rl_env_batch *batch);
+
+/* The observation each instance's next action acts on (n rows): what the
+ * last reset or step returned. */
+RL_API void rl_env_batch_observations(const rl_env_batch *batch, double *obs);
+
 /* Copy out and clear the episode figures gathered so far. */
 RL_API void rl_env_batch_take_stats(rl_env_batch *batch, rl_episode_stats *out);
 RL_API const char *rl_env_batch_errmsg(const rl_env_batch *batch);
