@@ -10,8 +10,9 @@
 #include "rl/algo.h"
 
 extern const rl_algo_type rl__qlearn_type;
+extern const rl_algo_type rl__ppo_type;
 
-static const rl_algo_type *const builtin[] = {&rl__qlearn_type};
+static const rl_algo_type *const builtin[] = {&rl__ppo_type, &rl__qlearn_type};
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
 const rl_algo_type *rl_algo_find(const char *name)

@@ -29,7 +29,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 static const rl_param run_params[] = {
     {"env", RL_PARAM_STRING, NULL, 0, 0, NULL,
      "environment to train on, required (rlrun --list shows those installed)"},
-    {"algorithm", RL_PARAM_STRING, "qlearn", 0, 0, NULL, "learning algorithm: qlearn"},
+    {"algorithm", RL_PARAM_STRING, "qlearn", 0, 0, NULL, "learning algorithm: ppo or qlearn"},
     {"plugin", RL_PARAM_STRING, "", 0, 0, NULL,
      "load only this plugin (empty: every plugin on the search path)"},
     {"seed", RL_PARAM_INT, "1", 0, 9007199254740991.0, NULL,
@@ -52,6 +52,7 @@ static const rl_param run_params[] = {
 typedef struct options {
     const char *config;
     const char *eval_dir;
+    const char *resume_dir;
     const char **sets;
     size_t nsets;
     const char *seed;
@@ -62,10 +63,13 @@ static void usage(FILE *f)
 {
     fputs("Usage: rlrun [OPTION]... CONFIG.ini\n"
           "       rlrun --eval RUNDIR [OPTION]... [CONFIG.ini]\n"
+          "       rlrun --resume RUNDIR [OPTION]... [CONFIG.ini]\n"
           "       rlrun --list | --help | --version\n"
           "Train the agent CONFIG.ini describes, then evaluate it greedily.\n\n"
           "  --eval RUNDIR        evaluate the checkpoint in RUNDIR, do not train\n"
           "                       (the config defaults to RUNDIR/config.ini)\n"
+          "  --resume RUNDIR      continue training from the checkpoint in RUNDIR up to\n"
+          "                       [run] total_steps, then evaluate (same config default)\n"
           "  --set SEC.KEY=VALUE  override a key of the config (repeatable)\n"
           "  --seed N             the same as --set run.seed=N\n"
           "  --trace              write every step to trace.csv (eval-trace.csv\n"
@@ -337,24 +341,61 @@ static void draw_bar(const run *r, const rl_iter_info *it, double rate)
     fflush(stderr);
 }
 
+/* On resume: keep the header and the first `rows` rows of progress.csv
+ * (those the checkpoint has seen; a run that stopped between checkpoints
+ * wrote more) and reopen it for appending. */
+static FILE *reopen_progress(const char *dir, uint64_t rows, char *path, size_t len)
+{
+    snprintf(path, len, "%s/progress.csv", dir);
+    FILE *in = fopen(path, "r");
+    if (!in) return NULL;
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
+        fclose(in);
+        return NULL;
+    }
+    uint64_t line = 0;
+    int c, ok = 1;
+    while (line <= rows && (c = getc(in)) != EOF) {
+        if (putc(c, out) == EOF) ok = 0;
+        if (c == '\n') line++;
+    }
+    fclose(in);
+    if (fclose(out) != 0 || !ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return NULL;
+    }
+    return fopen(path, "a");
+}
+
 static int train(run *r, const options *o)
 {
     char path[4200], ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", r->dir);
-    FILE *progress = open_in(r->dir, "progress.csv", path, sizeof path);
-    if (!progress) return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
-    fputs("iteration,env_steps,episodes,mean_return,mean_length", progress);
-    for (const char *const *s = r->algo_type->stat_names; s && *s; s++) fprintf(progress, ",%s", *s);
-    fputc('\n', progress);
+    FILE *progress;
+    if (o->resume_dir) {
+        progress = reopen_progress(r->dir, rl_algo_iterations(r->algo), path, sizeof path);
+        if (!progress) return fail(EXIT_RUNTIME, "cannot rewrite '%s': %s", path, strerror(errno));
+    } else {
+        progress = open_in(r->dir, "progress.csv", path, sizeof path);
+        if (!progress) return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+        fputs("iteration,env_steps,episodes,mean_return,mean_length", progress);
+        for (const char *const *s = r->algo_type->stat_names; s && *s; s++)
+            fprintf(progress, ",%s", *s);
+        fputc('\n', progress);
+    }
 
     FILE *trace = NULL;
     if (o->trace) {
-        trace = open_in(r->dir, "trace.csv", path, sizeof path);
+        snprintf(path, sizeof path, "%s/trace.csv", r->dir);
+        trace = fopen(path, o->resume_dir ? "a" : "w");
         if (!trace) {
             fclose(progress);
             return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
         }
-        rl_env_trace_header(rl_env_batch_env(r->envs, 0), trace);
+        if (ftell(trace) == 0) rl_env_trace_header(rl_env_batch_env(r->envs, 0), trace);
         for (size_t i = 0; i < rl_env_batch_size(r->envs); i++)
             rl_env_set_trace(rl_env_batch_env(r->envs, i), trace, (unsigned)i);
     }
@@ -494,7 +535,8 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
 
     static const struct option longopts[] = {
-        {"eval", required_argument, NULL, 'e'}, {"set", required_argument, NULL, 's'},
+        {"eval", required_argument, NULL, 'e'}, {"resume", required_argument, NULL, 'r'},
+        {"set", required_argument, NULL, 's'},
         {"seed", required_argument, NULL, 'S'}, {"quiet", no_argument, NULL, 'q'},
         {"trace", no_argument, NULL, 't'},      {"list", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
@@ -504,9 +546,10 @@ int main(int argc, char **argv)
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
     if (!o.sets) return fail(EXIT_RUNTIME, "out of memory");
     int c, status;
-    while ((c = getopt_long(argc, argv, "e:s:S:qtlhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "e:r:s:S:qtlhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e': o.eval_dir = optarg; break;
+        case 'r': o.resume_dir = optarg; break;
         case 's': o.sets[o.nsets++] = optarg; break;
         case 'S': o.seed = optarg; break;
         case 'q': o.quiet = 1; break;
@@ -523,11 +566,17 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    if (o.eval_dir && o.resume_dir) {
+        free(o.sets);
+        fputs("rlrun: --eval and --resume do not go together\nTry 'rlrun --help'.\n", stderr);
+        return EXIT_USAGE;
+    }
+    const char *run_dir = o.eval_dir ? o.eval_dir : o.resume_dir;
     char eval_config[4200];
     if (optind == argc - 1) {
         o.config = argv[optind];
-    } else if (optind == argc && o.eval_dir) {
-        snprintf(eval_config, sizeof eval_config, "%s/config.ini", o.eval_dir);
+    } else if (optind == argc && run_dir) {
+        snprintf(eval_config, sizeof eval_config, "%s/config.ini", run_dir);
         o.config = eval_config;
     } else {
         free(o.sets);
@@ -553,6 +602,17 @@ int main(int argc, char **argv)
             if (rl_algo_load(r.algo, ckpt) != RL_OK)
                 status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
             else
+                status = evaluate(&r, &o);
+        } else if (o.resume_dir) {
+            /* Continue training: the run directory is the one resumed, the
+             * configuration (with any --set) is written back over its own. */
+            snprintf(r.dir, sizeof r.dir, "%s", o.resume_dir);
+            char ckpt[4200];
+            snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.resume_dir);
+            if (rl_algo_load(r.algo, ckpt) != RL_OK)
+                status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
+            else if ((status = write_config(r.cfg, r.dir)) == EXIT_OK &&
+                     (status = train(&r, &o)) == EXIT_OK)
                 status = evaluate(&r, &o);
         } else if (make_dirs(r.dir) != 0) {
             status = fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r.dir,
