@@ -6,5 +6,7 @@
 
 extern const rl_env_type rl_classic_cliffwalking;
 extern const rl_env_type rl_classic_frozenlake;
+extern const rl_env_type rl_classic_cartpole;
+extern const rl_env_type rl_classic_pendulum;
 
 #endif

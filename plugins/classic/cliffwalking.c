@@ -11,12 +11,17 @@
  *
  * Gymnasium registers no time limit for CliffWalking; a greedy policy can
  * loop for ever, so we truncate at 200 steps by default ([cliffwalking]
- * max_episode_steps changes it). */
+ * max_episode_steps changes it).
+ *
+ * Saved state (for exact resume): u32 layout version (1), u32 position,
+ * u64 falls this episode. */
+#include <limits.h>
 #include <string.h>
 
 #include "classic.h"
 
 enum { NROW = 4, NCOL = 12, START = 3 * NCOL, GOAL = 3 * NCOL + NCOL - 1 };
+enum { LAYOUT = 1 };
 
 typedef struct cliff {
     int pos;
@@ -77,6 +82,44 @@ static void cliff_episode_metrics(const void *state, double *values)
     values[0] = ((const cliff *)state)->falls;
 }
 
+static int cliff_save(const void *state, rl_writer *w, rl_error *err)
+{
+    (void)err;
+    const cliff *c = state;
+    rl_write_u32(w, LAYOUT);
+    rl_write_u32(w, (uint32_t)c->pos);
+    rl_write_u64(w, (uint64_t)c->falls);
+    return RL_OK;
+}
+
+static int cliff_load(void *state, rl_reader *r, rl_error *err)
+{
+    cliff *c = state;
+    uint32_t layout = 0, pos = 0;
+    uint64_t falls = 0;
+    rl_read_u32(r, &layout);
+    rl_read_u32(r, &pos);
+    rl_read_u64(r, &falls);
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "cliffwalking state is truncated");
+    /* Anything wrong leaves the reader failed, as a short read would, so a
+     * caller checking only the reader cannot go on reading after it. The
+     * position indexes the grid, so it is checked rather than trusted. */
+    if (layout != LAYOUT) {
+        r->failed = 1;
+        return rl_error_set(err, RL_EFORMAT, "cliffwalking state has layout %u, expected %u",
+                            (unsigned)layout, (unsigned)LAYOUT);
+    }
+    if (pos >= NROW * NCOL || is_cliff((int)pos / NCOL, (int)pos % NCOL) || falls > INT_MAX) {
+        r->failed = 1;
+        return rl_error_set(err, RL_EFORMAT,
+                            "cliffwalking state (position %u, %llu falls) is not reachable",
+                            (unsigned)pos, (unsigned long long)falls);
+    }
+    c->pos = (int)pos;
+    c->falls = (int)falls;
+    return RL_OK;
+}
+
 const rl_env_type rl_classic_cliffwalking = {
     .abi = RL_ABI_VERSION,
     .name = "cliffwalking",
@@ -89,4 +132,6 @@ const rl_env_type rl_classic_cliffwalking = {
     .step = cliff_step,
     .metric_names = cliff_metrics,
     .episode_metrics = cliff_episode_metrics,
+    .save = cliff_save,
+    .load = cliff_load,
 };

@@ -7,10 +7,17 @@
  * leaves it in place. Reaching G gives reward 1 and terminates; a hole
  * terminates with reward 0; every other step gives 0. The observation is the
  * cell index row * ncol + column. Time limit: 100 steps on 4x4, 200 on 8x8
- * (Gymnasium's registrations); max_episode_steps = -1 picks those. */
+ * (Gymnasium's registrations); max_episode_steps = -1 picks those.
+ *
+ * Saved state (for exact resume): u32 layout version (1), u32 number of
+ * cells (to catch a state saved on the other map), u32 position, u32
+ * success flag. The slippery moves draw from the instance's generator,
+ * which the core owns. */
 #include <string.h>
 
 #include "classic.h"
+
+enum { LAYOUT = 1 };
 
 static const char *const map_4x4[] = {"SFFF", "FHFH", "FFFH", "HFFG"};
 static const char *const map_8x8[] = {"SFFFFFFF", "FFFFFFFF", "FFFHFFFF", "FFFFFHFF",
@@ -91,6 +98,50 @@ static void lake_episode_metrics(const void *state, double *values)
     values[0] = ((const lake *)state)->success;
 }
 
+static int lake_save(const void *state, rl_writer *w, rl_error *err)
+{
+    (void)err;
+    const lake *l = state;
+    rl_write_u32(w, LAYOUT);
+    rl_write_u32(w, (uint32_t)(l->nrow * l->ncol));
+    rl_write_u32(w, (uint32_t)l->pos);
+    rl_write_u32(w, (uint32_t)l->success);
+    return RL_OK;
+}
+
+static int lake_load(void *state, rl_reader *r, rl_error *err)
+{
+    lake *l = state;
+    uint32_t layout = 0, ncells = 0, pos = 0, success = 0;
+    rl_read_u32(r, &layout);
+    rl_read_u32(r, &ncells);
+    rl_read_u32(r, &pos);
+    rl_read_u32(r, &success);
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "frozenlake state is truncated");
+    /* Anything wrong leaves the reader failed, as a short read would, so a
+     * caller checking only the reader cannot go on reading after it. The
+     * position indexes the map, so it is checked rather than trusted. */
+    if (layout != LAYOUT) {
+        r->failed = 1;
+        return rl_error_set(err, RL_EFORMAT, "frozenlake state has layout %u, expected %u",
+                            (unsigned)layout, (unsigned)LAYOUT);
+    }
+    if (ncells != (uint32_t)(l->nrow * l->ncol)) {
+        r->failed = 1;
+        return rl_error_set(err, RL_EINVAL, "frozenlake state is for a map of %u cells, not %d",
+                            (unsigned)ncells, l->nrow * l->ncol);
+    }
+    if (pos >= ncells || success > 1) {
+        r->failed = 1;
+        return rl_error_set(err, RL_EFORMAT,
+                            "frozenlake state (position %u, success %u) is not valid",
+                            (unsigned)pos, (unsigned)success);
+    }
+    l->pos = (int)pos;
+    l->success = (int)success;
+    return RL_OK;
+}
+
 const rl_env_type rl_classic_frozenlake = {
     .abi = RL_ABI_VERSION,
     .name = "frozenlake",
@@ -103,4 +154,6 @@ const rl_env_type rl_classic_frozenlake = {
     .step = lake_step,
     .metric_names = lake_metrics,
     .episode_metrics = lake_episode_metrics,
+    .save = lake_save,
+    .load = lake_load,
 };
