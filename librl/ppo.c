@@ -506,7 +506,9 @@ static const rl_param ppo_params[] = {
     {"max_grad_norm", RL_PARAM_REAL, "0.5", 0, 1e12, NULL,
      "clip the global gradient norm to this (0: no clipping)"},
     {"anneal_lr", RL_PARAM_BOOL, "false", 0, 0, NULL,
-     "fall linearly to 0 over [run] total_steps"},
+     "let the learning rate fall linearly to 0 over anneal_steps"},
+    {"anneal_steps", RL_PARAM_INT, "0", 0, 1e15, NULL,
+     "environment steps the anneal spans (0: [run] total_steps)"},
     {"normalize_advantages", RL_PARAM_BOOL, "true", 0, 0, NULL,
      "normalise advantages within each minibatch"},
     {"normalize_observations", RL_PARAM_BOOL, "false", 0, 0, NULL,
@@ -650,13 +652,16 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
         return rl_error_set(err, RL_EINVAL, "%s: [%s] give steps_per_iteration or "
                             "episodes_per_iteration, not both",
                             rl_config_where(cfg, sec, "steps_per_iteration"), sec);
-    if (p->anneal) {
-        if (!rl_config_is_declared(cfg, "run") ||
-            rl_config_get_int(cfg, "run", "total_steps", &p->total_steps) || p->total_steps <= 0)
-            return rl_error_set(err, RL_EINVAL,
-                                "%s: [%s] anneal_lr needs [run] total_steps to anneal over",
-                                rl_config_where(cfg, sec, "anneal_lr"), sec);
-    }
+    if (rl_config_get_int(cfg, sec, "anneal_steps", &p->total_steps))
+        return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+    if (p->anneal && p->total_steps == 0 && rl_config_is_declared(cfg, "run") &&
+        rl_config_get_int(cfg, "run", "total_steps", &p->total_steps))
+        return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+    if (p->anneal && p->total_steps <= 0)
+        return rl_error_set(err, RL_EINVAL,
+                            "%s: [%s] anneal_lr needs anneal_steps (or [run] total_steps, "
+                            "which rlrun provides) to anneal over",
+                            rl_config_where(cfg, sec, "anneal_lr"), sec);
 
     rl_env *env = rl_env_batch_env(envs, 0);
     const rl_space *os = rl_env_observation_space(env), *as = rl_env_action_space(env);

@@ -533,6 +533,7 @@ int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; librl checks GSL's return codes. */
     gsl_set_error_handler_off();
+    rl_blas_set_threads(1);
 
     static const struct option longopts[] = {
         {"eval", required_argument, NULL, 'e'}, {"resume", required_argument, NULL, 'r'},

@@ -23,7 +23,7 @@ START_TEST(test_load_classic)
     ck_assert_ptr_nonnull(reg);
     ck_assert_int_eq(rl_registry_load(reg, "classic"), RL_OK);
     ck_assert_int_eq(rl_registry_load(reg, "classic"), RL_OK); /* twice is harmless */
-    ck_assert_uint_eq(rl_registry_env_count(reg), 2);
+    ck_assert_uint_eq(rl_registry_env_count(reg), 4);
     const rl_env_type *cw = rl_registry_find_env(reg, "cliffwalking");
     ck_assert_ptr_nonnull(cw);
     ck_assert_ptr_nonnull(rl_registry_find_env(reg, "frozenlake"));

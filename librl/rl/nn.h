@@ -112,6 +112,16 @@ RL_API double rl_clip_grad_norm(float *g, size_t n, double max_norm);
 /* 1 when all n values are finite. */
 RL_API int rl_all_finite_f(const float *x, size_t n);
 
+/* ---- the CBLAS librl uses ----------------------------------------------------------- */
+
+/* "OpenBLAS" or "GSL CBLAS". */
+RL_API const char *rl_blas_name(void);
+
+/* Threads OpenBLAS may use (process-wide). rlrun sets 1: the networks are
+ * small, threads only add overhead, and one thread is what determinism is
+ * promised for. RL_EUNSUPPORTED for n > 1 without OpenBLAS. */
+RL_API int rl_blas_set_threads(int n);
+
 #ifdef __cplusplus
 }
 #endif
