@@ -498,8 +498,8 @@ static const rl_param ppo_params[] = {
     {"episodes_per_iteration", RL_PARAM_INT, "20", 1, 1e6, NULL,
      "episodes to collect before each update (DeepRacer's num_episodes_between_training)"},
     {"steps_per_iteration", RL_PARAM_INT, "0", 0, 1e8, NULL,
-     "environment steps (over all environments) to collect before each update instead; "
-     "0: use episodes_per_iteration"},
+     "environment steps (over all environments) to collect before each update, "
+     "instead of episodes_per_iteration; 0: use episodes_per_iteration"},
     {"gae_lambda", RL_PARAM_REAL, "0.95", 0, 1, NULL, "lambda of generalised advantage estimation"},
     {"clip", RL_PARAM_REAL, "0.2", 1e-6, 10, NULL, "clip range of the probability ratio"},
     {"value_coef", RL_PARAM_REAL, "0.5", 0, 1e6, NULL, "weight of the value loss"},
@@ -648,10 +648,6 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
     size_t hidden[RL_MLP_MAX_LAYERS], nhidden;
     if (parse_hidden(cfg, sec, hidden, &nhidden) != RL_OK)
         return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
-    if (p->steps_per_iter > 0 && rl_config_has(cfg, sec, "episodes_per_iteration"))
-        return rl_error_set(err, RL_EINVAL, "%s: [%s] give steps_per_iteration or "
-                            "episodes_per_iteration, not both",
-                            rl_config_where(cfg, sec, "steps_per_iteration"), sec);
     if (rl_config_get_int(cfg, sec, "anneal_steps", &p->total_steps))
         return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
     if (p->anneal && p->total_steps == 0 && rl_config_is_declared(cfg, "run") &&

@@ -66,7 +66,8 @@ check "--resume of a missing run fails" test $? -eq 2
 "$rlrun" --quiet --eval "$tmp/a" --resume "$tmp/a" >/dev/null 2>"$tmp/r2.err"
 check "--eval with --resume is a usage error" test $? -eq 2
 
-# A loss that overflows: the blowup env pays 1e308 after 1100 steps.
+# A loss that overflows: each blowup instance pays 1e308 after 600 of its
+# steps, which is in iteration 3 (256 steps per instance per iteration).
 cat >"$tmp/blow.ini" <<'INI'
 [run]
 env = blowup
@@ -76,7 +77,7 @@ total_steps = 100000
 checkpoint_every = 1
 eval_episodes = 1
 [blowup]
-after = 1100
+after = 600
 [ppo]
 steps_per_iteration = 512
 batch_size = 64

@@ -498,7 +498,6 @@ START_TEST(test_bad_configs)
     const char *bad[][2] = {
         {"[ppo]\nhidden = 64,x\n", "hidden"},
         {"[ppo]\nhidden = 64,0\n", "hidden"},
-        {"[ppo]\nsteps_per_iteration = 100\nepisodes_per_iteration = 5\n", "not both"},
         {"[ppo]\nanneal_lr = true\n", "anneal_steps"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
