@@ -31,7 +31,9 @@
 extern "C" {
 #endif
 
-/* Hidden-layer activation. The output layer is always linear. */
+/* Hidden-layer activation. The output layer is always linear. RL_ACT_TANH
+ * is computed by a rational approximation within 4e-7 of tanh (|y| <= 1,
+ * odd, NaN stays NaN); its backward uses 1 - y^2 of the stored output. */
 typedef enum rl_activation { RL_ACT_TANH = 0, RL_ACT_RELU = 1 } rl_activation;
 
 /* Most weight layers an rl_mlp may have (hidden layers + 1). */
@@ -51,7 +53,8 @@ typedef struct rl_mlp {
     float *delta[2];
 } rl_mlp;
 
-/* The number of parameters of a network with these sizes. */
+/* The number of parameters of a network with these sizes; 0 when hidden is
+ * NULL with nhidden > 0, or when the count does not fit in a size_t. */
 RL_API size_t rl_mlp_param_count(size_t nin, const size_t *hidden, size_t nhidden, size_t nout);
 
 /* Set up m: nin inputs, nhidden hidden layers of hidden[i] units with
@@ -59,8 +62,9 @@ RL_API size_t rl_mlp_param_count(size_t nin, const size_t *hidden, size_t nhidde
  * grads: caller-owned arrays of rl_mlp_param_count() floats, or both NULL
  * for m to allocate its own (zeroed). Returns RL_OK, RL_EINVAL (a size of 0,
  * too many layers, max_batch 0, only one of params/grads given) or
- * RL_ENOMEM; err (may be NULL) gets the message. On failure m holds nothing
- * to free, but rl_mlp_free on it is safe. */
+ * RL_ENOMEM; err (may be NULL) gets the message. RL_EINVAL also covers an
+ * unknown act and a size or max_batch above INT_MAX (CBLAS's limit). On
+ * failure m holds nothing to free, but rl_mlp_free on it is safe. */
 RL_API int rl_mlp_init(rl_mlp *m, size_t nin, const size_t *hidden, size_t nhidden, size_t nout,
                        rl_activation act, size_t max_batch, float *params, float *grads,
                        rl_error *err);
@@ -69,17 +73,19 @@ RL_API void rl_mlp_free(rl_mlp *m);
 /* Orthogonal initialisation: layer l's weights get gain gains[l] (nlayers
  * values; CleanRL uses sqrt(2) for hidden layers, 0.01 for a policy head and
  * 1 for a value head), biases 0. Draws normals from rng. RL_ENOMEM, or
- * RL_ENUMERIC when GSL's QR decomposition fails. */
+ * RL_ENUMERIC when GSL's QR decomposition fails or a gain is not finite
+ * (RL_EINVAL when m, gains or rng is NULL). Layer l's weights come from the
+ * out_l x in_l normals drawn for it in row-major order, layer 0 first. */
 RL_API int rl_mlp_orthogonal_init(rl_mlp *m, const double *gains, rl_pcg32 *rng, rl_error *err);
 
 /* Forward n rows (n <= max_batch) of x (n x nin, row-major). Returns the
  * n x nout output, owned by m and valid until the next forward. Keeps what
- * backward needs. */
+ * backward needs. NULL when n > max_batch. */
 RL_API const float *rl_mlp_forward(rl_mlp *m, const float *x, size_t n);
 
 /* Backpropagate dout (n x nout: dLoss/dOutput of the last forward, same n)
  * and ADD dLoss/dParams into grads. When dx is not NULL it receives
- * dLoss/dInput (n x nin). */
+ * dLoss/dInput (n x nin). Does nothing when n is 0 or above max_batch. */
 RL_API void rl_mlp_backward(rl_mlp *m, const float *dout, size_t n, float *dx);
 
 /* Set all gradients to zero. */
@@ -103,10 +109,11 @@ RL_API void rl_adam_free(rl_adam *a);
  * p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
 RL_API void rl_adam_step(rl_adam *a, float *params, const float *grads, double lr);
 
-/* The global L2 norm of g (computed in double). If max_norm > 0 and the
- * norm exceeds it, scale g by max_norm / (norm + 1e-6). Returns the norm
- * before clipping (NaN or inf when g holds a non-finite value; g is then
- * left alone). */
+/* The global L2 norm of g (computed in double). If max_norm > 0 and
+ * coef = max_norm / (norm + 1e-6) is below 1 (the norm exceeds max_norm,
+ * give or take the 1e-6), scale g by coef, exactly as torch does. Returns
+ * the norm before clipping (NaN or inf when g holds a non-finite value; g
+ * is then left alone). */
 RL_API double rl_clip_grad_norm(float *g, size_t n, double max_norm);
 
 /* 1 when all n values are finite. */
