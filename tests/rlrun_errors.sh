@@ -58,7 +58,7 @@ good | sed 's/^env = cliffwalking/env = clifwalking/' >env.ini
 expect "unknown env" env.ini "env.ini:2: \[run\] env: unknown environment 'clifwalking' (available: .*cliffwalking"
 
 good | sed 's/^algorithm = qlearn/algorithm = sarsa/' >algo.ini
-expect "unknown algorithm" algo.ini "algo.ini:3: \[run\] algorithm: unknown algorithm 'sarsa' (known: qlearn"
+expect "unknown algorithm" algo.ini "algo.ini:3: \[run\] algorithm: unknown algorithm 'sarsa' (known: ppo, qlearn"
 
 good | sed 's/^\[qlearn\]/[qlaern]/' >section.ini
 expect "unknown section" section.ini "section.ini:6: unknown section \[qlaern\] (did you mean \[qlearn\]?)"
