@@ -541,6 +541,7 @@ typedef struct ppo {
     size_t n, obs_dim, act_dim;
     /* learning state */
     rl_ac ac;
+    rl_policy policy;      /* the actor-critic as an rl_policy, impl = this state */
     rl_adam adam;
     rl_pcg32 rng;
     running_stats obs_rms, ret_rms;
@@ -564,6 +565,8 @@ typedef struct ppo {
     float *mb_obs;
     double *mb_act, *mb_logp, *mb_adv, *mb_ret;
 } ppo;
+
+static const rl_policy_type actor_critic_policy;
 
 static int parse_hidden(rl_config *cfg, const char *sec, size_t *hidden, size_t *nhidden)
 {
@@ -671,6 +674,8 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
                         strcmp(act, "relu") == 0 ? RL_ACT_RELU : RL_ACT_TANH, maxb, err);
     if (rc != RL_OK) return rc;
     p->act_dim = p->ac.act_dim;
+    p->policy.type = &actor_critic_policy;
+    p->policy.impl = p;
     rl_pcg32_seed(&p->rng, seed, UINT64_C(0x9907)); /* a stream of its own */
     rc = rl_ac_reset_params(&p->ac, &p->rng, p->log_std_init, err);
     if (rc != RL_OK) return rc;
@@ -910,20 +915,84 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
     return RL_OK;
 }
 
-static int ppo_act(void *state, const double *obs, size_t n, double *actions, int greedy,
-                   rl_error *err)
+/* ---- the agent as an rl_policy ---------------------------------------------------- */
+
+static int policy_act(void *impl, const double *obs, size_t n, int greedy, rl_pcg32 *rng,
+                      double *actions, double *logp, double *value, rl_error *err)
 {
-    ppo *p = state;
+    ppo *p = impl;
     (void)err;
     size_t od = p->obs_dim, ad = p->act_dim, maxb = p->ac.max_batch;
     for (size_t i = 0; i < n; i += maxb) {
         size_t m = n - i < maxb ? n - i : maxb;
         to_input(p, obs + i * od, m, p->obs_f);
-        rl_ac_act(&p->ac, p->obs_f, m, greedy, &p->rng, p->tmp_act, NULL, NULL);
-        for (size_t j = 0; j < m; j++)
+        rl_ac_act(&p->ac, p->obs_f, m, greedy, rng, p->tmp_act, logp ? logp + i : NULL,
+                  value ? value + i : NULL);
+        for (size_t j = 0; j < m; j++) {
             rl_ac_env_action(&p->ac, p->tmp_act + j * ad, actions + (i + j) * ad);
+            if (greedy && logp) logp[i + j] = 0;
+        }
     }
     return RL_OK;
+}
+
+/* The networks and the observation normaliser: what acting needs. */
+static void policy_save(const void *impl, rl_writer *w)
+{
+    const ppo *p = impl;
+    rl_write_u64(w, p->ac.nparams);
+    rl_write_f32_array(w, p->ac.params, p->ac.nparams);
+    rs_save(&p->obs_rms, w);
+}
+
+static int policy_load(void *impl, rl_reader *r, rl_error *err)
+{
+    ppo *p = impl;
+    uint64_t np = 0;
+    rl_read_u64(r, &np);
+    if (r->failed || np != p->ac.nparams)
+        return rl_error_set(err, RL_EFORMAT, "actor-critic policy: %s",
+                            r->failed ? "truncated" : "another network shape");
+    size_t P = p->ac.nparams, D = p->obs_dim;
+    float *f = malloc(P * sizeof *f);
+    double *d = malloc((2 * D + 1) * sizeof *d);
+    if (!f || !d) {
+        free(f);
+        free(d);
+        return rl_error_set(err, RL_ENOMEM, "out of memory loading a policy");
+    }
+    rl_read_f32_array(r, f, P);
+    rl_read_f64_array(r, d, 2 * D + 1);
+    if (r->failed || !rl_all_finite_f(f, P)) {
+        free(f);
+        free(d);
+        return rl_error_set(err, RL_EFORMAT, "actor-critic policy: %s",
+                            r->failed ? "truncated" : "non-finite weights");
+    }
+    memcpy(p->ac.params, f, P * sizeof *f);
+    memcpy(p->obs_rms.mean, d, D * sizeof *d);
+    memcpy(p->obs_rms.var, d + D, D * sizeof *d);
+    p->obs_rms.count = d[2 * D];
+    free(f);
+    free(d);
+    return RL_OK;
+}
+
+static const rl_policy_type actor_critic_policy = {
+    .abi = RL_ABI_VERSION,
+    .name = "actor_critic",
+    .act = policy_act,
+    .save = policy_save,
+    .load = policy_load,
+};
+
+static const rl_policy *ppo_policy(void *state) { return &((ppo *)state)->policy; }
+
+static int ppo_act(void *state, const double *obs, size_t n, double *actions, int greedy,
+                   rl_error *err)
+{
+    ppo *p = state;
+    return policy_act(p, obs, n, greedy, &p->rng, actions, NULL, NULL, err);
 }
 
 /* Layout: sizes (for a clear error on a mismatch), counters, generator,
@@ -1049,4 +1118,5 @@ const rl_algo_type rl__ppo_type = {
     .save = ppo_save,
     .load = ppo_load,
     .fini = ppo_fini,
+    .policy = ppo_policy,
 };

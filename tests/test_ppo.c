@@ -544,6 +544,51 @@ START_TEST(test_resume_needs_same_shape)
 }
 END_TEST
 
+
+START_TEST(test_policy_interface)
+{
+    /* The agent's rl_policy acts as the agent does; its logp and value are
+     * the actor-critic's; saved and loaded it acts the same. */
+    trained t = make_ppo("pendulum", "[ppo]\nsteps_per_iteration = 256\nepochs = 1\n"
+                                     "normalize_observations = true\n", 2, 4);
+    iterate(&t, 2, NULL);
+    const rl_policy *pol = rl_algo_policy(t.algo);
+    ck_assert_ptr_nonnull(pol);
+    ck_assert_str_eq(pol->type->name, "actor_critic");
+    const double obs[6] = {1, 0, 0.5, -0.6, 0.8, -3};
+    double a1[2], a2[2], lp[2], v[2];
+    ck_assert_int_eq(rl_algo_act(t.algo, obs, 2, a1, 1), RL_OK);
+    rl_pcg32 rng;
+    rl_pcg32_seed(&rng, 1, 1);
+    rl_error err = {0};
+    ck_assert_int_eq(rl_policy_act(pol, obs, 2, 1, &rng, a2, lp, v, &err), RL_OK);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_double_eq(a1[i], a2[i]);
+        ck_assert_double_eq(lp[i], 0);
+        ck_assert(isfinite(v[i]));
+        ck_assert(a2[i] >= -2 && a2[i] <= 2);
+    }
+    rl_writer w = {0};
+    rl_policy_save(pol, &w);
+    ck_assert(!w.failed);
+    trained u = make_ppo("pendulum", "[ppo]\nsteps_per_iteration = 256\nepochs = 1\n"
+                                     "normalize_observations = true\n", 2, 99);
+    const rl_policy *pu = rl_algo_policy(u.algo);
+    rl_reader r = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_policy_load(pu, &r, &err), RL_OK);
+    ck_assert_int_eq(rl_algo_act(u.algo, obs, 2, a2, 1), RL_OK);
+    for (int i = 0; i < 2; i++) ck_assert_double_eq(a1[i], a2[i]);
+    /* A truncated record is refused and changes nothing. */
+    rl_reader rt = {w.data, w.len - 1, 0, 0};
+    ck_assert_int_eq(rl_policy_load(pu, &rt, &err), RL_EFORMAT);
+    ck_assert_int_eq(rl_algo_act(u.algo, obs, 2, a2, 1), RL_OK);
+    for (int i = 0; i < 2; i++) ck_assert_double_eq(a1[i], a2[i]);
+    rl_writer_free(&w);
+    free_ppo(&u);
+    free_ppo(&t);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("ppo");
@@ -570,6 +615,7 @@ static Suite *make_suite(void)
     tcase_add_test(tr, test_episodes_per_iteration);
     tcase_add_test(tr, test_bad_configs);
     tcase_add_test(tr, test_resume_needs_same_shape);
+    tcase_add_test(tr, test_policy_interface);
     suite_add_tcase(s, tr);
     return s;
 }

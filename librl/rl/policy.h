@@ -9,8 +9,10 @@
  * state. Acting greedily takes the best action, ties to the lowest index
  * (deterministic); epsilon-greedy acting explores with probability epsilon
  * and breaks ties at random otherwise, so an untrained table does not always
- * pick action 0. Neural policies (MLP, categorical and Gaussian) join this
- * header with PPO. */
+ * pick action 0. The neural policy (categorical or Gaussian over an MLP,
+ * with a value network) is PPO's: rl_algo_policy() of a "ppo" agent returns
+ * it, type name "actor_critic"; it normalises observations as the agent
+ * does and clips continuous actions to the box. Its parts are in <rl/ppo.h>. */
 #ifndef RL_POLICY_H
 #define RL_POLICY_H
 
