@@ -16,12 +16,7 @@ static void teardown(void) { rl_registry_free(reg); }
 
 static rl_env *make(const char *name, const char *ini, rl_config **cfg)
 {
-    *cfg = rl_config_alloc(NULL);
-    ck_assert_int_eq(rl_config_load_string(*cfg, ini, "test.ini"), RL_OK);
-    rl_error err = {0};
-    rl_env *env = rl_env_alloc(rl_registry_find_env(reg, name), *cfg, &err);
-    ck_assert_msg(env != NULL, "%s", err.msg);
-    return env;
+    return rl_test_make_env(reg, name, ini, cfg);
 }
 
 enum { UP, RIGHT, DOWN, LEFT };

@@ -379,24 +379,10 @@ START_TEST(test_ppo_learns_cartpole)
 }
 END_TEST
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 static void assert_same_file(const char *a, const char *b)
 {
     size_t la, lb;
-    unsigned char *x = slurp(a, &la), *y = slurp(b, &lb);
+    unsigned char *x = rl_test_slurp(a, &la), *y = rl_test_slurp(b, &lb);
     ck_assert_uint_eq(la, lb);
     ck_assert_msg(memcmp(x, y, la) == 0, "%s and %s differ", a, b);
     free(x);

@@ -186,19 +186,6 @@ END_TEST
 
 /* ---- determinism and checkpoints ---------------------------------------------- */
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    unsigned char *b = malloc(*len + 1);
-    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
-}
-
 START_TEST(test_same_seed_same_agent)
 {
     static const char *const sets[] = {"run.total_steps=20000", "run.num_envs=3", NULL};
@@ -218,7 +205,8 @@ START_TEST(test_same_seed_same_agent)
     ck_assert_int_eq(rl_algo_save(b.algo, p2), RL_OK);
     ck_assert_int_eq(rl_algo_save(c.algo, p3), RL_OK);
     size_t l1, l2, l3;
-    unsigned char *b1 = slurp(p1, &l1), *b2 = slurp(p2, &l2), *b3 = slurp(p3, &l3);
+    unsigned char *b1 = rl_test_slurp(p1, &l1), *b2 = rl_test_slurp(p2, &l2),
+                  *b3 = rl_test_slurp(p3, &l3);
     ck_assert_uint_eq(l1, l2);
     ck_assert(memcmp(b1, b2, l1) == 0);
     ck_assert(l1 != l3 || memcmp(b1, b3, l1) != 0);
@@ -266,7 +254,7 @@ START_TEST(test_checkpoint_round_trip_and_errors)
 
     /* A corrupted file is refused and the agent keeps what it had. */
     size_t len;
-    unsigned char *bytes = slurp(path, &len);
+    unsigned char *bytes = rl_test_slurp(path, &len);
     bytes[len / 2] ^= 0x40;
     FILE *f = fopen(path, "wb");
     fwrite(bytes, 1, len, f);

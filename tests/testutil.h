@@ -3,6 +3,7 @@
 #define RL_TESTUTIL_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* main() for a test program made of one suite. */
@@ -23,6 +24,20 @@ static inline const char *rl_test_srcdir(void)
     return d ? d : ".";
 }
 
+/* The whole file at path (malloc'd, *len bytes; the caller frees it). */
+static inline unsigned char *rl_test_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    unsigned char *b = malloc(*len + 1);
+    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
 #ifdef RL_PLUGIN_H
 /* A registry holding the build tree's plugin `name`, for fixtures. The
  * search path is the default one, whatever the caller's environment says. */
@@ -33,6 +48,20 @@ static inline rl_registry *rl_test_registry(const char *name)
     ck_assert_ptr_nonnull(reg);
     ck_assert_msg(rl_registry_load(reg, name) == RL_OK, "%s", rl_registry_errmsg(reg));
     return reg;
+}
+
+/* An instance of reg's environment `name` configured from the INI text
+ * ini (named "test.ini" in messages); *cfg receives the configuration,
+ * which the caller frees after the environment. */
+static inline rl_env *rl_test_make_env(rl_registry *reg, const char *name, const char *ini,
+                                       rl_config **cfg)
+{
+    *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(*cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    rl_env *env = rl_env_alloc(rl_registry_find_env(reg, name), *cfg, &err);
+    ck_assert_msg(env != NULL, "%s", err.msg);
+    return env;
 }
 #endif
 
