@@ -22,18 +22,9 @@
 
 #include <rl/rl.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench.h"
 
-static void die(const char *what, const char *msg)
-{
-    fprintf(stderr, "bench_ppo: %s: %s\n", what, msg);
-    exit(1);
-}
+static void die(const char *what, const char *msg) { bench_die("bench_ppo", what, msg); }
 
 static rl_config *load_config(const char *path)
 {
@@ -64,7 +55,7 @@ static void bench_env(const rl_env_type *t, rl_config *cfg, size_t n)
     rl_pcg32 rng;
     rl_pcg32_seed(&rng, 3, 4);
     uint64_t steps = 0;
-    double t0 = now(), t1 = t0;
+    double t0 = bench_now(), t1 = t0;
     while (t1 - t0 < 1.0) {
         for (int k = 0; k < 10000; k++) {
             for (size_t i = 0; i < n; i++) act[i] = (double)rl_pcg32_bounded(&rng, 2);
@@ -72,7 +63,7 @@ static void bench_env(const rl_env_type *t, rl_config *cfg, size_t n)
                 die(t->name, rl_env_batch_errmsg(b));
         }
         steps += 10000 * n;
-        t1 = now();
+        t1 = bench_now();
     }
     printf("1. env steps/s (%s, batch of %zu, random actions):     %12.0f\n", t->name, n,
            (double)steps / (t1 - t0));
@@ -99,11 +90,11 @@ static void bench_networks(size_t n, size_t mb)
     for (size_t i = 0; i < maxb * 4; i++) obs[i] = (float)(rl_pcg32_double(&rng) - 0.5);
 
     uint64_t samples = 0;
-    double t0 = now(), t1 = t0;
+    double t0 = bench_now(), t1 = t0;
     while (t1 - t0 < 1.0) {
         for (int k = 0; k < 1000; k++) rl_ac_act(&ac, obs, n, 0, &rng, act, logp, val);
         samples += 1000 * n;
-        t1 = now();
+        t1 = bench_now();
     }
     printf("2. policy samples/s (64x64 actor + critic, rows of %zu):  %12.0f\n", n,
            (double)samples / (t1 - t0));
@@ -117,7 +108,7 @@ static void bench_networks(size_t n, size_t mb)
     rl_adam_init(&adam, ac.nparams, 0.9, 0.999, 1e-5);
     rl_ppo_coefs c = {0.2, 0.5, 0.01, 0};
     samples = 0;
-    t0 = t1 = now();
+    t0 = t1 = bench_now();
     while (t1 - t0 < 1.0) {
         for (int k = 0; k < 100; k++) {
             rl_ac_zero_grad(&ac);
@@ -126,7 +117,7 @@ static void bench_networks(size_t n, size_t mb)
             rl_adam_step(&adam, ac.params, ac.grads, 1e-6);
         }
         samples += 100 * mb;
-        t1 = now();
+        t1 = bench_now();
     }
     printf("3. PPO update samples/s (minibatch %zu, per epoch):     %12.0f\n", mb,
            (double)samples / (t1 - t0));
@@ -175,10 +166,10 @@ static void bench_training(const rl_env_type *t, const char *ini)
     /* 4. End to end, no evaluation in the way. */
     rl_algo *a = rl_algo_alloc(rl_algo_find("ppo"), cfg, b, (uint64_t)seed, &err);
     if (!a) die("ppo", err.msg);
-    double t0 = now();
+    double t0 = bench_now();
     while ((int64_t)rl_algo_env_steps(a) < total)
         if (rl_algo_iterate(a, NULL) != RL_OK) die("ppo", rl_algo_errmsg(a));
-    double secs = now() - t0;
+    double secs = bench_now() - t0;
     printf("4. end-to-end PPO training steps/s (%s, %lld envs):  %12.0f  (%llu steps, %.2f s)\n",
            t->name, (long long)n, (double)rl_algo_env_steps(a) / secs,
            (unsigned long long)rl_algo_env_steps(a), secs);
@@ -191,12 +182,12 @@ static void bench_training(const rl_env_type *t, const char *ini)
     double train = 0, eval = 0, score = 0;
     int solved = 0;
     while (!solved && (int64_t)rl_algo_env_steps(a) < total) {
-        double s = now();
+        double s = bench_now();
         for (int k = 0; k < 10 && (int64_t)rl_algo_env_steps(a) < total; k++)
             if (rl_algo_iterate(a, NULL) != RL_OK) die("ppo", rl_algo_errmsg(a));
-        double m = now();
+        double m = bench_now();
         score = evaluate(a, env);
-        eval += now() - m;
+        eval += bench_now() - m;
         train += m - s;
         solved = score >= 475;
     }

@@ -11,18 +11,9 @@
 
 #include <rl/rl.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench.h"
 
-static int die(const char *what, const char *msg)
-{
-    fprintf(stderr, "bench_tabular: %s: %s\n", what, msg);
-    exit(1);
-}
+static void die(const char *what, const char *msg) { bench_die("bench_tabular", what, msg); }
 
 /* Random actions on one instance for about `secs` seconds. */
 static void env_steps(const rl_env_type *t, double secs)
@@ -36,7 +27,7 @@ static void env_steps(const rl_env_type *t, double secs)
     rl_env_reset_seeded(env, 1, &obs);
     const rl_space *as = rl_env_action_space(env);
     uint64_t steps = 0;
-    double t0 = now(), t1 = t0;
+    double t0 = bench_now(), t1 = t0;
     while (t1 - t0 < secs) {
         for (int k = 0; k < 100000; k++) {
             act = (double)rl_pcg32_bounded(&rng, (uint32_t)as->n);
@@ -45,7 +36,7 @@ static void env_steps(const rl_env_type *t, double secs)
             if (st.terminated || st.truncated) rl_env_reset(env, &obs);
         }
         steps += 100000;
-        t1 = now();
+        t1 = bench_now();
     }
     printf("%-14s env steps/s (one instance, random actions): %12.0f\n", t->name,
            (double)steps / (t1 - t0));
@@ -69,10 +60,10 @@ static void qlearn_steps(const rl_env_type *t, double secs)
     rl_env_batch *envs;
     rl_algo *a = make_agent(t, cfg, &envs);
     rl_iter_info it;
-    double t0 = now(), t1 = t0;
+    double t0 = bench_now(), t1 = t0;
     while (t1 - t0 < secs) {
         if (rl_algo_iterate(a, &it) != RL_OK) die("qlearn", rl_algo_errmsg(a));
-        t1 = now();
+        t1 = bench_now();
     }
     printf("%-14s qlearn training steps/s:                     %12.0f\n", t->name,
            (double)rl_algo_env_steps(a) / (t1 - t0));
@@ -93,12 +84,12 @@ static void time_to_solve_cliff(const rl_env_type *t)
     rl_algo *a = make_agent(t, cfg, &envs);
     rl_env *env = rl_env_alloc(t, cfg, NULL);
     rl_episode_result res = {0};
-    double t0 = now();
+    double t0 = bench_now();
     do {
         if (rl_algo_iterate(a, NULL) != RL_OK) die("qlearn", rl_algo_errmsg(a));
         rl_algo_evaluate(a, env, 7, 0, &res);
     } while (res.ret != -13 && rl_algo_env_steps(a) < 10000000);
-    double dt = now() - t0;
+    double dt = bench_now() - t0;
     printf("%-14s time to greedy return -13 (optimal): %.4f s, %llu env steps\n", t->name, dt,
            (unsigned long long)rl_algo_env_steps(a));
     rl_env_free(env);
