@@ -176,11 +176,12 @@ int rl_ac_init(rl_ac *ac, size_t obs_dim, const rl_space *as, const size_t *hidd
     ac->grads = calloc(ac->nparams, sizeof *ac->grads);
     ac->dout_a = calloc(max_batch * nout, sizeof *ac->dout_a);
     ac->dout_c = calloc(max_batch, sizeof *ac->dout_c);
+    ac->work = calloc(ac->discrete ? ac->nactions : 2 * ac->act_dim, sizeof *ac->work);
     if (!ac->discrete) {
         ac->act_low = calloc(ac->act_dim, sizeof *ac->act_low);
         ac->act_high = calloc(ac->act_dim, sizeof *ac->act_high);
     }
-    if (!ac->params || !ac->grads || !ac->dout_a || !ac->dout_c ||
+    if (!ac->params || !ac->grads || !ac->dout_a || !ac->dout_c || !ac->work ||
         (!ac->discrete && (!ac->act_low || !ac->act_high))) {
         rl_ac_free(ac);
         return rl_error_set(err, RL_ENOMEM, "ppo: out of memory for the networks");
@@ -215,6 +216,7 @@ void rl_ac_free(rl_ac *ac)
     free(ac->grads);
     free(ac->dout_a);
     free(ac->dout_c);
+    free(ac->work);
     free(ac->act_low);
     free(ac->act_high);
     memset(ac, 0, sizeof *ac);
@@ -273,28 +275,15 @@ static void ac_act_chunk(rl_ac *ac, const float *obs, size_t n, int greedy, rl_p
         }
     } else {
         size_t d = ac->act_dim;
-        double mean[64], ls[64];
+        double *mean = ac->work, *ls = ac->work + d;
         for (size_t i = 0; i < n; i++) {
-            double *a = actions + i * d, lp = 0;
+            double *a = actions + i * d;
             for (size_t k = 0; k < d; k++) {
-                double mu = out[i * d + k], s = (double)ac->log_std[k];
-                a[k] = greedy ? mu : mu + exp(s) * rl_pcg32_normal(rng);
-                if (k < 64) {
-                    mean[k] = mu;
-                    ls[k] = s;
-                }
+                mean[k] = out[i * d + k];
+                ls[k] = (double)ac->log_std[k];
+                a[k] = greedy ? mean[k] : mean[k] + exp(ls[k]) * rl_pcg32_normal(rng);
             }
-            if (logp) {
-                if (d <= 64) {
-                    lp = rl_gaussian_logp(a, mean, ls, d);
-                } else {
-                    for (size_t k = 0; k < d; k++) {
-                        double mu = out[i * d + k], s = (double)ac->log_std[k];
-                        lp += rl_gaussian_logp(&a[k], &mu, &s, 1);
-                    }
-                }
-                logp[i] = lp;
-            }
+            if (logp) logp[i] = rl_gaussian_logp(a, mean, ls, d);
         }
     }
     if (value) rl_ac_value(ac, obs, n, value);
@@ -327,7 +316,7 @@ double rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const doub
     double pol = 0, ent = 0, kl = 0, clipped = 0, inv_n = 1.0 / (double)n;
     if (ac->discrete) {
         size_t k = ac->nactions;
-        double g[256], *gl = k <= 256 ? g : NULL;
+        double *prob = ac->work;
         for (size_t i = 0; i < n; i++) {
             const float *lg = out + i * k;
             size_t a = (size_t)actions[i];
@@ -339,27 +328,18 @@ double rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const doub
             if (fabs(r - 1) > c->clip) clipped += 1;
             if (!accumulate) continue;
             float *d = ac->dout_a + i * k;
-            if (gl) {
-                /* d/dlogits of dlogp * logp - entropy_coef * H, over n. */
-                double lse = logsumexp_f(lg, k), h = 0;
-                for (size_t j = 0; j < k; j++) {
-                    double lpj = (double)lg[j] - lse;
-                    gl[j] = exp(lpj);
-                    h -= gl[j] * lpj;
-                }
-                for (size_t j = 0; j < k; j++) {
-                    double lpj = (double)lg[j] - lse;
-                    double dl = (j == a ? 1.0 : 0.0) - gl[j];
-                    double dh = -gl[j] * (lpj + h);
-                    d[j] = (float)((dlogp * dl - c->entropy_coef * dh) * inv_n);
-                }
-            } else {
-                for (size_t j = 0; j < k; j++) {
-                    double lse = logsumexp_f(lg, k), lpj = (double)lg[j] - lse;
-                    double pj = exp(lpj), h = rl_categorical_entropy(lg, k);
-                    double dl = (j == a ? 1.0 : 0.0) - pj, dh = -pj * (lpj + h);
-                    d[j] = (float)((dlogp * dl - c->entropy_coef * dh) * inv_n);
-                }
+            /* d/dlogits of dlogp * logp - entropy_coef * H, over n. */
+            double lse = logsumexp_f(lg, k), h = 0;
+            for (size_t j = 0; j < k; j++) {
+                double lpj = (double)lg[j] - lse;
+                prob[j] = exp(lpj);
+                h -= prob[j] * lpj;
+            }
+            for (size_t j = 0; j < k; j++) {
+                double lpj = (double)lg[j] - lse;
+                double dl = (j == a ? 1.0 : 0.0) - prob[j];
+                double dh = -prob[j] * (lpj + h);
+                d[j] = (float)((dlogp * dl - c->entropy_coef * dh) * inv_n);
             }
         }
     } else {
@@ -385,13 +365,9 @@ double rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const doub
                 ac->dlog_std[k] += (float)(dlogp * (z * z - 1) * inv_n);
             }
         }
-        double ls[64];
-        if (d <= 64) {
-            for (size_t k = 0; k < d; k++) ls[k] = ac->log_std[k];
-            ent = rl_gaussian_entropy(ls, d) * (double)n;
-        } else {
-            for (size_t k = 0; k < d; k++) ent += (0.5 + HALF_LOG_2PI + ac->log_std[k]) * (double)n;
-        }
+        double *ls = ac->work;
+        for (size_t k = 0; k < d; k++) ls[k] = ac->log_std[k];
+        ent = rl_gaussian_entropy(ls, d) * (double)n;
         if (accumulate)
             for (size_t k = 0; k < d; k++) ac->dlog_std[k] -= (float)c->entropy_coef;
     }
@@ -482,6 +458,20 @@ static void rs_save(const running_stats *s, rl_writer *w)
     rl_write_f64_array(w, s->mean, s->dim);
     rl_write_f64_array(w, s->var, s->dim);
     rl_write_f64(w, s->count);
+}
+
+/* Read what rs_save wrote into scratch (2 dim + 1 values) without touching
+ * s; rs_commit then installs it, once the whole record has been read. */
+static void rs_read(rl_reader *r, double *scratch, size_t dim)
+{
+    rl_read_f64_array(r, scratch, 2 * dim + 1);
+}
+
+static void rs_commit(running_stats *s, const double *scratch)
+{
+    memcpy(s->mean, scratch, s->dim * sizeof *scratch);
+    memcpy(s->var, scratch + s->dim, s->dim * sizeof *scratch);
+    s->count = scratch[2 * s->dim];
 }
 
 /* ---- the algorithm ------------------------------------------------------------------ */
@@ -962,7 +952,7 @@ static int policy_load(void *impl, rl_reader *r, rl_error *err)
         return rl_error_set(err, RL_ENOMEM, "out of memory loading a policy");
     }
     rl_read_f32_array(r, f, P);
-    rl_read_f64_array(r, d, 2 * D + 1);
+    rs_read(r, d, D);
     if (r->failed || !rl_all_finite_f(f, P)) {
         free(f);
         free(d);
@@ -970,9 +960,7 @@ static int policy_load(void *impl, rl_reader *r, rl_error *err)
                             r->failed ? "truncated" : "non-finite weights");
     }
     memcpy(p->ac.params, f, P * sizeof *f);
-    memcpy(p->obs_rms.mean, d, D * sizeof *d);
-    memcpy(p->obs_rms.var, d + D, D * sizeof *d);
-    p->obs_rms.count = d[2 * D];
+    rs_commit(&p->obs_rms, d);
     free(f);
     free(d);
     return RL_OK;
@@ -1056,14 +1044,9 @@ static int ppo_load(void *state, rl_reader *r, rl_error *err)
     rl_read_u64(r, &t);
     rl_read_f32_array(r, f + P, P);
     rl_read_f32_array(r, f + 2 * P, P);
-    double *om = d, *ov = d + D, *oc = d + 2 * D, *rm = oc + 1, *rv = rm + 1, *rc = rv + 1,
-           *acc = rc + 1;
-    rl_read_f64_array(r, om, D);
-    rl_read_f64_array(r, ov, D);
-    rl_read_f64(r, oc);
-    rl_read_f64(r, rm);
-    rl_read_f64(r, rv);
-    rl_read_f64(r, rc);
+    double *obs_stats = d, *ret_stats = d + 2 * D + 1, *acc = ret_stats + 3;
+    rs_read(r, obs_stats, D);
+    rs_read(r, ret_stats, 1);
     rl_read_f64_array(r, acc, p->n);
     int bad = r->failed || !rl_all_finite_f(f, 3 * P);
     if (bad) {
@@ -1076,12 +1059,8 @@ static int ppo_load(void *state, rl_reader *r, rl_error *err)
     memcpy(p->adam.m, f + P, P * sizeof *f);
     memcpy(p->adam.v, f + 2 * P, P * sizeof *f);
     p->adam.t = t;
-    memcpy(p->obs_rms.mean, om, D * sizeof *d);
-    memcpy(p->obs_rms.var, ov, D * sizeof *d);
-    p->obs_rms.count = *oc;
-    p->ret_rms.mean[0] = *rm;
-    p->ret_rms.var[0] = *rv;
-    p->ret_rms.count = *rc;
+    rs_commit(&p->obs_rms, obs_stats);
+    rs_commit(&p->ret_rms, ret_stats);
     memcpy(p->ret_acc, acc, p->n * sizeof *d);
     p->steps_done = steps;
     p->rng = rng;
