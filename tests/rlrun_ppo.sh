@@ -5,16 +5,8 @@
 # training with a clear error and leaves the last good checkpoint intact and
 # loadable; --trace writes observation and action columns.
 set -u
-rlrun="${abs_top_builddir:-$(pwd)}/src/rlrun"
-src="${abs_top_srcdir:-$(pwd)}"
+. "${abs_top_srcdir:-$(pwd)}/tests/testlib.sh" ppo
 plugdir="${abs_top_builddir:-$(pwd)}/plugins:${RL_TEST_PLUGINDIR:-$(pwd)/tests/plugins}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rl-ppo.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-fails=0; passes=0
-check() { # NAME COMMAND...
-    name=$1; shift
-    if "$@"; then passes=$((passes + 1)); echo "PASS: $name"; else fails=$((fails + 1)); echo "FAIL: $name"; fi
-}
 
 cat >"$tmp/cp.ini" <<'INI'
 [run]
@@ -102,5 +94,4 @@ check "trace.csv header" grep -qx "env,episode,step,obs_0,obs_1,obs_2,action_0,r
 check "trace.csv has every step" test "$(wc -l <"$tmp/t/trace.csv")" -eq 257
 check "eval-trace.csv has the episode" test "$(wc -l <"$tmp/t/eval-trace.csv")" -eq 201
 
-echo "$passes passed, $fails failed"
-test $fails -eq 0
+finish

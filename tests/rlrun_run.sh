@@ -3,15 +3,7 @@
 # evaluates to the optimal return -13, evaluates again with --eval, is
 # deterministic for a seed, and refuses a damaged checkpoint cleanly.
 set -u
-rlrun="${abs_top_builddir:-$(pwd)}/src/rlrun"
-src="${abs_top_srcdir:-$(pwd)}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rl-run.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-fails=0; passes=0
-check() { # NAME COMMAND...
-    name=$1; shift
-    if "$@"; then passes=$((passes + 1)); echo "PASS: $name"; else fails=$((fails + 1)); echo "FAIL: $name"; fi
-}
+. "${abs_top_srcdir:-$(pwd)}/tests/testlib.sh" run
 
 "$rlrun" --set run.output_dir="$tmp/a" "$src/examples/cliffwalking.ini" >"$tmp/a.out" 2>"$tmp/a.err"
 check "training exits 0" test $? -eq 0
@@ -79,5 +71,4 @@ check "--list shows the classic environments" grep -q "cliffwalking *(plugin cla
 check "--help exits 0" "$rlrun" --help >/dev/null
 check "--version exits 0" "$rlrun" --version >/dev/null
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish
