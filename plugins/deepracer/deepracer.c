@@ -1,0 +1,7 @@
+/* placeholder */
+#include "deepracer.h"
+RL_PLUGIN_ENTRY(deepracer)
+{
+    (void)registry;
+    return RL_OK;
+}
