@@ -33,6 +33,7 @@ struct rl_env {
     size_t nmetrics;
     FILE *trace;          /* per-step CSV, owned by the caller */
     unsigned trace_index;
+    unsigned trace_stride; /* instances tracing into the same file */
     double *last_obs;     /* the observation the next action acts on */
     char errmsg[RL_ERRMSG_SIZE];
 };
@@ -228,7 +229,13 @@ int rl_env_step(rl_env *env, const double *action, double *obs, rl_step *out)
         env->steps >= env->spec.max_episode_steps)
         out->truncated = 1;
     /* Kept always (one small copy), so that tracing can start at any time. */
-    if (env->trace) trace_row(env, action, out);
+    if (env->trace) {
+        if (env->type->trace_row)
+            env->type->trace_row(env->state, env->trace,
+                                 (env->episode - 1) * env->trace_stride + env->trace_index, out);
+        else
+            trace_row(env, action, out);
+    }
     memcpy(env->last_obs, obs, env->obs_dim * sizeof *obs);
     if (out->terminated || out->truncated) {
         env->running = 0;
@@ -255,10 +262,25 @@ void rl_env_set_trace(rl_env *env, FILE *f, unsigned env_index)
 {
     env->trace = f;
     env->trace_index = env_index;
+    if (!env->trace_stride) env->trace_stride = 1;
+}
+
+int rl_env_has_own_trace(const rl_env *env) { return env->type->trace_row != NULL; }
+
+int rl_env_set_evaluation(rl_env *env, int on)
+{
+    if (!env->type->set_evaluation) return RL_OK;
+    rl_error e = {0};
+    int rc = env->type->set_evaluation(env->state, on, &e);
+    return rc == RL_OK ? RL_OK : plugin_failed(env, rc, &e, "set_evaluation");
 }
 
 int rl_env_trace_header(const rl_env *env, FILE *f)
 {
+    if (env->type->trace_row) {
+        fprintf(f, "%s\n", env->type->trace_header ? env->type->trace_header : "");
+        return ferror(f) ? RL_EIO : RL_OK;
+    }
     fputs("env,episode,step", f);
     for (size_t i = 0; i < env->obs_dim; i++) fprintf(f, ",obs_%zu", i);
     for (size_t i = 0; i < env->act_dim; i++) fprintf(f, ",action_%zu", i);
@@ -377,6 +399,14 @@ int rl_env_batch_step(rl_env_batch *b, const double *actions, double *obs, doubl
         }
     }
     return RL_OK;
+}
+
+void rl_env_batch_set_trace(rl_env_batch *b, FILE *f)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        rl_env_set_trace(b->envs[i], f, (unsigned)i);
+        b->envs[i]->trace_stride = (unsigned)b->n;
+    }
 }
 
 void rl_env_batch_take_stats(rl_env_batch *b, rl_episode_stats *out)

@@ -44,6 +44,8 @@ static const rl_param run_params[] = {
      "cut an evaluation episode after this many steps (0: no cut)"},
     {"checkpoint_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
      "also save the checkpoint every N iterations (0: only at the end)"},
+    {"trace", RL_PARAM_BOOL, "false", 0, 0, NULL,
+     "write every step to trace files, as --trace does"},
     {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
      "progress line every N iterations when output is not a terminal (0: about 20 lines)"},
     {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
@@ -210,6 +212,8 @@ typedef struct run {
     rl_algo *algo;
     const char *env_name;
     int64_t seed, total_steps, num_envs, eval_episodes, eval_max_steps, checkpoint_every, log_every;
+    int trace;      /* --trace or [run] trace */
+    int own_trace;  /* the environment writes its own trace format */
     char dir[4096];
 } run;
 
@@ -303,8 +307,10 @@ static int setup(run *r, const options *o)
         rl_config_get_int(cfg, "run", "eval_episodes", &r->eval_episodes) ||
         rl_config_get_int(cfg, "run", "checkpoint_every", &r->checkpoint_every) ||
         rl_config_get_int(cfg, "run", "log_every", &r->log_every) ||
-        rl_config_get_int(cfg, "run", "eval_max_steps", &r->eval_max_steps))
+        rl_config_get_int(cfg, "run", "eval_max_steps", &r->eval_max_steps) ||
+        rl_config_get_bool(cfg, "run", "trace", &r->trace))
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    r->trace = r->trace || o->trace;
     if (dir[0])
         snprintf(r->dir, sizeof r->dir, "%s", dir);
     else
@@ -314,6 +320,7 @@ static int setup(run *r, const options *o)
     if (!r->envs)
         return fail(err.code == RL_EINVAL || err.code == RL_ERANGE ? EXIT_USAGE : EXIT_RUNTIME,
                     "%s", err.msg);
+    r->own_trace = rl_env_has_own_trace(rl_env_batch_env(r->envs, 0));
     r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, (uint64_t)r->seed, &err);
     if (!r->algo)
         return fail(err.code == RL_EINVAL || err.code == RL_ERANGE ? EXIT_USAGE : EXIT_RUNTIME,
@@ -387,8 +394,17 @@ static int train(run *r, const options *o)
         fputc('\n', progress);
     }
 
+    /* Traces: the generic format goes to one trace.csv; a type with its
+     * own (DeepRacer's) writes one file per iteration into
+     * training-simtrace/, as the simulator does. */
     FILE *trace = NULL;
-    if (o->trace) {
+    char simtrace_dir[4120];
+    snprintf(simtrace_dir, sizeof simtrace_dir, "%s/training-simtrace", r->dir);
+    if (r->trace && r->own_trace && make_dirs(simtrace_dir) != 0) {
+        fclose(progress);
+        return fail(EXIT_RUNTIME, "cannot create '%s': %s", simtrace_dir, strerror(errno));
+    }
+    if (r->trace && !r->own_trace) {
         snprintf(path, sizeof path, "%s/trace.csv", r->dir);
         trace = fopen(path, o->resume_dir ? "a" : "w");
         if (!trace) {
@@ -396,8 +412,7 @@ static int train(run *r, const options *o)
             return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
         }
         if (ftell(trace) == 0) rl_env_trace_header(rl_env_batch_env(r->envs, 0), trace);
-        for (size_t i = 0; i < rl_env_batch_size(r->envs); i++)
-            rl_env_set_trace(rl_env_batch_env(r->envs, i), trace, (unsigned)i);
+        rl_env_batch_set_trace(r->envs, trace);
     }
 
     int tty = isatty(STDERR_FILENO) && !o->quiet;
@@ -406,7 +421,27 @@ static int train(run *r, const options *o)
     int64_t log_every = r->log_every;
     rl_iter_info it = {0};
     while ((int64_t)rl_algo_env_steps(r->algo) < r->total_steps) {
-        if (rl_algo_iterate(r->algo, &it) != RL_OK) {
+        if (r->trace && r->own_trace) {
+            snprintf(path, sizeof path, "%s/%llu-iteration.csv", simtrace_dir,
+                     (unsigned long long)rl_algo_iterations(r->algo));
+            if (!(trace = fopen(path, "w"))) {
+                status = fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+                break;
+            }
+            rl_env_trace_header(rl_env_batch_env(r->envs, 0), trace);
+            rl_env_batch_set_trace(r->envs, trace);
+        }
+        int rc = rl_algo_iterate(r->algo, &it);
+        if (r->trace && r->own_trace) {
+            rl_env_batch_set_trace(r->envs, NULL);
+            if (fclose(trace) != 0 && rc == RL_OK) {
+                trace = NULL;
+                status = fail(EXIT_RUNTIME, "cannot write '%s'", path);
+                break;
+            }
+            trace = NULL;
+        }
+        if (rc != RL_OK) {
             status = fail(EXIT_RUNTIME, "training failed at iteration %llu: %s",
                           (unsigned long long)rl_algo_iterations(r->algo) + 1,
                           rl_algo_errmsg(r->algo));
@@ -441,6 +476,7 @@ static int train(run *r, const options *o)
     if (tty) fputc('\n', stderr);
     if (fclose(progress) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write '%s/progress.csv'", r->dir);
+    if (trace) rl_env_batch_set_trace(r->envs, NULL);
     if (trace && fclose(trace) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write '%s/trace.csv'", r->dir);
     if (status != EXIT_OK) return status;
@@ -461,6 +497,11 @@ static int evaluate(run *r, const options *o)
     rl_error err = {0};
     rl_env *env = rl_env_alloc(r->env_type, r->cfg, &err);
     if (!env) return fail(EXIT_RUNTIME, "%s", err.msg);
+    if (rl_env_set_evaluation(env, 1) != RL_OK) {
+        fail(EXIT_RUNTIME, "%s", rl_env_errmsg(env));
+        rl_env_free(env);
+        return EXIT_RUNTIME;
+    }
     char path[4200];
     FILE *csv = open_in(r->dir, "eval.csv", path, sizeof path);
     if (!csv) {
@@ -468,8 +509,20 @@ static int evaluate(run *r, const options *o)
         return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
     }
     FILE *trace = NULL;
-    if (o->trace) {
+    if (r->trace && r->own_trace) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/evaluation-simtrace", r->dir);
+        if (make_dirs(dir) != 0) {
+            fclose(csv);
+            fail(EXIT_RUNTIME, "cannot create '%s': %s", dir, strerror(errno));
+            rl_env_free(env);
+            return EXIT_RUNTIME;
+        }
+        trace = open_in(dir, "0-iteration.csv", path, sizeof path);
+    } else if (r->trace) {
         trace = open_in(r->dir, "eval-trace.csv", path, sizeof path);
+    }
+    if (r->trace) {
         if (!trace) {
             fclose(csv);
             rl_env_free(env);
@@ -504,6 +557,13 @@ static int evaluate(run *r, const options *o)
             msum[i] += m[i];
         }
         fputc('\n', csv);
+        if (nm && r->eval_episodes <= 20 && !o->quiet) {
+            /* A few episodes with figures (DeepRacer's laps): one line each. */
+            printf("  episode %lld: return %.4f, length %lld", (long long)k + 1, res.ret,
+                   (long long)res.length);
+            for (size_t i = 0; i < nm; i++) printf(", %s %.4g", names[i], m[i]);
+            putchar('\n');
+        }
         sum += res.ret;
         len_sum += (double)res.length;
         if (res.ret < lo) lo = res.ret;

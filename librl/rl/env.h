@@ -86,6 +86,21 @@ typedef struct rl_env_type {
      * was. Types without them resume with fresh episodes. */
     int (*save)(const void *state, rl_writer *w, rl_error *err);
     int (*load)(void *state, rl_reader *r, rl_error *err);
+
+    /* Optional: the type's own per-step trace format, used by
+     * rl_env_set_trace instead of the generic one. trace_header is the CSV
+     * header line (no newline); trace_row writes one row (with its newline)
+     * for the step just taken, whose outcome is `out` (truncation by the
+     * core's time limit included). `episode` numbers the episode uniquely
+     * among the instances tracing into one file (see
+     * rl_env_batch_set_trace). */
+    const char *trace_header;
+    void (*trace_row)(const void *state, FILE *f, uint64_t episode, const rl_step *out);
+
+    /* Optional: switch between training (0, the default) and evaluation (1)
+     * behaviour, for types whose episodes differ (DeepRacer evaluates from
+     * the start line). Takes effect at the next reset. */
+    int (*set_evaluation)(void *state, int on, rl_error *err);
 } rl_env_type;
 
 /* The core keys every environment section accepts, besides its type's. */
@@ -133,6 +148,14 @@ RL_API const char *rl_env_errmsg(const rl_env *env);
  * The caller keeps ownership of f. */
 RL_API void rl_env_set_trace(rl_env *env, FILE *f, unsigned env_index);
 RL_API int rl_env_trace_header(const rl_env *env, FILE *f);
+
+/* 1 when the type writes its own trace format (trace_row), 0 for the
+ * generic one. */
+RL_API int rl_env_has_own_trace(const rl_env *env);
+
+/* Evaluation (on = 1) or training (0) behaviour from the next reset on, for
+ * types that tell them apart; RL_OK and no change for the others. */
+RL_API int rl_env_set_evaluation(rl_env *env, int on);
 
 /* ---- batches: N instances stepped together, auto-reset ------------------ */
 
@@ -187,6 +210,11 @@ RL_API int rl_env_batch_resumable(const rl_env_batch *batch);
 /* The observation each instance's next action acts on (n rows): what the
  * last reset or step returned. */
 RL_API void rl_env_batch_observations(const rl_env_batch *batch, double *obs);
+
+/* Trace every instance into f (NULL stops): instance i writes with
+ * env_index i, and a type with its own trace format numbers episodes
+ * episode * n + i, so they stay apart in one file. */
+RL_API void rl_env_batch_set_trace(rl_env_batch *batch, FILE *f);
 
 /* Copy out and clear the episode figures gathered so far. */
 RL_API void rl_env_batch_take_stats(rl_env_batch *batch, rl_episode_stats *out);

@@ -1,7 +1,819 @@
-/* placeholder */
+/* The deepracer environment: a 1/18 car on a DeepRacer track, with the
+ * simulator's reward parameters, episode rules, action spaces, evaluation
+ * laps and trace log (doc/deepracer.md).
+ *
+ * One step: decode the action (steering, speed), move the car one 1/15 s
+ * frame, compute every reward parameter from the new pose (the point 0.14 m
+ * ahead of the origin, and the four wheel centres), call the reward
+ * function, decide the episode's end, write the observation. Nothing is
+ * allocated or formatted in a step. */
+#include <errno.h>
+#include <ltdl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
 #include "deepracer.h"
+
+#define MAX_ACTIONS 256
+#define STALL_STEPS 15      /* reversed and immobilized take this many steps */
+#define STALL_DISTANCE 3e-4 /* m per step: immobilized below it */
+
+enum { LAYOUT = 1 };
+
+/* How an episode ended (or not yet), with the trace log's names. */
+typedef enum dr_status {
+    DR_PREPARE = 0,
+    DR_IN_PROGRESS,
+    DR_OFF_TRACK,
+    DR_CRASHED,
+    DR_REVERSED,
+    DR_IMMOBILIZED,
+    DR_LAP_COMPLETE
+} dr_status;
+
+static const char *const status_names[] = {"prepare",  "in_progress", "off_track",   "crashed",
+                                           "reversed", "immobilized", "lap_complete"};
+
+static const rl_param dr_params[] = {
+    {"track", RL_PARAM_STRING, "technical", 0, 0, NULL,
+     "the track: a name from envs/tracks (technical, oval) or the path of a DeepRacer .npy "
+     "or a .csv track file"},
+    {"is_reversed", RL_PARAM_BOOL, "false", 0, 0, NULL,
+     "drive the track in the reverse direction (DeepRacer's is_reversed)"},
+    {"reward_function", RL_PARAM_STRING, "follow_centerline", 0, 0, NULL,
+     "a built-in reward (follow_centerline, stay_inside_borders, prevent_zigzag, "
+     "progress_per_step) or the path of a libtool module (.la) with your own"},
+    {"reward_symbol", RL_PARAM_STRING, "reward_function", 0, 0, NULL,
+     "the name of the reward function in the module"},
+    {"action_space_type", RL_PARAM_CHOICE, "discrete", 0, 0, "discrete|continuous",
+     "DeepRacer's action_space_type"},
+    {"steering_angles", RL_PARAM_STRING, "-30,-15,0,15,30", 0, 0, NULL,
+     "discrete: steering angles in degrees (+ left), each paired with every speed"},
+    {"speeds", RL_PARAM_STRING, "0.5,1.0", 0, 0, NULL, "discrete: speeds in m/s"},
+    {"actions", RL_PARAM_STRING, "", 0, 0, NULL,
+     "discrete: an explicit action list, steering:speed pairs separated by commas "
+     "(e.g. -30:0.8, 0:1.5, 30:0.8); replaces steering_angles x speeds"},
+    {"steering_range", RL_PARAM_STRING, "-30,30", 0, 0, NULL,
+     "continuous: steering low,high in degrees"},
+    {"speed_range", RL_PARAM_STRING, "0.5,1.0", 0, 0, NULL, "continuous: speed low,high in m/s"},
+    {"observation", RL_PARAM_CHOICE, "vector", 0, 0, "vector|lidar",
+     "vector: speed, steering, heading error, offset and the centre line ahead; "
+     "lidar: speed, steering and range-finder rays to the borders"},
+    {"lookahead_points", RL_PARAM_INT, "10", 1, 64, NULL,
+     "vector: centre-line points ahead, in the car's frame"},
+    {"lookahead_spacing", RL_PARAM_REAL, "0.25", 0.01, 10, NULL,
+     "vector: metres between those points along the centre line"},
+    {"lidar_rays", RL_PARAM_INT, "16", 1, 256, NULL, "lidar: number of rays"},
+    {"lidar_fov", RL_PARAM_REAL, "180", 1, 360, NULL,
+     "lidar: field of view in degrees, centred ahead"},
+    {"lidar_range", RL_PARAM_REAL, "2.0", 0.1, 100, NULL, "lidar: maximum range in metres"},
+    {"round_robin_advance", RL_PARAM_REAL, "0.05", 0, 1, NULL,
+     "training: each episode starts this share of the lap further on"},
+    {"eval_offtrack", RL_PARAM_CHOICE, "end", 0, 0, "end|reset",
+     "evaluation: going off track ends the lap, or puts the car back with a time penalty"},
+    {"eval_offtrack_penalty", RL_PARAM_REAL, "5.0", 0, 3600, NULL,
+     "evaluation, eval_offtrack = reset: seconds added per off-track"},
+    {"speed_time_constant", RL_PARAM_REAL, "0.25", 0.001, 10, NULL,
+     "seconds: speed follows the command as a first-order lag"},
+    {"friction", RL_PARAM_REAL, "0.5", 0.01, 10, NULL,
+     "tyre friction: the lateral grip limit is friction * 9.81 m/s^2"},
+    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
+};
+
+typedef struct dr_env {
+    dr_track track;
+    double (*wp)[2];              /* the waypoints handed to reward functions */
+    dr_car_model model;
+
+    /* actions */
+    int continuous;
+    size_t nactions;
+    double steer[MAX_ACTIONS], speed[MAX_ACTIONS]; /* degrees, m/s */
+    double steer_lo, steer_hi, speed_lo, speed_hi; /* continuous */
+
+    /* observations */
+    int lidar;
+    int k_ahead;
+    double spacing;
+    int rays;
+    double fov, range;
+    size_t obs_dim;
+
+    /* reward */
+    dr_reward_preset preset;
+    rl_deepracer_reward_fn fn;
+    lt_dlhandle module;
+    int ltdl_up;
+    char reward_name[256];
+
+    /* episodes */
+    double advance;
+    uint32_t slots;
+    int eval, eval_reset;
+    double penalty;
+
+    /* the episode in progress (saved for exact resume) */
+    dr_car car;
+    size_t seg;                   /* centre segment of the car point */
+    double s_prev;                /* its arc length at the last step */
+    double travel;                /* signed distance along the track since the start */
+    double prev_progress;
+    int steps;
+    int falling, still;           /* steps in a row of lost progress, of no motion */
+    uint64_t rr;                  /* round-robin start counter */
+    int rr_started;
+    double sim_time, penalty_time;
+    int offtrack_count;
+    dr_status status;
+    double steer_cmd, speed_cmd;  /* degrees, m/s: the action's values */
+    int action_index;             /* -1 for continuous actions */
+    double reward;
+
+    rl_deepracer_params p;
+} dr_env;
+
+/* ---- configuration ----------------------------------------------------------- */
+
+static int config_error(rl_config *cfg, rl_error *err)
+{
+    return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+}
+
+/* Parse "a, b, c" into at most max reals; returns the count or -1. */
+static int parse_reals(const char *text, double *out, int max)
+{
+    int n = 0;
+    const char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p) return n;
+        if (n == max) return -1;
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || !isfinite(v)) return -1;
+        out[n++] = v;
+        p = end;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == ',') {
+            p++;
+            while (*p == ' ' || *p == '\t') p++;
+            if (!*p) return -1;
+        } else if (*p) {
+            return -1;
+        }
+    }
+}
+
+static int get_range(rl_config *cfg, const char *sec, const char *key, double lo_min,
+                     double hi_max, double *lo, double *hi, rl_error *err)
+{
+    const char *text;
+    double v[2];
+    if (rl_config_get_string(cfg, sec, key, &text) != RL_OK) return config_error(cfg, err);
+    if (parse_reals(text, v, 2) != 2 || !(v[0] < v[1]) || v[0] < lo_min || v[1] > hi_max) {
+        rl_config_fail(cfg, RL_EINVAL, sec, key,
+                       "'%s' is not low,high with %g <= low < high <= %g", text, lo_min, hi_max);
+        return config_error(cfg, err);
+    }
+    *lo = v[0];
+    *hi = v[1];
+    return RL_OK;
+}
+
+static int check_action(rl_config *cfg, const char *sec, const char *key, double steer,
+                        double speed, rl_error *err)
+{
+    if (fabs(steer) > DR_MAX_STEER || speed < DR_MIN_SPEED || speed > DR_MAX_SPEED) {
+        rl_config_fail(cfg, RL_ERANGE, sec, key,
+                       "action (steering %g, speed %g) is outside steering [-30, 30] degrees "
+                       "and speed [0.1, 4] m/s",
+                       steer, speed);
+        return rl_error_set(err, RL_ERANGE, "%s", rl_config_errmsg(cfg));
+    }
+    return RL_OK;
+}
+
+static int read_actions(dr_env *e, rl_config *cfg, const char *sec, rl_error *err)
+{
+    const char *type;
+    if (rl_config_get_string(cfg, sec, "action_space_type", &type) != RL_OK)
+        return config_error(cfg, err);
+    e->continuous = strcmp(type, "continuous") == 0;
+    if (e->continuous) {
+        int rc = get_range(cfg, sec, "steering_range", -DR_MAX_STEER, DR_MAX_STEER, &e->steer_lo,
+                           &e->steer_hi, err);
+        if (rc == RL_OK)
+            rc = get_range(cfg, sec, "speed_range", DR_MIN_SPEED, DR_MAX_SPEED, &e->speed_lo,
+                           &e->speed_hi, err);
+        return rc;
+    }
+    const char *list;
+    if (rl_config_get_string(cfg, sec, "actions", &list) != RL_OK) return config_error(cfg, err);
+    if (list[0]) {
+        /* "s:v, s:v, ...": swap the colons for commas and read pairs. */
+        char buf[8192];
+        size_t len = strlen(list);
+        if (len >= sizeof buf) {
+            rl_config_fail(cfg, RL_EINVAL, sec, "actions", "the list is too long");
+            return config_error(cfg, err);
+        }
+        int colons = 0, commas = 0;
+        for (size_t i = 0; i <= len; i++) {
+            buf[i] = list[i] == ':' ? ',' : list[i];
+            colons += list[i] == ':';
+            commas += list[i] == ',';
+        }
+        double v[2 * MAX_ACTIONS];
+        int n = parse_reals(buf, v, 2 * MAX_ACTIONS);
+        if (n <= 0 || n % 2 || colons != n / 2 || commas != n / 2 - 1) {
+            rl_config_fail(cfg, RL_EINVAL, sec, "actions",
+                           "'%s' is not a list of steering:speed pairs separated by commas "
+                           "(at most %d)",
+                           list, MAX_ACTIONS);
+            return config_error(cfg, err);
+        }
+        e->nactions = (size_t)n / 2;
+        for (size_t i = 0; i < e->nactions; i++) {
+            e->steer[i] = v[2 * i];
+            e->speed[i] = v[2 * i + 1];
+            if (check_action(cfg, sec, "actions", e->steer[i], e->speed[i], err) != RL_OK)
+                return RL_ERANGE;
+        }
+        return RL_OK;
+    }
+    const char *angles_text, *speeds_text;
+    double angles[MAX_ACTIONS], speeds[MAX_ACTIONS];
+    if (rl_config_get_string(cfg, sec, "steering_angles", &angles_text) != RL_OK ||
+        rl_config_get_string(cfg, sec, "speeds", &speeds_text) != RL_OK)
+        return config_error(cfg, err);
+    int na = parse_reals(angles_text, angles, MAX_ACTIONS);
+    int ns = parse_reals(speeds_text, speeds, MAX_ACTIONS);
+    if (na <= 0) {
+        rl_config_fail(cfg, RL_EINVAL, sec, "steering_angles",
+                       "'%s' is not a list of angles separated by commas", angles_text);
+        return config_error(cfg, err);
+    }
+    if (ns <= 0) {
+        rl_config_fail(cfg, RL_EINVAL, sec, "speeds",
+                       "'%s' is not a list of speeds separated by commas", speeds_text);
+        return config_error(cfg, err);
+    }
+    if ((size_t)na * (size_t)ns > MAX_ACTIONS) {
+        rl_config_fail(cfg, RL_ERANGE, sec, "speeds",
+                       "%d angles x %d speeds make more than %d actions", na, ns, MAX_ACTIONS);
+        return rl_error_set(err, RL_ERANGE, "%s", rl_config_errmsg(cfg));
+    }
+    for (int i = 0; i < na; i++)
+        if (check_action(cfg, sec, "steering_angles", angles[i], DR_MAX_SPEED, err) != RL_OK)
+            return RL_ERANGE;
+    for (int j = 0; j < ns; j++)
+        if (check_action(cfg, sec, "speeds", 0.0, speeds[j], err) != RL_OK) return RL_ERANGE;
+    /* The console's order: speeds within each angle. */
+    e->nactions = 0;
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < ns; j++) {
+            e->steer[e->nactions] = angles[i];
+            e->speed[e->nactions++] = speeds[j];
+        }
+    return RL_OK;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A track name (no '/' and no '.') is looked for as NAME.csv then NAME.npy
+ * in RL_TRACK_PATH's directories, the source tree's envs/tracks and the
+ * installed tracks directory; anything else is a path. */
+static int find_track(const char *name, char *path, size_t len, char *searched, size_t slen)
+{
+    if (strchr(name, '/') || strchr(name, '.')) {
+        snprintf(path, len, "%s", name);
+        snprintf(searched, slen, "%s", name);
+        return 1;
+    }
+    char dirs[4096];
+    const char *env = getenv("RL_TRACK_PATH");
+    snprintf(dirs, sizeof dirs, "%s%s%s:%s", env ? env : "", env && env[0] ? ":" : "",
+             RL_SRC_TRACKSDIR, RL_TRACKSDIR);
+    searched[0] = 0;
+    for (char *dir = dirs, *next; dir; dir = next) {
+        next = strchr(dir, ':');
+        if (next) *next++ = 0;
+        if (!dir[0]) continue;
+        size_t used = strlen(searched);
+        if (used + 1 < slen &&
+            (size_t)snprintf(searched + used, slen - used, "%s%s", used ? ", " : "", dir) >=
+                slen - used)
+            searched[used] = 0; /* no room to name more */
+        static const char *const ext[] = {".csv", ".npy"};
+        for (int k = 0; k < 2; k++) {
+            if ((size_t)snprintf(path, len, "%s/%s%s", dir, name, ext[k]) < len &&
+                file_exists(path))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int load_reward(dr_env *e, rl_config *cfg, const char *sec, rl_error *err)
+{
+    const char *name, *symbol;
+    if (rl_config_get_string(cfg, sec, "reward_function", &name) != RL_OK ||
+        rl_config_get_string(cfg, sec, "reward_symbol", &symbol) != RL_OK)
+        return config_error(cfg, err);
+    e->preset = dr_reward_find(name);
+    if (e->preset != DR_REWARD_MODULE) {
+        snprintf(e->reward_name, sizeof e->reward_name, "%s", name);
+        return RL_OK;
+    }
+    if (!strchr(name, '/') && !strchr(name, '.')) {
+        rl_config_fail(cfg, RL_ENOTFOUND, sec, "reward_function",
+                       "unknown reward '%s': name a built-in one (%s) or give the path of a "
+                       "libtool module (e.g. ./my_reward.la)",
+                       name, dr_reward_names);
+        return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
+    }
+    if (lt_dlinit() != 0) {
+        rl_config_fail(cfg, RL_EPLUGIN, sec, "reward_function", "libltdl failed: %s",
+                       lt_dlerror());
+        return rl_error_set(err, RL_EPLUGIN, "%s", rl_config_errmsg(cfg));
+    }
+    e->ltdl_up = 1;
+    e->module = lt_dlopen(name);
+    if (!e->module) {
+        const char *why = lt_dlerror();
+        rl_config_fail(cfg, RL_ENOTFOUND, sec, "reward_function",
+                       "cannot load the reward module '%s': %s", name,
+                       why ? why : "unknown error");
+        return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
+    }
+    /* lt_dlsym returns a data pointer; the module defines a function. */
+    void *sym = lt_dlsym(e->module, symbol);
+    if (!sym) {
+        rl_config_fail(cfg, RL_ENOTFOUND, sec, "reward_symbol",
+                       "the reward module '%s' has no function '%s'", name, symbol);
+        return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
+    }
+    memcpy(&e->fn, &sym, sizeof e->fn);
+    snprintf(e->reward_name, sizeof e->reward_name, "%s in %s", symbol, name);
+    return RL_OK;
+}
+
+static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *spec, rl_error *err)
+{
+    dr_env *e = state;
+    const char *track, *obs;
+    int reversed, rc;
+    if (rl_config_get_string(cfg, sec, "track", &track) != RL_OK ||
+        rl_config_get_bool(cfg, sec, "is_reversed", &reversed) != RL_OK ||
+        rl_config_get_string(cfg, sec, "observation", &obs) != RL_OK)
+        return config_error(cfg, err);
+
+    char path[4096], searched[4096], msg[1024];
+    if (!track[0] || !find_track(track, path, sizeof path, searched, sizeof searched)) {
+        rl_config_fail(cfg, RL_ENOTFOUND, sec, "track",
+                       "no track named '%s' (looked for %s.csv and %s.npy in %s)", track, track,
+                       track, searched);
+        return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
+    }
+    if (dr_track_load(&e->track, path, reversed, msg, sizeof msg) != 0) {
+        rl_config_fail(cfg, RL_EFORMAT, sec, "track", "%s", msg);
+        return rl_error_set(err, RL_EFORMAT, "%s", rl_config_errmsg(cfg));
+    }
+    const dr_track *t = &e->track;
+
+    if ((rc = read_actions(e, cfg, sec, err)) != RL_OK) return rc;
+    if ((rc = load_reward(e, cfg, sec, err)) != RL_OK) return rc;
+
+    int64_t k, rays;
+    double tau, friction;
+    const char *offtrack;
+    if (rl_config_get_int(cfg, sec, "lookahead_points", &k) != RL_OK ||
+        rl_config_get_real(cfg, sec, "lookahead_spacing", &e->spacing) != RL_OK ||
+        rl_config_get_int(cfg, sec, "lidar_rays", &rays) != RL_OK ||
+        rl_config_get_real(cfg, sec, "lidar_fov", &e->fov) != RL_OK ||
+        rl_config_get_real(cfg, sec, "lidar_range", &e->range) != RL_OK ||
+        rl_config_get_real(cfg, sec, "round_robin_advance", &e->advance) != RL_OK ||
+        rl_config_get_string(cfg, sec, "eval_offtrack", &offtrack) != RL_OK ||
+        rl_config_get_real(cfg, sec, "eval_offtrack_penalty", &e->penalty) != RL_OK ||
+        rl_config_get_real(cfg, sec, "speed_time_constant", &tau) != RL_OK ||
+        rl_config_get_real(cfg, sec, "friction", &friction) != RL_OK)
+        return config_error(cfg, err);
+    e->k_ahead = (int)k;
+    e->rays = (int)rays;
+    e->lidar = strcmp(obs, "lidar") == 0;
+    e->eval_reset = strcmp(offtrack, "reset") == 0;
+    e->slots = e->advance > 0 ? (uint32_t)ceil(1.0 / e->advance - 1e-9) : 1;
+    dr_car_model_init(&e->model, tau, friction);
+
+    /* The waypoints reward functions see: the centre line in the driving
+     * direction, closing point included. */
+    e->wp = malloc((t->n + 1) * sizeof *e->wp);
+    if (!e->wp) return rl_error_set(err, RL_ENOMEM, "out of memory for the waypoints");
+    for (size_t i = 0; i <= t->n; i++) {
+        e->wp[i][0] = t->cx[i];
+        e->wp[i][1] = t->cy[i];
+    }
+    e->p.size = sizeof e->p;
+    e->p.is_reversed = reversed;
+    e->p.track_length = t->length;
+    e->p.waypoints = (const double (*)[2])e->wp;
+    e->p.num_waypoints = (int)t->n + 1;
+
+    /* Spaces. */
+    e->obs_dim = e->lidar ? 2 + (size_t)e->rays : 5 + 2 * (size_t)e->k_ahead;
+    double *lo = malloc(e->obs_dim * sizeof *lo), *hi = malloc(e->obs_dim * sizeof *hi);
+    if (!lo || !hi) {
+        free(lo);
+        free(hi);
+        return rl_error_set(err, RL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < e->obs_dim; i++) {
+        lo[i] = e->lidar ? 0.0 : -INFINITY;
+        hi[i] = e->lidar ? 1.0 : INFINITY;
+    }
+    lo[0] = 0, hi[0] = 1;  /* speed / 4 */
+    lo[1] = -1, hi[1] = 1; /* steering / 30 */
+    if (!e->lidar) lo[2] = -1, hi[2] = 1; /* heading error / pi */
+    const size_t shape[1] = {e->obs_dim};
+    rc = rl_space_box(&spec->observation_space, 1, shape, lo, hi);
+    free(lo);
+    free(hi);
+    if (rc == RL_OK)
+        rc = e->continuous ? rl_space_box_uniform(&spec->action_space, 2, -1.0, 1.0)
+                           : rl_space_discrete(&spec->action_space, (int64_t)e->nactions);
+    if (rc != RL_OK) return rl_error_set(err, rc, "cannot make the spaces");
+    return RL_OK;
+}
+
+static void dr_fini(void *state)
+{
+    dr_env *e = state;
+    dr_track_free(&e->track);
+    free(e->wp);
+    if (e->module) lt_dlclose(e->module);
+    if (e->ltdl_up) lt_dlexit();
+}
+
+/* ---- geometry of a step ------------------------------------------------------- */
+
+/* Signed change of arc length from a to b, the short way round. */
+static double ds_wrap(double a, double b, double length)
+{
+    double d = b - a;
+    if (d > 0.5 * length) d -= length;
+    else if (d < -0.5 * length) d += length;
+    return d;
+}
+
+/* The car point, its projection and every positional parameter. */
+static void measure(dr_env *e, size_t hint)
+{
+    const dr_track *t = &e->track;
+    dr_car *c = &e->car;
+    double cy = cos(c->yaw), sy = sin(c->yaw);
+    double px = c->x + DR_POINT_AHEAD * cy, py = c->y + DR_POINT_AHEAD * sy;
+    dr_proj pr;
+    dr_track_project(t, px, py, hint, &pr);
+    e->seg = pr.seg;
+
+    double wx[4], wy[4];
+    dr_car_wheels(c, cy, sy, wx, wy);
+    int on = 0;
+    for (int i = 0; i < 4; i++) on += dr_track_on_road(t, wx[i], wy[i], pr.seg);
+
+    rl_deepracer_params *p = &e->p;
+    p->x = px;
+    p->y = py;
+    p->heading = c->yaw * (180.0 / DR_PI);
+    if (p->heading <= -180.0) p->heading += 360.0;
+    p->distance_from_center = pr.dist;
+    p->is_left_of_center = pr.lateral > 0;
+    p->track_width = pr.width;
+    p->closest_waypoints[0] = (int)pr.seg;
+    p->closest_waypoints[1] = (int)pr.seg + 1;
+    p->projection_distance = pr.s;
+    p->all_wheels_on_track = on == 4;
+    p->is_offtrack = on == 0;
+    p->is_crashed = 0;
+    p->steps = e->steps;
+    p->speed = e->speed_cmd;
+    p->steering_angle = e->steer_cmd;
+}
+
+/* Place the car with its point at arc length s on the centre line, facing
+ * along the track, at rest. */
+static void place(dr_env *e, double s)
+{
+    const dr_track *t = &e->track;
+    double x, y, heading;
+    size_t seg;
+    dr_track_point_at(t, s - DR_POINT_AHEAD, &x, &y, &heading, &seg);
+    e->car.x = x;
+    e->car.y = y;
+    e->car.yaw = heading;
+    e->car.v = 0;
+    e->car.moved = 0;
+    measure(e, seg);
+}
+
+static void observe(const dr_env *e, double *obs)
+{
+    const dr_track *t = &e->track;
+    const dr_car *c = &e->car;
+    obs[0] = c->v / DR_MAX_SPEED;
+    obs[1] = e->steer_cmd / DR_MAX_STEER;
+    double cy = cos(c->yaw), sy = sin(c->yaw);
+    if (e->lidar) {
+        double step = e->rays > 1 ? e->fov / (e->rays - (e->fov >= 360 ? 0 : 1)) : 0;
+        double first = e->rays > 1 ? -0.5 * e->fov * (e->fov >= 360 ? (double)(e->rays - 1) / e->rays : 1) : 0;
+        for (int i = 0; i < e->rays; i++) {
+            double a = c->yaw + (first + step * i) * (DR_PI / 180.0);
+            obs[2 + i] = dr_track_ray(t, e->p.x, e->p.y, a, e->range, e->seg) / e->range;
+        }
+        return;
+    }
+    size_t g = e->seg;
+    double err = atan2(cy * t->uy[g] - sy * t->ux[g], cy * t->ux[g] + sy * t->uy[g]);
+    obs[2] = -err / DR_PI; /* + when the car points left of the track */
+    double half = 0.5 * e->p.track_width;
+    double off = e->p.distance_from_center / (half > 0 ? half : 1);
+    obs[3] = e->p.is_left_of_center ? off : -off;
+    obs[4] = e->p.track_width;
+    /* Centre points ahead: walk the segments from the projection. */
+    double s = e->p.projection_distance, scale = 1.0 / (e->k_ahead * e->spacing);
+    double wrap = 0;
+    for (int k = 1; k <= e->k_ahead; k++) {
+        double target = s + k * e->spacing;
+        while (t->s[g + 1] + wrap < target) {
+            if (++g == t->n) {
+                g = 0;
+                wrap += t->length;
+            }
+        }
+        double f = target - (t->s[g] + wrap);
+        double x = t->cx[g] + f * t->ux[g] - c->x, y = t->cy[g] + f * t->uy[g] - c->y;
+        obs[3 + 2 * k] = (x * cy + y * sy) * scale;
+        obs[4 + 2 * k] = (y * cy - x * sy) * scale;
+    }
+}
+
+/* ---- episodes ----------------------------------------------------------------- */
+
+static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
+{
+    (void)err;
+    dr_env *e = state;
+    double s0 = 0;
+    if (!e->eval) {
+        if (!e->rr_started) {
+            /* Each instance begins its round robin at a place of its own. */
+            e->rr = rl_pcg32_bounded(rng, e->slots);
+            e->rr_started = 1;
+        }
+        s0 = fmod((double)(e->rr % e->slots) * e->advance, 1.0) * e->track.length;
+        e->rr++;
+    }
+    e->steps = 0;
+    e->falling = e->still = 0;
+    e->sim_time = e->penalty_time = 0;
+    e->offtrack_count = 0;
+    e->status = DR_PREPARE;
+    e->steer_cmd = 0;
+    e->speed_cmd = 0;
+    e->action_index = 0;
+    e->reward = 0;
+    place(e, s0);
+    e->s_prev = e->p.projection_distance;
+    e->travel = 0;
+    e->p.progress = 0;
+    e->prev_progress = 0;
+    observe(e, obs);
+    return RL_OK;
+}
+
+static int reward_failed(const dr_env *e, double r, rl_error *err)
+{
+    const rl_deepracer_params *p = &e->p;
+    return rl_error_set(
+        err, RL_EPLUGIN,
+        "reward function '%s' returned %g at step %d (it must be finite and within "
+        "[-1e5, 1e5]); parameters: x %.4f, y %.4f, heading %.4f, progress %.4f, speed %.4f, "
+        "steering_angle %.4f, distance_from_center %.4f, is_left_of_center %d, track_width "
+        "%.4f, all_wheels_on_track %d, is_offtrack %d, closest_waypoints [%d, %d], "
+        "projection_distance %.4f, steps %d",
+        e->reward_name, r, p->steps, p->x, p->y, p->heading, p->progress, p->speed,
+        p->steering_angle, p->distance_from_center, p->is_left_of_center, p->track_width,
+        p->all_wheels_on_track, p->is_offtrack, p->closest_waypoints[0], p->closest_waypoints[1],
+        p->projection_distance, p->steps);
+}
+
+static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs, rl_step *out,
+                   rl_error *err)
+{
+    (void)rng;
+    dr_env *e = state;
+    if (e->continuous) {
+        e->steer_cmd = e->steer_lo + 0.5 * (action[0] + 1.0) * (e->steer_hi - e->steer_lo);
+        e->speed_cmd = e->speed_lo + 0.5 * (action[1] + 1.0) * (e->speed_hi - e->speed_lo);
+        e->action_index = -1;
+    } else {
+        size_t a = (size_t)action[0];
+        e->steer_cmd = e->steer[a];
+        e->speed_cmd = e->speed[a];
+        e->action_index = (int)a;
+    }
+    dr_car_step(&e->car, &e->model, e->steer_cmd * (DR_PI / 180.0), e->speed_cmd);
+    e->steps++;
+    e->sim_time += DR_DT;
+    measure(e, e->seg);
+
+    const dr_track *t = &e->track;
+    double s = e->p.projection_distance;
+    e->travel += ds_wrap(e->s_prev, s, t->length);
+    e->s_prev = s;
+    double progress = 100.0 * e->travel / t->length;
+    if (progress > 100.0) progress = 100.0;
+    e->prev_progress = e->p.progress;
+    e->p.progress = progress;
+
+    double r = e->preset != DR_REWARD_MODULE
+                   ? dr_reward_preset_value(e->preset, &e->p, e->prev_progress)
+                   : e->fn(&e->p);
+    if (!isfinite(r) || fabs(r) > 1e5) return reward_failed(e, r, err);
+    e->reward = r;
+    out->reward = r;
+
+    e->falling = progress < e->prev_progress ? e->falling + 1 : 0;
+    e->still = e->car.moved <= STALL_DISTANCE ? e->still + 1 : 0;
+    e->status = DR_IN_PROGRESS;
+    if (progress >= 100.0) e->status = DR_LAP_COMPLETE;
+    else if (e->p.is_offtrack) e->status = DR_OFF_TRACK;
+    else if (e->falling >= STALL_STEPS) e->status = DR_REVERSED;
+    else if (e->still >= STALL_STEPS) e->status = DR_IMMOBILIZED;
+
+    if (e->status == DR_OFF_TRACK && e->eval && e->eval_reset) {
+        /* Evaluation with resets: back onto the centre line where it left,
+         * at rest, with a time penalty; the lap goes on. */
+        e->offtrack_count++;
+        e->penalty_time += e->penalty;
+        place(e, s);
+        e->status = DR_IN_PROGRESS;
+        e->falling = e->still = 0;
+        e->p.progress = progress;
+    } else if (e->status != DR_IN_PROGRESS) {
+        if (e->status == DR_OFF_TRACK) e->offtrack_count++;
+        out->terminated = 1;
+    }
+    observe(e, obs);
+    return RL_OK;
+}
+
+static int dr_set_evaluation(void *state, int on, rl_error *err)
+{
+    (void)err;
+    ((dr_env *)state)->eval = on != 0;
+    return RL_OK;
+}
+
+/* Per-episode figures, eval.csv's extra columns. */
+static const char *const dr_metric_names[] = {"lap_time", "progress", "off_track_count",
+                                              "complete", NULL};
+
+static void dr_metrics(const void *state, double *v)
+{
+    const dr_env *e = state;
+    v[0] = e->sim_time + e->penalty_time;
+    v[1] = e->p.progress;
+    v[2] = e->offtrack_count;
+    v[3] = e->status == DR_LAP_COMPLETE;
+}
+
+/* ---- trace log: the simulator's SIM_TRACE_LOG columns --------------------------- */
+
+static void dr_trace_row(const void *state, FILE *f, uint64_t episode, const rl_step *out)
+{
+    const dr_env *e = state;
+    const rl_deepracer_params *p = &e->p;
+    /* The nearer of the two bracketing waypoints. */
+    int a = p->closest_waypoints[0], b = p->closest_waypoints[1];
+    double da = hypot(e->wp[a][0] - p->x, e->wp[a][1] - p->y);
+    double db = hypot(e->wp[b][0] - p->x, e->wp[b][1] - p->y);
+    int closest = da <= db ? a : b;
+    if ((size_t)closest == e->track.n) closest = 0;
+    char action[64];
+    if (e->action_index >= 0)
+        snprintf(action, sizeof action, "%d", e->action_index);
+    else
+        snprintf(action, sizeof action, "[%.2f %.2f]", e->steer_cmd, e->speed_cmd);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int done = out->terminated || out->truncated;
+    fprintf(f, "%llu,%d,%.4f,%.4f,%.4f,%.2f,%.2f,%s,%.4f,%s,%s,%.4f,%d,%.2f,%.3f,%s,0.0,0,%.3f\n",
+            (unsigned long long)episode, e->steps, p->x, p->y, p->heading, e->steer_cmd,
+            e->speed_cmd, action, e->reward, done ? "True" : "False",
+            p->all_wheels_on_track ? "True" : "False", p->progress, closest, p->track_length,
+            e->sim_time + e->penalty_time, status_names[e->status],
+            (double)ts.tv_sec + ts.tv_nsec * 1e-9);
+}
+
+/* ---- exact resume --------------------------------------------------------------- */
+
+static int dr_save(const void *state, rl_writer *w, rl_error *err)
+{
+    (void)err;
+    const dr_env *e = state;
+    rl_write_u32(w, LAYOUT);
+    const double d[] = {e->car.x,     e->car.y,        e->car.yaw,     e->car.v,
+                        e->car.moved, e->s_prev,       e->travel,      e->prev_progress,
+                        e->p.progress, e->sim_time,    e->penalty_time, e->steer_cmd,
+                        e->speed_cmd, e->reward};
+    rl_write_f64_array(w, d, sizeof d / sizeof *d);
+    rl_write_u64(w, e->seg);
+    rl_write_u64(w, e->rr);
+    const uint32_t u[] = {(uint32_t)e->steps,    (uint32_t)e->falling, (uint32_t)e->still,
+                          (uint32_t)e->rr_started, (uint32_t)e->offtrack_count,
+                          (uint32_t)e->status,   (uint32_t)(e->action_index + 1)};
+    for (size_t i = 0; i < sizeof u / sizeof *u; i++) rl_write_u32(w, u[i]);
+    return RL_OK;
+}
+
+static int dr_load(void *state, rl_reader *r, rl_error *err)
+{
+    dr_env *e = state;
+    uint32_t layout = 0, u[7] = {0};
+    double d[14] = {0};
+    uint64_t seg = 0, rr = 0;
+    rl_read_u32(r, &layout);
+    rl_read_f64_array(r, d, 14);
+    rl_read_u64(r, &seg);
+    rl_read_u64(r, &rr);
+    for (int i = 0; i < 7; i++) rl_read_u32(r, &u[i]);
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "deepracer state is truncated");
+    int ok = layout == LAYOUT && seg < e->track.n && u[5] <= DR_LAP_COMPLETE &&
+             u[6] <= e->nactions;
+    for (int i = 0; i < 14; i++) ok = ok && isfinite(d[i]);
+    if (!ok) {
+        r->failed = 1;
+        return rl_error_set(err, RL_EFORMAT,
+                            "deepracer state does not fit this configuration (layout %u, "
+                            "segment %llu of %zu, status %u)",
+                            (unsigned)layout, (unsigned long long)seg, e->track.n,
+                            (unsigned)u[5]);
+    }
+    e->car = (dr_car){d[0], d[1], d[2], d[3], d[4]};
+    e->s_prev = d[5];
+    e->travel = d[6];
+    e->prev_progress = d[7];
+    e->sim_time = d[9];
+    e->penalty_time = d[10];
+    e->steer_cmd = d[11];
+    e->speed_cmd = d[12];
+    e->reward = d[13];
+    e->rr = rr;
+    e->steps = (int)u[0];
+    e->falling = (int)u[1];
+    e->still = (int)u[2];
+    e->rr_started = (int)u[3];
+    e->offtrack_count = (int)u[4];
+    e->status = (dr_status)u[5];
+    e->action_index = (int)u[6] - 1;
+    measure(e, (size_t)seg);
+    e->p.progress = d[8];
+    return RL_OK;
+}
+
+const rl_env_type rl_deepracer_env = {
+    .abi = RL_ABI_VERSION,
+    .name = "deepracer",
+    .summary = "AWS DeepRacer: a 1/18 car laps a track; the simulator's reward parameters, "
+               "discrete or continuous actions",
+    .size = sizeof(dr_env),
+    .params = dr_params,
+    .max_episode_steps = 100000,
+    .init = dr_init,
+    .reset = dr_reset,
+    .step = dr_step,
+    .fini = dr_fini,
+    .metric_names = dr_metric_names,
+    .episode_metrics = dr_metrics,
+    .save = dr_save,
+    .load = dr_load,
+    .trace_header = "episode,steps,X,Y,yaw,steer,throttle,action,reward,done,all_wheels_on_track,"
+                    "progress,closest_waypoint,track_len,tstamp,episode_status,pause_duration,"
+                    "obstacle_crash_counter,wall_clock",
+    .trace_row = dr_trace_row,
+    .set_evaluation = dr_set_evaluation,
+};
+
 RL_PLUGIN_ENTRY(deepracer)
 {
-    (void)registry;
-    return RL_OK;
+    return rl_registry_add_env(registry, &rl_deepracer_env);
 }

@@ -1,7 +1,70 @@
-/* The deepracer plugin's internals (placeholder). */
+/* The deepracer plugin's internals: the car, the reward presets and the
+ * environment's state. doc/deepracer.md describes the model and every
+ * constant. */
 #ifndef RL_DEEPRACER_PLUGIN_H
 #define RL_DEEPRACER_PLUGIN_H
+
 #include <rl/rl.h>
 #include <rl/deepracer.h>
+
 #include "track.h"
-#endif
+
+/* ---- the car: a kinematic bicycle at the simulator's 15 Hz -------------- */
+
+#define DR_DT (1.0 / 15.0)       /* one step: one camera frame */
+#define DR_SUBSTEPS 4            /* integration steps per frame */
+#define DR_WHEELBASE 0.164       /* m, front to rear axle */
+#define DR_AXLE_TRACK 0.16       /* m, left to right wheel centres */
+#define DR_POINT_AHEAD 0.14      /* m, the reward "car point" ahead of the origin */
+#define DR_MAX_STEER 30.0        /* degrees */
+#define DR_MIN_SPEED 0.1         /* m/s, commanded speed is clipped to */
+#define DR_MAX_SPEED 4.0         /* m/s */
+#define DR_GRAVITY 9.81
+#define DR_PI 3.14159265358979323846
+
+typedef struct dr_car {
+    double x, y;   /* the origin: the middle of the wheelbase */
+    double yaw;    /* radians */
+    double v;      /* speed, m/s */
+    double moved;  /* distance covered by the last step */
+} dr_car;
+
+/* Constants of the model a configuration may change. */
+typedef struct dr_car_model {
+    double speed_tau;  /* s, time constant of the speed response */
+    double a_lat_max;  /* m/s^2, the lateral grip limit (friction * g) */
+    double alpha;      /* 1 - exp(-h / speed_tau), h = DR_DT / DR_SUBSTEPS */
+} dr_car_model;
+
+void dr_car_model_init(dr_car_model *m, double speed_tau, double friction);
+
+/* Advance one frame with the commanded steering (radians, + left) and
+ * speed (m/s), both already clipped. */
+void dr_car_step(dr_car *c, const dr_car_model *m, double steer, double speed);
+
+/* The four wheel centres (front left, front right, rear left, rear right),
+ * x then y. */
+void dr_car_wheels(const dr_car *c, double cyaw, double syaw, double wx[4], double wy[4]);
+
+/* ---- reward presets ------------------------------------------------------ */
+
+typedef enum dr_reward_preset {
+    DR_REWARD_MODULE = 0,        /* a function from a libtool module */
+    DR_REWARD_FOLLOW_CENTERLINE,
+    DR_REWARD_STAY_INSIDE_BORDERS,
+    DR_REWARD_PREVENT_ZIGZAG,
+    DR_REWARD_PROGRESS_PER_STEP
+} dr_reward_preset;
+
+/* The preset called name, or DR_REWARD_MODULE when there is none. */
+dr_reward_preset dr_reward_find(const char *name);
+
+/* The preset names, joined with ", ", for messages and docs. */
+extern const char dr_reward_names[];
+
+/* The preset's value. prev_progress is the progress before this step (for
+ * progress_per_step). */
+double dr_reward_preset_value(dr_reward_preset preset, const rl_deepracer_params *p,
+                              double prev_progress);
+
+#endif /* RL_DEEPRACER_PLUGIN_H */
