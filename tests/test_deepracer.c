@@ -1,2 +1,814 @@
-#include <check.h>
-int main(void){return 0;}
+/* The deepracer environment: reward parameters on hand-built positions,
+ * episode rules, the car model, actions, observations, reward functions in
+ * C, errors and exact resume.
+ *
+ * The hand-built track is a stadium: two 4 m straights joined by
+ * semicircles of radius 1.5 m around (0, 0) and (4, 0), 1 m wide. Driven
+ * counter-clockwise it starts at (0, -1.5) heading +x along the bottom
+ * straight; its inner border (y = -1.0 there) is on the driver's left. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rl/rl.h>
+
+#include "deepracer.h"
+#include "testutil.h"
+
+#define PI 3.14159265358979323846
+#define SL 4.0   /* straight length */
+#define SR 1.5   /* semicircle radius */
+#define SW 1.0   /* width */
+#define ARC 60   /* segments per semicircle */
+#define STRAIGHT 8 /* segments per straight */
+
+static char dir[64];
+static char ccw_path[128], cw_path[128];
+
+/* Centre point i of the CCW stadium and the unit normal pointing inwards
+ * (towards the loop's inside). */
+static void stadium_point(int i, double *x, double *y, double *nx, double *ny)
+{
+    int per = STRAIGHT + ARC;
+    int k = i % (2 * per), half = k / per, j = k % per;
+    double sx, sy, inx, iny;
+    if (j < STRAIGHT) {
+        double f = (double)j / STRAIGHT;
+        sx = half == 0 ? f * SL : SL - f * SL;
+        sy = half == 0 ? -SR : SR;
+        inx = 0;
+        iny = half == 0 ? 1 : -1;
+    } else {
+        double a = -PI / 2 + PI * (double)(j - STRAIGHT) / ARC + (half ? PI : 0);
+        double cx = half == 0 ? SL : 0;
+        sx = cx + SR * cos(a);
+        sy = SR * sin(a);
+        inx = -cos(a);
+        iny = -sin(a);
+    }
+    *x = sx, *y = sy, *nx = inx, *ny = iny;
+}
+
+static double stadium_length(void)
+{
+    return 2 * SL + 2 * ARC * 2 * SR * sin(PI / (2 * ARC));
+}
+
+static void write_stadium(const char *path, int clockwise)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("# stadium for test_deepracer\ncenter_x,center_y,inner_x,inner_y,outer_x,outer_y\n", f);
+    int n = 2 * (STRAIGHT + ARC);
+    for (int r = 0; r <= n; r++) {
+        int i = clockwise ? (n - r) % n : r % n;
+        double x, y, nx, ny;
+        stadium_point(i, &x, &y, &nx, &ny);
+        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", x, y, x + 0.5 * SW * nx,
+                y + 0.5 * SW * ny, x - 0.5 * SW * nx, y - 0.5 * SW * ny);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/rl_deepracer_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(ccw_path, sizeof ccw_path, "%s/stadium.csv", dir);
+    snprintf(cw_path, sizeof cw_path, "%s/stadium_cw.csv", dir);
+    write_stadium(ccw_path, 0);
+    write_stadium(cw_path, 1);
+}
+
+static void teardown(void)
+{
+    remove(ccw_path);
+    remove(cw_path);
+    rmdir(dir);
+}
+
+/* The INI text for keys, on the stadium unless keys name a track. */
+static void ini_for(char *ini, size_t len, const char *keys)
+{
+    int own = strncmp(keys, "track =", 7) == 0 || strstr(keys, "\ntrack =");
+    snprintf(ini, len, "[deepracer]\n%s%s\n%s\n", own ? "" : "track = ", own ? "" : ccw_path, keys);
+}
+
+typedef struct fixture {
+    rl_config *cfg;
+    rl_env *env;
+    dr_env *e;
+    double obs[256];
+} fixture;
+
+/* An environment from [deepracer] keys (the stadium unless track= is
+ * given), reset in evaluation mode so that it starts at waypoint 0. */
+static void make(fixture *fx, const char *keys, int evaluation)
+{
+    char ini[2048];
+    ini_for(ini, sizeof ini, keys);
+    fx->cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(fx->cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    fx->env = rl_env_alloc(&rl_deepracer_env, fx->cfg, &err);
+    ck_assert_msg(fx->env != NULL, "%s", err.msg);
+    ck_assert_int_eq(rl_env_set_evaluation(fx->env, evaluation), RL_OK);
+    ck_assert_int_eq(rl_env_reset_seeded(fx->env, 7, fx->obs), RL_OK);
+    fx->e = rl_env_state(fx->env);
+}
+
+static void unmake(fixture *fx)
+{
+    rl_env_free(fx->env);
+    rl_config_free(fx->cfg);
+}
+
+/* The error an environment made from keys fails with. */
+static void make_fails(const char *keys, int code, const char *part1, const char *part2)
+{
+    char ini[2048];
+    ini_for(ini, sizeof ini, keys);
+    rl_config *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    rl_env *env = rl_env_alloc(&rl_deepracer_env, cfg, &err);
+    ck_assert_ptr_null(env);
+    ck_assert_int_eq(err.code, code);
+    ck_assert_msg(strstr(err.msg, part1) && strstr(err.msg, part2), "message: %s", err.msg);
+    rl_config_free(cfg);
+}
+
+#define TOL 1e-9
+
+START_TEST(test_straight_ccw)
+{
+    fixture fx;
+    make(&fx, "", 1);
+    const rl_deepracer_params *p = &fx.e->p;
+    ck_assert_double_eq_tol(p->track_length, stadium_length(), 1e-9);
+    ck_assert_int_eq(p->num_waypoints, 2 * (STRAIGHT + ARC) + 1);
+    ck_assert_double_eq(p->waypoints[0][0], p->waypoints[p->num_waypoints - 1][0]);
+    /* At the start: the car point on waypoint 0, heading along +x. */
+    ck_assert_double_eq_tol(p->x, 0, TOL);
+    ck_assert_double_eq_tol(p->y, -SR, TOL);
+    ck_assert_double_eq_tol(p->heading, 0, TOL);
+    ck_assert_double_eq_tol(p->progress, 0, TOL);
+
+    /* 0.2 m left of the centre on the bottom straight. */
+    dr_env_set_pose(fx.e, 2.1, -SR + 0.2, 0, 1);
+    ck_assert_double_eq_tol(p->distance_from_center, 0.2, TOL);
+    ck_assert_int_eq(p->is_left_of_center, 1);
+    ck_assert_int_eq(p->closest_waypoints[0], 4);
+    ck_assert_int_eq(p->closest_waypoints[1], 5);
+    ck_assert_double_eq_tol(p->projection_distance, 2.1, TOL);
+    ck_assert_double_eq_tol(p->track_width, SW, TOL);
+    ck_assert_double_eq_tol(p->progress, 100 * 2.1 / stadium_length(), 1e-9);
+    ck_assert_int_eq(p->all_wheels_on_track, 1);
+    ck_assert_int_eq(p->is_offtrack, 0);
+    ck_assert_int_eq(p->is_reversed, 0);
+    ck_assert_int_eq(p->is_crashed, 0);
+    ck_assert_int_eq(p->num_objects, 0);
+    ck_assert_int_eq(p->closest_objects[0], 0);
+    ck_assert_int_eq(p->closest_objects[1], 0);
+
+    /* 0.3 m right. */
+    dr_env_set_pose(fx.e, 2.3, -SR - 0.3, 0, 0);
+    ck_assert_double_eq_tol(p->distance_from_center, 0.3, TOL);
+    ck_assert_int_eq(p->is_left_of_center, 0);
+    ck_assert_double_eq_tol(p->projection_distance, 2.3, TOL);
+
+    /* Heading is the body yaw in degrees, in (-180, 180]. */
+    dr_env_set_pose(fx.e, 2.3, -SR, 45, 0);
+    ck_assert_double_eq_tol(p->heading, 45, 1e-9);
+    dr_env_set_pose(fx.e, 2.3, -SR, 180, 0);
+    ck_assert_double_eq_tol(p->heading, 180, 1e-9);
+    dr_env_set_pose(fx.e, 2.3, -SR, -170, 0);
+    ck_assert_double_eq_tol(p->heading, -170, 1e-9);
+    unmake(&fx);
+}
+END_TEST
+
+/* The wheels are 0.082 m either side of the origin along the car and
+ * 0.08 m across it; the car point is 0.14 m ahead of the origin. Heading
+ * +x on the bottom straight, the left (inner) border is at y = -1.0. */
+START_TEST(test_wheels_and_border)
+{
+    fixture fx;
+    make(&fx, "", 1);
+    const rl_deepracer_params *p = &fx.e->p;
+    const double border = -SR + 0.5 * SW;
+    /* Inside: the left wheels 1 cm from the border. */
+    dr_env_set_pose(fx.e, 2.0, border - 0.08 - 0.01, 0, 1);
+    ck_assert_int_eq(p->all_wheels_on_track, 1);
+    ck_assert_int_eq(p->is_offtrack, 0);
+    /* Straddling: the left wheels 1 cm over the border, the right ones on. */
+    dr_env_set_pose(fx.e, 2.0, border - 0.08 + 0.01, 0, 1);
+    ck_assert_int_eq(p->all_wheels_on_track, 0);
+    ck_assert_int_eq(p->is_offtrack, 0);
+    /* Centred on the border: two wheels either side. */
+    dr_env_set_pose(fx.e, 2.0, border, 0, 1);
+    ck_assert_int_eq(p->all_wheels_on_track, 0);
+    ck_assert_int_eq(p->is_offtrack, 0);
+    /* Over: the right wheels 1 cm past the border. */
+    dr_env_set_pose(fx.e, 2.0, border + 0.08 + 0.01, 0, 1);
+    ck_assert_int_eq(p->all_wheels_on_track, 0);
+    ck_assert_int_eq(p->is_offtrack, 1);
+    ck_assert_double_eq_tol(p->distance_from_center, 0.5 * SW + 0.09, TOL);
+    /* Turned across the track, nose at the border: the front wheels are
+     * 0.14 - 0.082 = 0.058 m behind the point, so they are on. */
+    dr_env_set_pose(fx.e, 2.0, border, 90, 1);
+    ck_assert_int_eq(p->all_wheels_on_track, 1);
+    /* The right (outer) border, y = -2.0, likewise. */
+    dr_env_set_pose(fx.e, 2.0, -SR - 0.5 * SW - 0.08 - 0.01, 0, 1);
+    ck_assert_int_eq(p->is_offtrack, 1);
+    ck_assert_int_eq(p->is_left_of_center, 0);
+    unmake(&fx);
+}
+END_TEST
+
+START_TEST(test_curve_ccw)
+{
+    fixture fx;
+    make(&fx, "", 1);
+    const rl_deepracer_params *p = &fx.e->p;
+    /* On the right-hand semicircle at angle 0, 0.2 m inside the centre
+     * line, heading +y (along the track). */
+    dr_env_set_pose(fx.e, SL + SR - 0.2, 0, 90, 1);
+    /* The centre polyline's chords lie inside the circle by at most
+     * R (1 - cos(pi / 2 ARC)) = 0.26 mm. */
+    ck_assert_double_eq_tol(p->distance_from_center, 0.2, 3e-4);
+    ck_assert_int_eq(p->is_left_of_center, 1);
+    double arc = 2 * SR * sin(PI / (2 * ARC));
+    /* The nearest point is on a chord next to the vertex, (R - 0.2) sin(1.5 deg) away. */
+    ck_assert_double_eq_tol(p->projection_distance, SL + (ARC / 2) * arc, 0.006);
+    /* Angle 0 is waypoint STRAIGHT + ARC/2 = 38: bracketed as [37, 38] or [38, 39]. */
+    ck_assert_msg(p->closest_waypoints[0] == 37 || p->closest_waypoints[0] == 38, "%d",
+                  p->closest_waypoints[0]);
+    ck_assert_int_eq(p->closest_waypoints[1], p->closest_waypoints[0] + 1);
+    /* Between two vertices: a quarter of the way round (angle -45 deg). */
+    double a = -PI / 4;
+    dr_env_set_pose(fx.e, SL + (SR + 0.3) * cos(a), (SR + 0.3) * sin(a), 45, 1);
+    ck_assert_int_eq(p->is_left_of_center, 0);
+    ck_assert_double_eq_tol(p->distance_from_center, 0.3, 3e-4);
+    ck_assert_int_eq(p->closest_waypoints[0], STRAIGHT + ARC / 4 - 1 + (p->closest_waypoints[0] >= STRAIGHT + ARC / 4));
+    ck_assert_double_eq_tol(p->projection_distance, SL + (ARC / 4) * arc, 0.02);
+    ck_assert_int_eq(p->all_wheels_on_track, 1);
+    unmake(&fx);
+}
+END_TEST
+
+/* Clockwise: the same stadium with its rows in the opposite order. It
+ * starts at (0, -1.5) heading -x; the inner border is on the right. */
+START_TEST(test_clockwise)
+{
+    char keys[256];
+    snprintf(keys, sizeof keys, "track = %s\n", cw_path);
+    fixture fx;
+    make(&fx, keys, 1);
+    const rl_deepracer_params *p = &fx.e->p;
+    /* Heading toward the next waypoint, the first chord of the left
+     * semicircle: 180 - 90 / ARC degrees. */
+    ck_assert_double_eq_tol(p->heading, 180 - 90.0 / ARC, 1e-9);
+    ck_assert_double_eq_tol(fx.e->track.length, stadium_length(), 1e-9);
+    ck_assert_int_eq(fx.e->track.ccw, 0);
+    /* Point (0.5, -1.3), on the straight: 0.2 m towards the inside, which
+     * is right when driving -x. */
+    dr_env_set_pose(fx.e, 0.5, -SR + 0.2, 180, 1);
+    ck_assert_double_eq_tol(p->distance_from_center, 0.2, 1e-9);
+    ck_assert_int_eq(p->is_left_of_center, 0);
+    /* Outside the loop is on the left. */
+    dr_env_set_pose(fx.e, 3.0, -SR - 0.2, 180, 1);
+    ck_assert_int_eq(p->is_left_of_center, 1);
+    ck_assert_double_eq_tol(p->distance_from_center, 0.2, TOL);
+    /* 3 m along the straight the other way round: the whole lap minus 1 m. */
+    ck_assert_double_eq_tol(p->projection_distance, stadium_length() - 3.0, 1e-9);
+    ck_assert_int_eq(p->closest_waypoints[0], 2 * (STRAIGHT + ARC) - 6);
+    ck_assert_int_eq(p->closest_waypoints[1], 2 * (STRAIGHT + ARC) - 5);
+    unmake(&fx);
+}
+END_TEST
+
+/* is_reversed drives the CCW file clockwise: the same as the CW file. */
+START_TEST(test_reversed)
+{
+    fixture fx;
+    make(&fx, "is_reversed = true\n", 1);
+    const rl_deepracer_params *p = &fx.e->p;
+    ck_assert_int_eq(p->is_reversed, 1);
+    ck_assert_double_eq_tol(p->heading, 180 - 90.0 / ARC, 1e-9);
+    /* The waypoints run in the driving direction. */
+    ck_assert_double_eq_tol(p->waypoints[1][0], -SR * sin(PI / ARC), 1e-9);
+    dr_env_set_pose(fx.e, 3.0, -SR - 0.2, 180, 1);
+    ck_assert_int_eq(p->is_left_of_center, 1);
+    ck_assert_double_eq_tol(p->projection_distance, stadium_length() - 3.0, 1e-9);
+    ck_assert_int_eq(p->all_wheels_on_track, 1);
+    unmake(&fx);
+}
+END_TEST
+
+/* Progress from the episode's own start, across the start line and back
+ * over it. */
+START_TEST(test_progress)
+{
+    fixture fx;
+    make(&fx, "", 1);
+    const rl_deepracer_params *p = &fx.e->p;
+    double L = stadium_length();
+    /* Backing over the start line makes progress slightly negative. */
+    dr_env_set_pose(fx.e, -0.1, -SR, 0, 0);
+    /* (-0.1, -1.5) is on the first chord of the left semicircle. */
+    ck_assert_double_eq_tol(p->progress, -100 * 0.1 / L, 2e-3);
+    ck_assert(p->progress < 0);
+    ck_assert_double_eq_tol(p->projection_distance, L - 0.1, 1e-3);
+    /* Round the lap in small moves: the top straight is half way. */
+    for (double x = 0.5; x <= SL; x += 0.5) dr_env_set_pose(fx.e, x, -SR, 0, 0);
+    for (int k = 1; k <= ARC; k++) {
+        double a = -PI / 2 + PI * k / ARC;
+        dr_env_set_pose(fx.e, SL + SR * cos(a), SR * sin(a), a * 180 / PI + 90, 0);
+    }
+    ck_assert_double_eq_tol(p->progress, 50, 1e-9);
+    for (double x = SL - 0.5; x >= 0; x -= 0.5) dr_env_set_pose(fx.e, x, SR, 180, 0);
+    for (int k = 1; k < ARC; k++) {
+        double a = PI / 2 + PI * k / ARC;
+        dr_env_set_pose(fx.e, SR * cos(a), SR * sin(a), a * 180 / PI + 90, 0);
+    }
+    ck_assert(p->progress > 99 && p->progress < 100);
+    /* Across the line: the lap is complete, progress is capped at 100. */
+    dr_env_set_pose(fx.e, 0.1, -SR, 0, 0);
+    ck_assert_double_eq_tol(p->progress, 100, 1e-12);
+    unmake(&fx);
+
+    /* An episode that starts just before the line carries on over it. */
+    make(&fx, "", 1);
+    p = &fx.e->p;
+    dr_env_set_pose(fx.e, -1.0 * 0 + SR * cos(PI * 1.4), SR * sin(PI * 1.4), 0, 1);
+    fx.e->travel = 0;
+    fx.e->p.progress = 0;
+    double s0 = p->projection_distance;
+    dr_env_set_pose(fx.e, 0.0, -SR, 0, 0);
+    dr_env_set_pose(fx.e, 1.0, -SR, 0, 0);
+    ck_assert_double_eq_tol(p->progress, 100 * (L - s0 + 1.0) / L, 1e-6);
+    ck_assert(p->progress > 0 && p->progress < 20);
+    unmake(&fx);
+}
+END_TEST
+
+/* Step the car with one action n times; the last step's outcome. */
+static rl_step drive(fixture *fx, double action, int n)
+{
+    rl_step st = {0};
+    for (int i = 0; i < n; i++) {
+        ck_assert_msg(rl_env_step(fx->env, &action, fx->obs, &st) == RL_OK, "%s",
+                      rl_env_errmsg(fx->env));
+        if (st.terminated || st.truncated) break;
+    }
+    return st;
+}
+
+START_TEST(test_episode_ends)
+{
+    fixture fx;
+    /* Off track: straight ahead on the bottom straight reaches the end of
+     * the straight and leaves the road in the turn. */
+    make(&fx, "actions = 0:1.0\n", 1);
+    rl_step st = drive(&fx, 0, 200);
+    ck_assert_int_eq(st.terminated, 1);
+    ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
+    ck_assert_int_eq(fx.e->p.is_offtrack, 1);
+    double m[4];
+    rl_env_metrics(fx.env, m);
+    ck_assert_double_eq_tol(m[0], fx.e->steps / 15.0, 1e-9); /* lap_time */
+    ck_assert(m[1] > 20 && m[1] < 50);                       /* progress */
+    ck_assert_double_eq(m[2], 1);                            /* off_track_count */
+    ck_assert_double_eq(m[3], 0);                            /* complete */
+    unmake(&fx);
+
+    /* Reversed: turned round, progress falls for 15 steps running. */
+    make(&fx, "actions = 0:0.5\n", 1);
+    dr_env_set_pose(fx.e, 3.0, -SR, 180, 1);
+    st = drive(&fx, 0, 14);
+    ck_assert_int_eq(st.terminated, 0);
+    st = drive(&fx, 0, 1);
+    ck_assert_int_eq(st.terminated, 1);
+    ck_assert_int_eq(fx.e->status, DR_REVERSED);
+    ck_assert_int_eq(fx.e->steps, 15);
+    unmake(&fx);
+
+    /* Evaluation with resets: off track puts the car back with a penalty
+     * and the lap goes on. */
+    make(&fx, "actions = 0:1.0\neval_offtrack = reset\neval_offtrack_penalty = 2.5\n", 1);
+    st = drive(&fx, 0, 200);
+    ck_assert_int_eq(fx.e->offtrack_count >= 2, 1);
+    rl_env_metrics(fx.env, m);
+    ck_assert_int_eq(st.terminated, 0);
+    unmake(&fx);
+}
+END_TEST
+
+/* A lap: a simple steering controller (pure pursuit on the centre line)
+ * drives the stadium; the lap completes at progress 100. */
+START_TEST(test_lap_complete)
+{
+    fixture fx;
+    make(&fx, "action_space_type = continuous\nspeed_range = 0.5,1.5\n", 1);
+    rl_step st = {0};
+    int n = 0;
+    while (!st.terminated && !st.truncated && n < 2000) {
+        const dr_env *e = fx.e;
+        /* Aim at the centre point 0.5 m ahead (the observation's second
+         * lookahead pair is 0.5 m ahead of the projection). */
+        double fx_ = fx.obs[7], fy = fx.obs[8];
+        double steer = atan2(2 * DR_WHEELBASE * fy, fx_ * fx_ + fy * fy) * 180 / PI;
+        if (steer > 30) steer = 30;
+        if (steer < -30) steer = -30;
+        double a[2] = {steer / 30, 0.0};
+        (void)e;
+        ck_assert_int_eq(rl_env_step(fx.env, a, fx.obs, &st), RL_OK);
+        n++;
+    }
+    ck_assert_int_eq(st.terminated, 1);
+    ck_assert_int_eq(fx.e->status, DR_LAP_COMPLETE);
+    ck_assert_double_eq(fx.e->p.progress, 100);
+    double m[4];
+    rl_env_metrics(fx.env, m);
+    ck_assert_double_eq(m[3], 1);
+    ck_assert_double_eq(m[2], 0);
+    /* At 1 m/s about 16.6 m take about 17 s. */
+    ck_assert(m[0] > 15 && m[0] < 20);
+    unmake(&fx);
+}
+END_TEST
+
+START_TEST(test_car_model)
+{
+    fixture fx;
+    make(&fx, "actions = 0:2.0, 30:0.5, 30:4.0\n", 1);
+    /* Speed: a first-order lag with time constant 0.25 s from rest. */
+    dr_env_set_pose(fx.e, 0.0, -SR, 0, 1);
+    drive(&fx, 0, 3);
+    ck_assert_double_eq_tol(fx.e->car.v, 2.0 * (1 - exp(-0.2 / 0.25)), 1e-12);
+    unmake(&fx);
+
+    /* Full left lock at low speed: a circle of radius lr / sin(beta) with
+     * tan(beta) = tan(30 deg) / 2, centred left of the car. */
+    make(&fx, "actions = 0:2.0, 30:0.5, 30:4.0\n", 1);
+    dr_car *c = &fx.e->car;
+    double t = tan(PI / 6), R = 0.082 * sqrt(4 + t * t) / t;
+    *c = (dr_car){0, 0, 0, 0.5, 0};
+    double xs[200], ys[200];
+    for (int i = 0; i < 200; i++) {
+        dr_car_step(c, &fx.e->model, PI / 6, 0.5);
+        xs[i] = c->x;
+        ys[i] = c->y;
+    }
+    /* The circle's centre: the mean of a whole number of turns' points is
+     * close to it; check the distance of every point from the centre the
+     * model implies instead: (x0 - R sin(beta), y0 + R cos(beta)) rotated. */
+    double beta = atan(t / 2), cx = -R * sin(beta), cy = R * cos(beta);
+    for (int i = 0; i < 200; i++)
+        ck_assert_double_eq_tol(hypot(xs[i] - cx, ys[i] - cy), R, 1e-3);
+    ck_assert_double_eq_tol(R, 0.2957, 1e-4);
+
+    /* Too fast for the grip: at 4 m/s the path's radius is v^2 / (0.5 g). */
+    *c = (dr_car){0, 0, 0, 4.0, 0};
+    double yaw0 = c->yaw;
+    dr_car_step(c, &fx.e->model, PI / 6, 4.0);
+    double turned = c->yaw - yaw0, dist = 4.0 / 15.0;
+    ck_assert_double_eq_tol(dist / turned, 16.0 / (0.5 * 9.81), 1e-6);
+    unmake(&fx);
+}
+END_TEST
+
+START_TEST(test_actions)
+{
+    fixture fx;
+    make(&fx, "", 1);
+    /* The console default: five angles x speeds {0.5, 1.0}, speeds within
+     * each angle. */
+    ck_assert_uint_eq(fx.e->nactions, 10);
+    ck_assert_double_eq(fx.e->steer[0], -30);
+    ck_assert_double_eq(fx.e->speed[0], 0.5);
+    ck_assert_double_eq(fx.e->speed[1], 1.0);
+    ck_assert_double_eq(fx.e->steer[9], 30);
+    double a = 7;
+    rl_step st;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    ck_assert_double_eq(fx.e->p.steering_angle, 15);
+    ck_assert_double_eq(fx.e->p.speed, 1.0);
+    ck_assert_double_eq(fx.obs[1], 0.5); /* steering / 30 */
+    unmake(&fx);
+
+    make(&fx, "actions = -20:0.8, 0:2.5, 20:0.8\n", 1);
+    ck_assert_uint_eq(fx.e->nactions, 3);
+    ck_assert_int_eq(rl_env_action_space(fx.env)->n, 3);
+    a = 1;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    ck_assert_double_eq(fx.e->p.speed, 2.5);
+    ck_assert_double_eq(fx.e->p.steering_angle, 0);
+    unmake(&fx);
+
+    make(&fx, "action_space_type = continuous\nsteering_range = -20,30\nspeed_range = 1,3\n", 1);
+    double c[2] = {-1, 1};
+    ck_assert_int_eq(rl_env_step(fx.env, c, fx.obs, &st), RL_OK);
+    ck_assert_double_eq(fx.e->p.steering_angle, -20);
+    ck_assert_double_eq(fx.e->p.speed, 3);
+    c[0] = 0.2, c[1] = 0;
+    ck_assert_int_eq(rl_env_step(fx.env, c, fx.obs, &st), RL_OK);
+    ck_assert_double_eq_tol(fx.e->p.steering_angle, 10, 1e-12);
+    ck_assert_double_eq_tol(fx.e->p.speed, 2, 1e-12);
+    unmake(&fx);
+}
+END_TEST
+
+START_TEST(test_observation)
+{
+    fixture fx;
+    make(&fx, "lookahead_points = 4\nlookahead_spacing = 0.5\n", 1);
+    ck_assert_uint_eq(rl_space_dim(rl_env_observation_space(fx.env)), 5 + 2 * 4);
+    /* At the start, on the straight: the points ahead lie on the car's
+     * axis, 0.14 + 0.5 k m ahead of its origin, scaled by 1 / (4 * 0.5). */
+    ck_assert_double_eq(fx.obs[0], 0);
+    ck_assert_double_eq_tol(fx.obs[2], 0, 1e-12);
+    ck_assert_double_eq_tol(fx.obs[3], 0, 1e-12);
+    ck_assert_double_eq_tol(fx.obs[4], SW, 1e-12);
+    for (int k = 1; k <= 4; k++) {
+        ck_assert_double_eq_tol(fx.obs[3 + 2 * k], (0.14 + 0.5 * k) / 2.0, 1e-12);
+        ck_assert_double_eq_tol(fx.obs[4 + 2 * k], 0, 1e-12);
+    }
+    unmake(&fx);
+
+    make(&fx, "observation = lidar\nlidar_rays = 3\nlidar_fov = 180\nlidar_range = 2\n", 1);
+    ck_assert_uint_eq(rl_space_dim(rl_env_observation_space(fx.env)), 5);
+    /* Rays at -90, 0 and +90 degrees from the car point on the centre of
+     * the bottom straight (moved to x = 2): 0.5 m to either border, and
+     * nothing within 2 m ahead. */
+    dr_env_set_pose(fx.e, 2.0, -SR, 0, 1);
+    double st_obs[8];
+    rl_step st;
+    double a = 4; /* straight on */
+    (void)st_obs;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    ck_assert_double_eq_tol(fx.obs[2], 0.5 / 2, 1e-3);
+    ck_assert_double_eq_tol(fx.obs[3], 1.0, 1e-12);
+    ck_assert_double_eq_tol(fx.obs[4], 0.5 / 2, 1e-3);
+    unmake(&fx);
+}
+END_TEST
+
+START_TEST(test_reward_presets)
+{
+    static const struct {
+        const char *name;
+        double d, steer, expected;
+    } cases[] = {
+        {"follow_centerline", 0.05, 0, 1.0},   {"follow_centerline", 0.2, 0, 0.5},
+        {"follow_centerline", 0.4, 0, 0.1},    {"follow_centerline", 0.55, 0, 1e-3},
+        {"stay_inside_borders", 0.2, 0, 1.0},  {"stay_inside_borders", 0.46, 0, 1e-3},
+        {"prevent_zigzag", 0.05, 30, 0.8},     {"prevent_zigzag", 0.05, 15, 1.0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        rl_deepracer_params p = {0};
+        p.track_width = 1.0;
+        p.distance_from_center = cases[i].d;
+        p.steering_angle = cases[i].steer;
+        p.all_wheels_on_track = cases[i].d < 0.4;
+        ck_assert_double_eq_tol(dr_reward_preset_value(dr_reward_find(cases[i].name), &p, 0),
+                                cases[i].expected, 1e-12);
+    }
+    rl_deepracer_params p = {0};
+    p.progress = 12.5;
+    ck_assert_double_eq(dr_reward_preset_value(DR_REWARD_PROGRESS_PER_STEP, &p, 12.0), 0.5);
+    ck_assert_int_eq(dr_reward_find("nonsense"), DR_REWARD_MODULE);
+
+    /* Through the environment: the step's reward is the preset's. */
+    fixture fx;
+    make(&fx, "reward_function = progress_per_step\nactions = 0:1.0\n", 1);
+    rl_step st = drive(&fx, 0, 10);
+    double before = fx.e->p.progress;
+    st = drive(&fx, 0, 1);
+    ck_assert_double_eq_tol(st.reward, fx.e->p.progress - before, 1e-12);
+    ck_assert(st.reward > 0);
+    unmake(&fx);
+}
+END_TEST
+
+static void module_path(char *buf, size_t len, const char *rel)
+{
+    snprintf(buf, len, "%s/%s", getenv("abs_top_builddir") ? getenv("abs_top_builddir") : ".",
+             rel);
+}
+
+START_TEST(test_reward_module)
+{
+    char path[4096], keys[4300];
+    module_path(path, sizeof path, "examples/reward/my_reward.la");
+    snprintf(keys, sizeof keys, "reward_function = %s\nactions = 0:1.0, 30:1.0\n", path);
+    fixture fx;
+    make(&fx, keys, 1);
+    rl_step st = drive(&fx, 0, 1);
+    /* On the centre line, straight: 1 + 0.25 * speed. */
+    ck_assert_double_eq_tol(st.reward, 1.25, 1e-12);
+    st = drive(&fx, 1, 1);
+    ck_assert(st.reward < 1.0);
+    unmake(&fx);
+
+    /* NaN from the fifth step: the error names the function, the step and
+     * the parameters. */
+    module_path(path, sizeof path, "tests/plugins/nanreward.la");
+    snprintf(keys, sizeof keys, "reward_function = %s\nactions = 0:1.0\n", path);
+    make(&fx, keys, 1);
+    double a = 0;
+    rl_step out;
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &out), RL_OK);
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &out), RL_EPLUGIN);
+    const char *msg = rl_env_errmsg(fx.env);
+    ck_assert_msg(strstr(msg, "reward function 'reward_function in ") &&
+                      strstr(msg, "nanreward.la") && strstr(msg, "returned nan at step 5") &&
+                      strstr(msg, "progress") && strstr(msg, "distance_from_center 0.0000"),
+                  "%s", msg);
+    unmake(&fx);
+
+    snprintf(keys, sizeof keys, "reward_function = %s\nreward_symbol = huge_reward\n", path);
+    make(&fx, keys, 1);
+    for (int i = 0; i < 2; i++) ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &out), RL_OK);
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &out), RL_EPLUGIN);
+    ck_assert_msg(strstr(rl_env_errmsg(fx.env), "returned 200000 at step 3"), "%s",
+                  rl_env_errmsg(fx.env));
+    unmake(&fx);
+}
+END_TEST
+
+START_TEST(test_config_errors)
+{
+    make_fails("reward_function = fastest\n", RL_ENOTFOUND, "test.ini:3",
+               "unknown reward 'fastest'");
+    make_fails("reward_function = ./nowhere.la\n", RL_ENOTFOUND, "reward_function",
+               "cannot load the reward module './nowhere.la'");
+    char path[4096], keys[4300];
+    module_path(path, sizeof path, "tests/plugins/nanreward.la");
+    snprintf(keys, sizeof keys, "reward_function = %s\nreward_symbol = nope\n", path);
+    make_fails(keys, RL_ENOTFOUND, "test.ini:4", "has no function 'nope'");
+    make_fails("actions = -30:0.5, 0\n", RL_EINVAL, "test.ini:3", "steering:speed pairs");
+    make_fails("actions = -31:0.5\n", RL_ERANGE, "test.ini:3", "steering -31");
+    make_fails("speeds = 0.5, 5\n", RL_ERANGE, "test.ini:3", "speed 5");
+    make_fails("steering_angles = -30,,30\n", RL_EINVAL, "steering_angles", "not a list");
+    make_fails("action_space_type = continuous\nspeed_range = 2,1\n", RL_EINVAL, "test.ini:4",
+               "low,high");
+    make_fails("track = no_such_track\n", RL_ENOTFOUND, "test.ini:3",
+               "no track named 'no_such_track'");
+    make_fails("track = /nonexistent/track.npy\n", RL_EFORMAT, "test.ini:3",
+               "/nonexistent/track.npy");
+}
+END_TEST
+
+/* The project's tracks load by name, and official ones by path. */
+START_TEST(test_tracks_by_name)
+{
+    fixture fx;
+    make(&fx, "track = technical\n", 0);
+    ck_assert(fx.e->track.length > 20);
+    unmake(&fx);
+    make(&fx, "track = oval\n", 0);
+    ck_assert(fx.e->track.length > 15);
+    unmake(&fx);
+    char shared[4096];
+    snprintf(shared, sizeof shared, "%s/../shared/tracks/Spain_track.npy", rl_test_srcdir());
+    if (access(shared, R_OK) != 0) {
+        printf("test_deepracer: %s is absent, official tracks skipped\n", shared);
+        return;
+    }
+    char keys[4200];
+    snprintf(keys, sizeof keys, "track = %s\n", shared);
+    make(&fx, keys, 1);
+    ck_assert_double_eq_tol(fx.e->p.track_length, 60.00, 0.01);
+    ck_assert_int_eq(fx.e->track.ccw, 0);
+    unmake(&fx);
+}
+END_TEST
+
+/* Training starts round the track in 5% steps from a place drawn from the
+ * instance's generator. */
+START_TEST(test_round_robin)
+{
+    fixture fx;
+    make(&fx, "", 0);
+    double L = fx.e->track.length;
+    double s0 = fx.e->p.projection_distance;
+    for (int k = 1; k <= 25; k++) {
+        ck_assert_int_eq(rl_env_reset(fx.env, fx.obs), RL_OK);
+        double s = fx.e->p.projection_distance, d = fmod(s - s0 + 2 * L, L);
+        ck_assert_double_eq_tol(d, fmod(0.05 * k, 1.0) * L, 1e-6);
+        ck_assert_double_eq(fx.e->p.progress, 0);
+        ck_assert_double_eq_tol(fx.e->p.distance_from_center, 0, 1e-9);
+    }
+    unmake(&fx);
+}
+END_TEST
+
+/* Save in the middle of an episode, load into a fresh instance: the two
+ * go on identically. */
+START_TEST(test_save_load)
+{
+    rl_config *cfg = rl_config_alloc(NULL);
+    char ini[512];
+    snprintf(ini, sizeof ini, "[deepracer]\ntrack = %s\nactions = 0:1.0, 10:1.0, -10:1.0\n",
+             ccw_path);
+    ck_assert_int_eq(rl_config_load_string(cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    rl_env_batch *a = rl_env_batch_alloc(&rl_deepracer_env, cfg, 2, &err);
+    rl_env_batch *b = rl_env_batch_alloc(&rl_deepracer_env, cfg, 2, &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert(rl_env_batch_resumable(a));
+    double obs_a[2 * 64], obs_b[2 * 64], act[2], ra[2], rb[2];
+    unsigned char ta[2], tb[2], ua[2], ub[2];
+    ck_assert_int_eq(rl_env_batch_reset(a, 3, obs_a), RL_OK);
+    for (int i = 0; i < 40; i++) {
+        act[0] = i % 3, act[1] = (i / 2) % 3;
+        ck_assert_int_eq(rl_env_batch_step(a, act, obs_a, ra, ta, ua, NULL), RL_OK);
+    }
+    rl_writer w = {0};
+    ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    rl_reader r = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &r, &err), RL_OK);
+    rl_env_batch_observations(b, obs_b);
+    size_t dim = rl_space_dim(rl_env_observation_space(rl_env_batch_env(a, 0)));
+    ck_assert_mem_eq(obs_a, obs_b, 2 * dim * sizeof(double));
+    for (int i = 0; i < 300; i++) {
+        act[0] = (i * 7) % 3, act[1] = (i * 5) % 3;
+        ck_assert_int_eq(rl_env_batch_step(a, act, obs_a, ra, ta, ua, NULL), RL_OK);
+        ck_assert_int_eq(rl_env_batch_step(b, act, obs_b, rb, tb, ub, NULL), RL_OK);
+        ck_assert_mem_eq(obs_a, obs_b, 2 * dim * sizeof(double));
+        ck_assert_mem_eq(ra, rb, sizeof ra);
+        ck_assert_mem_eq(ta, tb, sizeof ta);
+    }
+    rl_writer_free(&w);
+    rl_env_batch_free(a);
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
+}
+END_TEST
+
+/* The trace row: 19 columns in the simulator's order and formats. */
+START_TEST(test_trace_row)
+{
+    fixture fx;
+    make(&fx, "actions = 0:0.6, 15:0.6\n", 1);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    rl_env_trace_header(fx.env, f);
+    rl_env_set_trace(fx.env, f, 0);
+    double a = 1;
+    rl_step st;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    fclose(f);
+    char *nl = strchr(buf, '\n');
+    ck_assert_ptr_nonnull(nl);
+    *nl = 0;
+    ck_assert_str_eq(buf, "episode,steps,X,Y,yaw,steer,throttle,action,reward,done,"
+                          "all_wheels_on_track,progress,closest_waypoint,track_len,tstamp,"
+                          "episode_status,pause_duration,obstacle_crash_counter,wall_clock");
+    char *row = nl + 1;
+    int commas = 0;
+    for (char *c = row; *c; c++) commas += *c == ',';
+    ck_assert_int_eq(commas, 18);
+    char expect[256];
+    snprintf(expect, sizeof expect, "0,1,%.4f,%.4f,%.4f,15.00,0.60,1,%.4f,False,True,%.4f,0,%.2f,0.067,in_progress,0.0,0,",
+             fx.e->p.x, fx.e->p.y, fx.e->p.heading, fx.e->reward, fx.e->p.progress,
+             fx.e->p.track_length);
+    ck_assert_msg(strncmp(row, expect, strlen(expect)) == 0, "row %s\nwant %s", row, expect);
+    free(buf);
+    unmake(&fx);
+}
+END_TEST
+
+static Suite *deepracer_suite(void)
+{
+    Suite *s = suite_create("deepracer");
+    TCase *tc = tcase_create("env");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_straight_ccw);
+    tcase_add_test(tc, test_wheels_and_border);
+    tcase_add_test(tc, test_curve_ccw);
+    tcase_add_test(tc, test_clockwise);
+    tcase_add_test(tc, test_reversed);
+    tcase_add_test(tc, test_progress);
+    tcase_add_test(tc, test_episode_ends);
+    tcase_add_test(tc, test_lap_complete);
+    tcase_add_test(tc, test_car_model);
+    tcase_add_test(tc, test_actions);
+    tcase_add_test(tc, test_observation);
+    tcase_add_test(tc, test_reward_presets);
+    tcase_add_test(tc, test_reward_module);
+    tcase_add_test(tc, test_config_errors);
+    tcase_add_test(tc, test_tracks_by_name);
+    tcase_add_test(tc, test_round_robin);
+    tcase_add_test(tc, test_save_load);
+    tcase_add_test(tc, test_trace_row);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+RL_TEST_MAIN(deepracer_suite)

@@ -73,6 +73,18 @@ typedef struct rl_deepracer_params {
 /* The type of a reward function. */
 typedef double (*rl_deepracer_reward_fn)(const rl_deepracer_params *params);
 
+/* Marks a reward function for export from its module, also when the module
+ * is compiled with -fvisibility=hidden. */
+#if defined(__GNUC__)
+#define RL_REWARD_EXPORT __attribute__((visibility("default")))
+#else
+#define RL_REWARD_EXPORT
+#endif
+
+/* The default name of a reward function, declared (and exported) here so
+ * that a module only defines it. */
+RL_REWARD_EXPORT double reward_function(const rl_deepracer_params *params);
+
 #ifdef __cplusplus
 }
 #endif

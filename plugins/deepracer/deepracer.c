@@ -17,22 +17,7 @@
 
 #include "deepracer.h"
 
-#define MAX_ACTIONS 256
-#define STALL_STEPS 15      /* reversed and immobilized take this many steps */
-#define STALL_DISTANCE 3e-4 /* m per step: immobilized below it */
-
 enum { LAYOUT = 1 };
-
-/* How an episode ended (or not yet), with the trace log's names. */
-typedef enum dr_status {
-    DR_PREPARE = 0,
-    DR_IN_PROGRESS,
-    DR_OFF_TRACK,
-    DR_CRASHED,
-    DR_REVERSED,
-    DR_IMMOBILIZED,
-    DR_LAP_COMPLETE
-} dr_status;
 
 static const char *const status_names[] = {"prepare",  "in_progress", "off_track",   "crashed",
                                            "reversed", "immobilized", "lap_complete"};
@@ -83,57 +68,6 @@ static const rl_param dr_params[] = {
     {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
 };
 
-typedef struct dr_env {
-    dr_track track;
-    double (*wp)[2];              /* the waypoints handed to reward functions */
-    dr_car_model model;
-
-    /* actions */
-    int continuous;
-    size_t nactions;
-    double steer[MAX_ACTIONS], speed[MAX_ACTIONS]; /* degrees, m/s */
-    double steer_lo, steer_hi, speed_lo, speed_hi; /* continuous */
-
-    /* observations */
-    int lidar;
-    int k_ahead;
-    double spacing;
-    int rays;
-    double fov, range;
-    size_t obs_dim;
-
-    /* reward */
-    dr_reward_preset preset;
-    rl_deepracer_reward_fn fn;
-    lt_dlhandle module;
-    int ltdl_up;
-    char reward_name[256];
-
-    /* episodes */
-    double advance;
-    uint32_t slots;
-    int eval, eval_reset;
-    double penalty;
-
-    /* the episode in progress (saved for exact resume) */
-    dr_car car;
-    size_t seg;                   /* centre segment of the car point */
-    double s_prev;                /* its arc length at the last step */
-    double travel;                /* signed distance along the track since the start */
-    double prev_progress;
-    int steps;
-    int falling, still;           /* steps in a row of lost progress, of no motion */
-    uint64_t rr;                  /* round-robin start counter */
-    int rr_started;
-    double sim_time, penalty_time;
-    int offtrack_count;
-    dr_status status;
-    double steer_cmd, speed_cmd;  /* degrees, m/s: the action's values */
-    int action_index;             /* -1 for continuous actions */
-    double reward;
-
-    rl_deepracer_params p;
-} dr_env;
 
 /* ---- configuration ----------------------------------------------------------- */
 
@@ -515,13 +449,39 @@ static void place(dr_env *e, double s)
     const dr_track *t = &e->track;
     double x, y, heading;
     size_t seg;
-    dr_track_point_at(t, s - DR_POINT_AHEAD, &x, &y, &heading, &seg);
-    e->car.x = x;
-    e->car.y = y;
+    /* The car point on the centre line, heading along its segment (toward
+     * the next waypoint); the origin 0.14 m behind. */
+    dr_track_point_at(t, s, &x, &y, &heading, &seg);
+    e->car.x = x - DR_POINT_AHEAD * cos(heading);
+    e->car.y = y - DR_POINT_AHEAD * sin(heading);
     e->car.yaw = heading;
     e->car.v = 0;
     e->car.moved = 0;
     measure(e, seg);
+}
+
+/* Measure the new pose and carry progress on from the last one. */
+static void advance(dr_env *e, size_t hint)
+{
+    const dr_track *t = &e->track;
+    measure(e, hint);
+    double s = e->p.projection_distance;
+    e->travel += ds_wrap(e->s_prev, s, t->length);
+    e->s_prev = s;
+    double progress = 100.0 * e->travel / t->length;
+    e->prev_progress = e->p.progress;
+    e->p.progress = progress > 100.0 ? 100.0 : progress;
+}
+
+void dr_env_set_pose(dr_env *e, double x, double y, double heading, int search_all)
+{
+    double yaw = heading * (DR_PI / 180.0);
+    e->car.x = x - DR_POINT_AHEAD * cos(yaw);
+    e->car.y = y - DR_POINT_AHEAD * sin(yaw);
+    e->car.yaw = yaw;
+    e->car.v = 0;
+    e->car.moved = 0;
+    advance(e, search_all ? DR_NO_HINT : e->seg);
 }
 
 static void observe(const dr_env *e, double *obs)
@@ -633,16 +593,8 @@ static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs
     dr_car_step(&e->car, &e->model, e->steer_cmd * (DR_PI / 180.0), e->speed_cmd);
     e->steps++;
     e->sim_time += DR_DT;
-    measure(e, e->seg);
-
-    const dr_track *t = &e->track;
-    double s = e->p.projection_distance;
-    e->travel += ds_wrap(e->s_prev, s, t->length);
-    e->s_prev = s;
-    double progress = 100.0 * e->travel / t->length;
-    if (progress > 100.0) progress = 100.0;
-    e->prev_progress = e->p.progress;
-    e->p.progress = progress;
+    advance(e, e->seg);
+    double s = e->p.projection_distance, progress = e->p.progress;
 
     double r = e->preset != DR_REWARD_MODULE
                    ? dr_reward_preset_value(e->preset, &e->p, e->prev_progress)

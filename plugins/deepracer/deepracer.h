@@ -4,6 +4,9 @@
 #ifndef RL_DEEPRACER_PLUGIN_H
 #define RL_DEEPRACER_PLUGIN_H
 
+#include <ltdl.h>
+#include <stdint.h>
+
 #include <rl/rl.h>
 #include <rl/deepracer.h>
 
@@ -66,5 +69,82 @@ extern const char dr_reward_names[];
  * progress_per_step). */
 double dr_reward_preset_value(dr_reward_preset preset, const rl_deepracer_params *p,
                               double prev_progress);
+
+/* ---- the environment -------------------------------------------------------- */
+
+#define MAX_ACTIONS 256
+#define STALL_STEPS 15      /* reversed and immobilized take this many steps */
+#define STALL_DISTANCE 3e-4 /* m per step: immobilized below it */
+
+/* How an episode ended (or not yet), with the trace log's names. */
+typedef enum dr_status {
+    DR_PREPARE = 0,
+    DR_IN_PROGRESS,
+    DR_OFF_TRACK,
+    DR_CRASHED,
+    DR_REVERSED,
+    DR_IMMOBILIZED,
+    DR_LAP_COMPLETE
+} dr_status;
+
+typedef struct dr_env {
+    dr_track track;
+    double (*wp)[2];              /* the waypoints handed to reward functions */
+    dr_car_model model;
+
+    /* actions */
+    int continuous;
+    size_t nactions;
+    double steer[MAX_ACTIONS], speed[MAX_ACTIONS]; /* degrees, m/s */
+    double steer_lo, steer_hi, speed_lo, speed_hi; /* continuous */
+
+    /* observations */
+    int lidar;
+    int k_ahead;
+    double spacing;
+    int rays;
+    double fov, range;
+    size_t obs_dim;
+
+    /* reward */
+    dr_reward_preset preset;
+    rl_deepracer_reward_fn fn;
+    lt_dlhandle module;
+    int ltdl_up;
+    char reward_name[256];
+
+    /* episodes */
+    double advance;
+    uint32_t slots;
+    int eval, eval_reset;
+    double penalty;
+
+    /* the episode in progress (saved for exact resume) */
+    dr_car car;
+    size_t seg;                   /* centre segment of the car point */
+    double s_prev;                /* its arc length at the last step */
+    double travel;                /* signed distance along the track since the start */
+    double prev_progress;
+    int steps;
+    int falling, still;           /* steps in a row of lost progress, of no motion */
+    uint64_t rr;                  /* round-robin start counter */
+    int rr_started;
+    double sim_time, penalty_time;
+    int offtrack_count;
+    dr_status status;
+    double steer_cmd, speed_cmd;  /* degrees, m/s: the action's values */
+    int action_index;             /* -1 for continuous actions */
+    double reward;
+
+    rl_deepracer_params p;
+} dr_env;
+
+extern const rl_env_type rl_deepracer_env;
+
+/* Put the car with its reward point at (x, y) and the given heading
+ * (degrees), at rest, and update every parameter as a step that ended there
+ * would (progress included). For tests and tools. search_all projects onto
+ * the whole centre line instead of near the car's last segment. */
+void dr_env_set_pose(dr_env *e, double x, double y, double heading, int search_all);
 
 #endif /* RL_DEEPRACER_PLUGIN_H */
