@@ -455,10 +455,10 @@ START_TEST(test_car_model)
     make(&fx, "actions = 0:2.0, 30:0.5, 30:4.0\n", 1);
     dr_car *c = &fx.e->car;
     double t = tan(PI / 6), R = 0.082 * sqrt(4 + t * t) / t;
-    *c = (dr_car){0, 0, 0, 0.5, 0};
+    *c = (dr_car){.v = 0.5, .cy = 1.0};
     double xs[200], ys[200];
     for (int i = 0; i < 200; i++) {
-        dr_car_step(c, &fx.e->model, PI / 6, 0.5);
+        dr_car_step(c, &fx.e->model, dr_car_curvature(PI / 6), 0.5);
         xs[i] = c->x;
         ys[i] = c->y;
     }
@@ -471,9 +471,12 @@ START_TEST(test_car_model)
     ck_assert_double_eq_tol(R, 0.2957, 1e-4);
 
     /* Too fast for the grip: at 4 m/s the path's radius is v^2 / (0.5 g). */
-    *c = (dr_car){0, 0, 0, 4.0, 0};
+    *c = (dr_car){.v = 4.0, .cy = 1.0};
     double yaw0 = c->yaw;
-    dr_car_step(c, &fx.e->model, PI / 6, 4.0);
+    dr_car_step(c, &fx.e->model, dr_car_curvature(PI / 6), 4.0);
+    /* The heading's vector follows its angle. */
+    ck_assert_double_eq_tol(c->cy, cos(c->yaw), 1e-12);
+    ck_assert_double_eq_tol(c->sy, sin(c->yaw), 1e-12);
     double turned = c->yaw - yaw0, dist = 4.0 / 15.0;
     ck_assert_double_eq_tol(dist / turned, 16.0 / (0.5 * 9.81), 1e-6);
     unmake(&fx);

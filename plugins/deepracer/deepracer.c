@@ -324,6 +324,8 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
     const dr_track *t = &e->track;
 
     if ((rc = read_actions(e, cfg, sec, err)) != RL_OK) return rc;
+    for (size_t i = 0; i < e->nactions; i++)
+        e->kappa[i] = dr_car_curvature(e->steer[i] * (DR_PI / 180.0));
     if ((rc = load_reward(e, cfg, sec, err)) != RL_OK) return rc;
 
     int64_t k, rays;
@@ -412,14 +414,13 @@ static void measure(dr_env *e, size_t hint)
 {
     const dr_track *t = &e->track;
     dr_car *c = &e->car;
-    double cy = cos(c->yaw), sy = sin(c->yaw);
-    double px = c->x + DR_POINT_AHEAD * cy, py = c->y + DR_POINT_AHEAD * sy;
+    double px = c->x + DR_POINT_AHEAD * c->cy, py = c->y + DR_POINT_AHEAD * c->sy;
     dr_proj pr;
     dr_track_project(t, px, py, hint, &pr);
     e->seg = pr.seg;
 
     double wx[4], wy[4];
-    dr_car_wheels(c, cy, sy, wx, wy);
+    dr_car_wheels(c, wx, wy);
     int on = 0;
     for (int i = 0; i < 4; i++) on += dr_track_on_road(t, wx[i], wy[i], pr.seg);
 
@@ -452,9 +453,9 @@ static void place(dr_env *e, double s)
     /* The car point on the centre line, heading along its segment (toward
      * the next waypoint); the origin 0.14 m behind. */
     dr_track_point_at(t, s, &x, &y, &heading, &seg);
-    e->car.x = x - DR_POINT_AHEAD * cos(heading);
-    e->car.y = y - DR_POINT_AHEAD * sin(heading);
-    e->car.yaw = heading;
+    dr_car_set_yaw(&e->car, heading);
+    e->car.x = x - DR_POINT_AHEAD * e->car.cy;
+    e->car.y = y - DR_POINT_AHEAD * e->car.sy;
     e->car.v = 0;
     e->car.moved = 0;
     measure(e, seg);
@@ -476,9 +477,9 @@ static void advance(dr_env *e, size_t hint)
 void dr_env_set_pose(dr_env *e, double x, double y, double heading, int search_all)
 {
     double yaw = heading * (DR_PI / 180.0);
-    e->car.x = x - DR_POINT_AHEAD * cos(yaw);
-    e->car.y = y - DR_POINT_AHEAD * sin(yaw);
-    e->car.yaw = yaw;
+    dr_car_set_yaw(&e->car, yaw);
+    e->car.x = x - DR_POINT_AHEAD * e->car.cy;
+    e->car.y = y - DR_POINT_AHEAD * e->car.sy;
     e->car.v = 0;
     e->car.moved = 0;
     advance(e, search_all ? DR_NO_HINT : e->seg);
@@ -490,7 +491,7 @@ static void observe(const dr_env *e, double *obs)
     const dr_car *c = &e->car;
     obs[0] = c->v / DR_MAX_SPEED;
     obs[1] = e->steer_cmd / DR_MAX_STEER;
-    double cy = cos(c->yaw), sy = sin(c->yaw);
+    double cy = c->cy, sy = c->sy;
     if (e->lidar) {
         double step = e->rays > 1 ? e->fov / (e->rays - (e->fov >= 360 ? 0 : 1)) : 0;
         double first = e->rays > 1 ? -0.5 * e->fov * (e->fov >= 360 ? (double)(e->rays - 1) / e->rays : 1) : 0;
@@ -580,17 +581,20 @@ static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs
 {
     (void)rng;
     dr_env *e = state;
+    double kappa;
     if (e->continuous) {
         e->steer_cmd = e->steer_lo + 0.5 * (action[0] + 1.0) * (e->steer_hi - e->steer_lo);
         e->speed_cmd = e->speed_lo + 0.5 * (action[1] + 1.0) * (e->speed_hi - e->speed_lo);
         e->action_index = -1;
+        kappa = dr_car_curvature(e->steer_cmd * (DR_PI / 180.0));
     } else {
         size_t a = (size_t)action[0];
         e->steer_cmd = e->steer[a];
         e->speed_cmd = e->speed[a];
         e->action_index = (int)a;
+        kappa = e->kappa[a];
     }
-    dr_car_step(&e->car, &e->model, e->steer_cmd * (DR_PI / 180.0), e->speed_cmd);
+    dr_car_step(&e->car, &e->model, kappa, e->speed_cmd);
     e->steps++;
     e->sim_time += DR_DT;
     advance(e, e->seg);
@@ -686,7 +690,7 @@ static int dr_save(const void *state, rl_writer *w, rl_error *err)
     const double d[] = {e->car.x,     e->car.y,        e->car.yaw,     e->car.v,
                         e->car.moved, e->s_prev,       e->travel,      e->prev_progress,
                         e->p.progress, e->sim_time,    e->penalty_time, e->steer_cmd,
-                        e->speed_cmd, e->reward};
+                        e->speed_cmd, e->reward,        e->car.cy,      e->car.sy};
     rl_write_f64_array(w, d, sizeof d / sizeof *d);
     rl_write_u64(w, e->seg);
     rl_write_u64(w, e->rr);
@@ -701,17 +705,17 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
 {
     dr_env *e = state;
     uint32_t layout = 0, u[7] = {0};
-    double d[14] = {0};
+    double d[16] = {0};
     uint64_t seg = 0, rr = 0;
     rl_read_u32(r, &layout);
-    rl_read_f64_array(r, d, 14);
+    rl_read_f64_array(r, d, 16);
     rl_read_u64(r, &seg);
     rl_read_u64(r, &rr);
     for (int i = 0; i < 7; i++) rl_read_u32(r, &u[i]);
     if (r->failed) return rl_error_set(err, RL_EFORMAT, "deepracer state is truncated");
     int ok = layout == LAYOUT && seg < e->track.n && u[5] <= DR_LAP_COMPLETE &&
              u[6] <= e->nactions;
-    for (int i = 0; i < 14; i++) ok = ok && isfinite(d[i]);
+    for (int i = 0; i < 16; i++) ok = ok && isfinite(d[i]);
     if (!ok) {
         r->failed = 1;
         return rl_error_set(err, RL_EFORMAT,
@@ -720,7 +724,8 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
                             (unsigned)layout, (unsigned long long)seg, e->track.n,
                             (unsigned)u[5]);
     }
-    e->car = (dr_car){d[0], d[1], d[2], d[3], d[4]};
+    e->car = (dr_car){.x = d[0], .y = d[1], .yaw = d[2], .v = d[3], .moved = d[4],
+                      .cy = d[14], .sy = d[15]};
     e->s_prev = d[5];
     e->travel = d[6];
     e->prev_progress = d[7];

@@ -27,7 +27,8 @@
 
 typedef struct dr_car {
     double x, y;   /* the origin: the middle of the wheelbase */
-    double yaw;    /* radians */
+    double yaw;    /* radians, in (-pi, pi] */
+    double cy, sy; /* cos and sin of yaw, kept by the step */
     double v;      /* speed, m/s */
     double moved;  /* distance covered by the last step */
 } dr_car;
@@ -41,13 +42,19 @@ typedef struct dr_car_model {
 
 void dr_car_model_init(dr_car_model *m, double speed_tau, double friction);
 
-/* Advance one frame with the commanded steering (radians, + left) and
- * speed (m/s), both already clipped. */
-void dr_car_step(dr_car *c, const dr_car_model *m, double steer, double speed);
+/* The path curvature (1/m) the steering angle (radians, + left) asks for. */
+double dr_car_curvature(double steer);
+
+/* Set the heading (radians) and its unit vector. */
+void dr_car_set_yaw(dr_car *c, double yaw);
+
+/* Advance one frame with the commanded curvature (dr_car_curvature of the
+ * steering) and speed (m/s, already clipped). */
+void dr_car_step(dr_car *c, const dr_car_model *m, double kappa, double speed);
 
 /* The four wheel centres (front left, front right, rear left, rear right),
  * x then y. */
-void dr_car_wheels(const dr_car *c, double cyaw, double syaw, double wx[4], double wy[4]);
+void dr_car_wheels(const dr_car *c, double wx[4], double wy[4]);
 
 /* ---- reward presets ------------------------------------------------------ */
 
@@ -96,6 +103,7 @@ typedef struct dr_env {
     int continuous;
     size_t nactions;
     double steer[MAX_ACTIONS], speed[MAX_ACTIONS]; /* degrees, m/s */
+    double kappa[MAX_ACTIONS];                     /* their curvatures */
     double steer_lo, steer_hi, speed_lo, speed_hi; /* continuous */
 
     /* observations */
