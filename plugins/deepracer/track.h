@@ -43,6 +43,21 @@ typedef struct dr_track {
                           * (positive shoelace area of the centre line) */
     int reversed;        /* loaded in the reverse direction */
     size_t dropped;      /* duplicate rows dropped on load */
+    /* Derived at load for the fast paths (not part of the file's data). */
+    double *w;           /* track width of row i, inner to outer, n + 1 */
+    double *qkind;       /* how quadrilateral i is tested, n values: 0
+                          * convex, 1 split along left_i - right_i+1, 2
+                          * split along left_i+1 - right_i (the diagonal
+                          * inside a non-convex one) */
+    double max_half;     /* largest hl or hr */
+    double max_seg;      /* longest centre segment */
+    /* A uniform grid over the road: cell (ix, iy) covers
+     * [gx0 + ix / ginv, gx0 + (ix + 1) / ginv) and likewise in y; its
+     * quadrilaterals (those whose bounding box meets it) are
+     * gquad[gcell[c]] to gquad[gcell[c + 1] - 1], c = iy * gnx + ix. */
+    double gx0, gy0, ginv;
+    size_t gnx, gny;
+    unsigned *gcell, *gquad;
     double *mem;         /* the one allocation behind every array */
 } dr_track;
 
@@ -52,9 +67,10 @@ typedef struct dr_track {
  * line, then N lines of six comma-separated reals). reversed selects the
  * driving direction. Returns 0, or -1 with a message in err (errlen bytes)
  * naming the file and what is wrong: unreadable, truncated, not a .npy,
- * wrong dtype, Fortran order, wrong shape, a non-finite value (with its row
- * and column), too few distinct points, not closed (first and last rows
- * differ), or a CSV line that does not hold six reals (with its line). On
+ * wrong dtype, Fortran order, wrong shape, data longer than the shape says,
+ * a non-finite value (with its row and column), too few distinct points,
+ * not closed (first and last rows' centre points more than 1e-6 m apart),
+ * or a CSV line that does not hold six reals (with its line). On
  * failure *t is left empty (dr_track_free is still safe). */
 int dr_track_load(dr_track *t, const char *path, int reversed, char *err, size_t errlen);
 
@@ -84,8 +100,11 @@ typedef struct dr_proj {
 void dr_track_project(const dr_track *t, double x, double y, size_t hint, dr_proj *out);
 
 /* 1 when (x, y) lies inside the road: the union of the quadrilaterals
- * (left_i, left_i+1, right_i+1, right_i), borders included. hint as for
- * dr_track_project (quadrilaterals near it are tried first). */
+ * (left_i, left_i+1, right_i+1, right_i), borders included (non-convex
+ * quadrilaterals too). hint as for dr_track_project: the quadrilaterals
+ * next to it are tried first, then those in the point's grid cell, so the
+ * answer never depends on the hint and the cost does not grow with the
+ * track. */
 int dr_track_on_road(const dr_track *t, double x, double y, size_t hint);
 
 /* The point at arc length s (taken modulo the length) on the centre line,
