@@ -101,6 +101,17 @@ static int fail(int status, const char *fmt, ...)
     return status;
 }
 
+/* The exit status for an environment or algorithm that could not be set up:
+ * a bad value, or a file the configuration names (a track, a data file, a
+ * reward module) that is missing or malformed, is the user's input; the
+ * rest (memory, a misbehaving plugin) is a runtime failure. */
+static int setup_status(int code)
+{
+    return code == RL_EINVAL || code == RL_ERANGE || code == RL_ENOTFOUND || code == RL_EFORMAT
+               ? EXIT_USAGE
+               : EXIT_RUNTIME;
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -317,14 +328,10 @@ static int setup(run *r, const options *o)
         snprintf(r->dir, sizeof r->dir, "runs/%s", r->env_name);
 
     r->envs = rl_env_batch_alloc(r->env_type, cfg, (size_t)r->num_envs, &err);
-    if (!r->envs)
-        return fail(err.code == RL_EINVAL || err.code == RL_ERANGE ? EXIT_USAGE : EXIT_RUNTIME,
-                    "%s", err.msg);
+    if (!r->envs) return fail(setup_status(err.code), "%s", err.msg);
     r->own_trace = rl_env_has_own_trace(rl_env_batch_env(r->envs, 0));
     r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, (uint64_t)r->seed, &err);
-    if (!r->algo)
-        return fail(err.code == RL_EINVAL || err.code == RL_ERANGE ? EXIT_USAGE : EXIT_RUNTIME,
-                    "%s", err.msg);
+    if (!r->algo) return fail(setup_status(err.code), "%s", err.msg);
     return EXIT_OK;
 }
 

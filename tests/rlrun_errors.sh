@@ -88,6 +88,24 @@ expect "missing env" noenv.ini "noenv.ini: \[run\] env is missing"
 printf '[run\nenv = cliffwalking\n' >syntax.ini
 expect "syntax error" syntax.ini "syntax.ini:1:"
 
+# The deepracer environment: a malformed track file, an unknown track or
+# reward, a bad action list. Each names the INI file and line of the key.
+dr() { printf '[run]\nenv = deepracer\noutput_dir = %s/run\n[deepracer]\n%s\n' "$tmp" "$1"; }
+head -n 60 "${abs_top_srcdir:-$(pwd)}/envs/tracks/technical.csv" >cut.csv
+printf '\223NUMPY\001\000\100\000%s   \n' "{'descr': '<f8', 'fortran_order': False, 'shape': (10, 6), }" >trunc.npy
+dr "track = $tmp/trunc.npy" >trunc.ini
+expect "truncated .npy track" trunc.ini "trunc.ini:5: \[deepracer\] track: $tmp/trunc.npy: truncated: expected 480 data bytes"
+dr "track = $tmp/cut.csv" >cut.ini
+expect "cut-off CSV track" cut.ini "cut.ini:5: \[deepracer\] track: $tmp/cut.csv: .*not closed"
+dr "track = tecnical" >name.ini
+expect "unknown track name" name.ini "name.ini:5: \[deepracer\] track: no track named 'tecnical'"
+dr "reward_function = follow_center_line" >reward.ini
+expect "unknown reward" reward.ini "reward.ini:5: \[deepracer\] reward_function: unknown reward 'follow_center_line': name a built-in one (follow_centerline"
+dr "reward_function = ./nosuch.la" >module.ini
+expect "missing reward module" module.ini "module.ini:5: \[deepracer\] reward_function: cannot load the reward module './nosuch.la'"
+dr "actions = -30:0.5, 45:1.0" >actions.ini
+expect "steering out of range" actions.ini "actions.ini:5: \[deepracer\] actions: action (steering 45, speed 1) is outside"
+
 # Usage errors: no config, an unknown option.
 "$rlrun" >/dev/null 2>&1; s=$?
 if [ $s -eq 2 ]; then passes=$((passes + 1)); echo "PASS: no config file: exit 2"; else fails=$((fails + 1)); echo "FAIL: no config file: exit $s"; fi
