@@ -547,10 +547,8 @@ START_TEST(test_observation)
      * the bottom straight (moved to x = 2): 0.5 m to either border, and
      * nothing within 2 m ahead. */
     dr_env_set_pose(fx.e, 2.0, -SR, 0, 1);
-    double st_obs[8];
     rl_step st;
     double a = 4; /* straight on */
-    (void)st_obs;
     ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
     ck_assert_double_eq_tol(fx.obs[2], 0.5 / 2, 1e-3);
     ck_assert_double_eq_tol(fx.obs[3], 1.0, 1e-12);
@@ -691,7 +689,7 @@ START_TEST(test_tracks_by_name)
 END_TEST
 
 /* Training starts round the track in 5% steps from a place drawn from the
- * instance's generator. */
+ * instance's generator; a new seed draws the place again. */
 START_TEST(test_round_robin)
 {
     fixture fx;
@@ -705,6 +703,12 @@ START_TEST(test_round_robin)
         ck_assert_double_eq(fx.e->p.progress, 0);
         ck_assert_double_eq_tol(fx.e->p.distance_from_center, 0, 1e-9);
     }
+    /* Seeding again starts the round robin again, where the first seed
+     * started it: a seed repeats the trajectory (Gymnasium's reset(seed)). */
+    ck_assert_int_eq(rl_env_reset_seeded(fx.env, 7, fx.obs), RL_OK);
+    ck_assert_double_eq(fx.e->p.projection_distance, s0);
+    ck_assert_int_eq(rl_env_reset(fx.env, fx.obs), RL_OK);
+    ck_assert_double_eq_tol(fmod(fx.e->p.projection_distance - s0 + 2 * L, L), 0.05 * L, 1e-6);
     unmake(&fx);
 }
 END_TEST

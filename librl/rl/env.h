@@ -101,6 +101,11 @@ typedef struct rl_env_type {
      * behaviour, for types whose episodes differ (DeepRacer evaluates from
      * the start line). Takes effect at the next reset. */
     int (*set_evaluation)(void *state, int on, rl_error *err);
+    /* Optional: called by rl_env_reset_seeded after it reseeds the
+     * instance's generator, before reset. A type that carries something
+     * from one episode to the next (DeepRacer's round-robin start) drops it
+     * here, so that the same seed repeats the same trajectory. */
+    void (*seeded)(void *state);
 } rl_env_type;
 
 /* The core keys every environment section accepts, besides its type's. */

@@ -39,9 +39,10 @@ double dr_car_curvature(double steer)
 
 void dr_car_set_yaw(dr_car *c, double yaw)
 {
-    c->yaw = yaw;
     c->cy = cos(yaw);
     c->sy = sin(yaw);
+    /* Kept in (-pi, pi], as the step keeps it. */
+    c->yaw = yaw > -DR_PI && yaw <= DR_PI ? yaw : atan2(c->sy, c->cy);
 }
 
 /* Per substep the heading turns by at most about 0.07 rad (the grip

@@ -357,6 +357,10 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
         e->wp[i][0] = t->cx[i];
         e->wp[i][1] = t->cy[i];
     }
+    /* Each centre segment's direction, for the heading error. */
+    e->seg_yaw = malloc(t->n * sizeof *e->seg_yaw);
+    if (!e->seg_yaw) return rl_error_set(err, RL_ENOMEM, "out of memory for the waypoints");
+    for (size_t i = 0; i < t->n; i++) e->seg_yaw[i] = atan2(t->uy[i], t->ux[i]);
     e->p.size = sizeof e->p;
     e->p.is_reversed = reversed;
     e->p.track_length = t->length;
@@ -394,6 +398,7 @@ static void dr_fini(void *state)
     dr_env *e = state;
     dr_track_free(&e->track);
     free(e->wp);
+    free(e->seg_yaw);
     if (e->module) lt_dlclose(e->module);
     if (e->ltdl_up) lt_dlexit();
 }
@@ -502,8 +507,11 @@ static void observe(const dr_env *e, double *obs)
         return;
     }
     size_t g = e->seg;
-    double err = atan2(cy * t->uy[g] - sy * t->ux[g], cy * t->ux[g] + sy * t->uy[g]);
-    obs[2] = -err / DR_PI; /* + when the car points left of the track */
+    /* The heading error, + when the car points left of the track. */
+    double err = c->yaw - e->seg_yaw[g];
+    if (err > DR_PI) err -= 2 * DR_PI;
+    else if (err <= -DR_PI) err += 2 * DR_PI;
+    obs[2] = err / DR_PI;
     double half = 0.5 * e->p.track_width;
     double off = e->p.distance_from_center / (half > 0 ? half : 1);
     obs[3] = e->p.is_left_of_center ? off : -off;
@@ -631,6 +639,9 @@ static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs
     observe(e, obs);
     return RL_OK;
 }
+
+/* A new seed starts a new round robin, from a slot drawn from it. */
+static void dr_seeded(void *state) { ((dr_env *)state)->rr_started = 0; }
 
 static int dr_set_evaluation(void *state, int on, rl_error *err)
 {
@@ -768,6 +779,7 @@ const rl_env_type rl_deepracer_env = {
                     "obstacle_crash_counter,wall_clock",
     .trace_row = dr_trace_row,
     .set_evaluation = dr_set_evaluation,
+    .seeded = dr_seeded,
 };
 
 RL_PLUGIN_ENTRY(deepracer)

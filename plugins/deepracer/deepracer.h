@@ -45,7 +45,8 @@ void dr_car_model_init(dr_car_model *m, double speed_tau, double friction);
 /* The path curvature (1/m) the steering angle (radians, + left) asks for. */
 double dr_car_curvature(double steer);
 
-/* Set the heading (radians) and its unit vector. */
+/* Set the heading (radians, any value; kept in (-pi, pi]) and its unit
+ * vector. */
 void dr_car_set_yaw(dr_car *c, double yaw);
 
 /* Advance one frame with the commanded curvature (dr_car_curvature of the
@@ -97,6 +98,7 @@ typedef enum dr_status {
 typedef struct dr_env {
     dr_track track;
     double (*wp)[2];              /* the waypoints handed to reward functions */
+    double *seg_yaw;              /* direction of each centre segment, radians */
     dr_car_model model;
 
     /* actions */

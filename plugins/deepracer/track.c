@@ -733,10 +733,15 @@ void dr_track_project(const dr_track *t, double x, double y, size_t hint, dr_pro
 int dr_track_on_road(const dr_track *t, double x, double y, size_t hint)
 {
     size_t n = t->n;
-    /* Most calls are wheels on the road next to the car's segment. */
-    if (hint < n && (in_quad(t, hint, x, y) || in_quad(t, hint + 1 == n ? 0 : hint + 1, x, y) ||
-                     in_quad(t, hint == 0 ? n - 1 : hint - 1, x, y)))
-        return 1;
+    /* Most calls are wheels on the road next to the car point's segment:
+     * the front wheels 6 cm behind the point, the rear ones 22 cm, so one
+     * or two segments back. */
+    if (hint < n) {
+        size_t back = hint == 0 ? n - 1 : hint - 1, back2 = back == 0 ? n - 1 : back - 1;
+        if (in_quad(t, hint, x, y) || in_quad(t, back, x, y) || in_quad(t, back2, x, y) ||
+            in_quad(t, hint + 1 == n ? 0 : hint + 1, x, y))
+            return 1;
+    }
     /* Otherwise the quadrilaterals whose bounding box meets the point's
      * grid cell are the only ones that can hold it. */
     double fx = (x - t->gx0) * t->ginv, fy = (y - t->gy0) * t->ginv;
