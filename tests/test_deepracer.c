@@ -400,8 +400,11 @@ START_TEST(test_episode_ends)
     make(&fx, "actions = 0:1.0\neval_offtrack = reset\neval_offtrack_penalty = 2.5\n", 1);
     st = drive(&fx, 0, 200);
     ck_assert_int_eq(fx.e->offtrack_count >= 2, 1);
-    rl_env_metrics(fx.env, m);
+    ck_assert_double_eq_tol(fx.e->penalty_time, 2.5 * fx.e->offtrack_count, 1e-12);
+    ck_assert_double_eq_tol(fx.e->sim_time, 200 / 15.0, 1e-9);
     ck_assert_int_eq(st.terminated, 0);
+    /* Each reset put the car back on the centre line, so it is on the road. */
+    ck_assert_int_eq(fx.e->p.is_offtrack, 0);
     unmake(&fx);
 }
 END_TEST
@@ -415,7 +418,6 @@ START_TEST(test_lap_complete)
     rl_step st = {0};
     int n = 0;
     while (!st.terminated && !st.truncated && n < 2000) {
-        const dr_env *e = fx.e;
         /* Aim at the centre point 0.5 m ahead (the observation's second
          * lookahead pair is 0.5 m ahead of the projection). */
         double fx_ = fx.obs[7], fy = fx.obs[8];
@@ -423,7 +425,6 @@ START_TEST(test_lap_complete)
         if (steer > 30) steer = 30;
         if (steer < -30) steer = -30;
         double a[2] = {steer / 30, 0.0};
-        (void)e;
         ck_assert_int_eq(rl_env_step(fx.env, a, fx.obs, &st), RL_OK);
         n++;
     }
