@@ -38,6 +38,66 @@ static inline unsigned char *rl_test_slurp(const char *path, size_t *len)
     return b;
 }
 
+#ifdef RL_TEST_TMPDIR
+/* A temporary directory for each test, from the template RL_TEST_TMPDIR
+ * (e.g. "/tmp/rl_test_x_XXXXXX"), which the suite defines before including
+ * this header (with _POSIX_C_SOURCE 200809L, for mkdtemp and lstat): a
+ * checked fixture of make_tmpdir and remove_tmpdir, in_tmp for paths in
+ * it and put_file to write a file. */
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static inline void make_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "%s", RL_TEST_TMPDIR);
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+/* Remove dir and everything under it. */
+static inline void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= sizeof p) continue;
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static inline void remove_tmpdir(void) { remove_tree(tmpdir); }
+
+/* The path of name in the directory; the last four stay valid. */
+static inline const char *in_tmp(const char *name)
+{
+    static char buf[4][512];
+    static int next;
+    char *p = buf[next++ % 4];
+    snprintf(p, sizeof buf[0], "%s/%s", tmpdir, name);
+    return p;
+}
+
+static inline void put_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    if (n) ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+#endif
+
 #ifdef RL_PLUGIN_H
 /* A registry holding the build tree's plugin `name`, for fixtures. The
  * search path is the default one, whatever the caller's environment says. */
