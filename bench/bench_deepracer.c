@@ -25,39 +25,14 @@
 
 static void die(const char *what, const char *msg) { bench_die("bench_deepracer", what, msg); }
 
-static const rl_param run_keys[] = {
-    {"env", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"algorithm", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"plugin", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"seed", RL_PARAM_INT, "1", 0, 1e15, NULL, ""},
-    {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, ""},
-    {"total_steps", RL_PARAM_INT, "100000", 1, 1e15, NULL, ""},
-    {"eval_episodes", RL_PARAM_INT, "3", 0, 1e8, NULL, ""},
-    {"eval_max_steps", RL_PARAM_INT, "100000", 0, 1e15, NULL, ""},
-    {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"trace", RL_PARAM_BOOL, "false", 0, 0, NULL, ""},
-    {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL, ""},
-    {"checkpoint_every", RL_PARAM_INT, "0", 0, 1e12, NULL, ""},
-    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
-};
-
-/* The example's configuration with extra "section.key=value" overrides. */
 static rl_config *load_config(const char *path, const char *const *sets)
 {
-    rl_config *cfg = rl_config_alloc(NULL);
-    if (!cfg) die("config", "out of memory");
-    if (rl_config_load(cfg, path) != RL_OK) die("config", rl_config_errmsg(cfg));
-    for (; sets && *sets; sets++)
-        if (rl_config_set(cfg, *sets) != RL_OK) die("config", rl_config_errmsg(cfg));
-    rl_config_declare(cfg, "run", run_keys);
-    return cfg;
+    return bench_load_config("bench_deepracer", path, sets);
 }
 
 static int64_t get_int(rl_config *cfg, const char *key)
 {
-    int64_t v;
-    if (rl_config_get_int(cfg, "run", key, &v) != RL_OK) die("config", rl_config_errmsg(cfg));
-    return v;
+    return bench_run_int("bench_deepracer", cfg, key);
 }
 
 static double env_rate(const rl_env_type *t, rl_config *cfg, size_t n)

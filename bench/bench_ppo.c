@@ -26,22 +26,6 @@
 
 static void die(const char *what, const char *msg) { bench_die("bench_ppo", what, msg); }
 
-static rl_config *load_config(const char *path)
-{
-    rl_config *cfg = rl_config_alloc(NULL);
-    if (!cfg) die("config", "out of memory");
-    if (rl_config_load(cfg, path) != RL_OK) die("config", rl_config_errmsg(cfg));
-    return cfg;
-}
-
-static int64_t get_int(rl_config *cfg, const char *sec, const char *key, const rl_param *table)
-{
-    if (!rl_config_is_declared(cfg, sec)) rl_config_declare(cfg, sec, table);
-    int64_t v;
-    if (rl_config_get_int(cfg, sec, key, &v) != RL_OK) die("config", rl_config_errmsg(cfg));
-    return v;
-}
-
 static void bench_env(const rl_env_type *t, rl_config *cfg, size_t n)
 {
     rl_error err = {0};
@@ -140,23 +124,12 @@ static double evaluate(rl_algo *a, rl_env *env)
     return sum / 100;
 }
 
-static const rl_param run_keys[] = {
-    {"env", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"algorithm", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"seed", RL_PARAM_INT, "1", 0, 1e15, NULL, ""},
-    {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, ""},
-    {"total_steps", RL_PARAM_INT, "100000", 1, 1e15, NULL, ""},
-    {"eval_episodes", RL_PARAM_INT, "100", 0, 1e8, NULL, ""},
-    {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
-};
-
 static void bench_training(const rl_env_type *t, const char *ini)
 {
-    rl_config *cfg = load_config(ini);
-    int64_t n = get_int(cfg, "run", "num_envs", run_keys);
-    int64_t total = get_int(cfg, "run", "total_steps", run_keys);
-    int64_t seed = get_int(cfg, "run", "seed", run_keys);
+    rl_config *cfg = bench_load_config("bench_ppo", ini, NULL);
+    int64_t n = bench_run_int("bench_ppo", cfg, "num_envs");
+    int64_t total = bench_run_int("bench_ppo", cfg, "total_steps");
+    int64_t seed = bench_run_int("bench_ppo", cfg, "seed");
     rl_error err = {0};
     rl_env_batch *b = rl_env_batch_alloc(t, cfg, (size_t)n, &err);
     if (!b) die(t->name, err.msg);
