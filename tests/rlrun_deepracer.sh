@@ -43,6 +43,12 @@ check "eval.csv has 3 laps" test "$(wc -l <"$tmp/a/eval.csv")" -eq 4
 # lap_time is the simulated time: length / 15 s (no penalties without resets).
 check "lap_time = length / 15" awk -F, 'NR > 1 { d = $6 - $3 / 15; if (d > 1e-6 || d < -1e-6) bad = 1 } END { exit bad }' "$tmp/a/eval.csv"
 
+# --eval loads the checkpoint and drives the same laps again.
+cp "$tmp/a/eval.csv" "$tmp/a-eval.csv"
+"$rlrun" --quiet --eval "$tmp/a" >/dev/null 2>&1
+check "--eval of the run exits 0" test $? -eq 0
+check "--eval drives the same laps" cmp -s "$tmp/a/eval.csv" "$tmp/a-eval.csv"
+
 # The same seed and configuration give the same run (the traces differ only
 # in wall_clock, their last column).
 "$rlrun" $small --trace --set run.output_dir="$tmp/b" "$src/examples/deepracer.ini" >/dev/null 2>&1
