@@ -197,13 +197,13 @@ START_TEST(test_csv_errors)
     CASE("short.csv", "short.csv:6: missing column: 3 fields, the header has 7");
     snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1,1,2,abc,9\n%s", (int)head, good,
              line7);
-    CASE("bad.csv", "bad.csv:6: bad number 'abc' in column 'adj close'");
+    CASE("bad.csv", "bad.csv:6: bad number 'abc' in column 'Adj Close'");
     snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1,1,2,nan,9\n%s", (int)head, good,
              line7);
     CASE("nan.csv", "nan.csv:6: bad number 'nan'");
     snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1,1,2,0,9\n%s", (int)head, good,
              line7);
-    CASE("zero.csv", "zero.csv:6: price 0 in column 'adj close' is not positive");
+    CASE("zero.csv", "zero.csv:6: price 0 in column 'Adj Close' is not positive");
     snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-03,1,1,1,2,3,9\n%s", (int)head, good,
              line7);
     CASE("unsorted.csv", "unsorted.csv:6: date 2001-01-03 is not after 2001-01-04 on line 5");
@@ -282,9 +282,9 @@ START_TEST(test_synthetic_series)
 }
 END_TEST
 
-/* The default split: 2520 days, the first floor(0.7 * 2520) = 1764 rows
- * train and rows 1764 .. 2519 evaluate, one episode of 755 steps. Training
- * episodes are 252 steps within rows 49 .. 1763. */
+/* The default split: 5040 days, the first floor(0.7 * 5040) = 3528 rows
+ * train and rows 3528 .. 5039 evaluate, one episode of 1511 steps. Training
+ * episodes are 252 steps within rows 49 .. 3527. */
 START_TEST(test_default_periods)
 {
     rl_config *cfg;
@@ -292,9 +292,9 @@ START_TEST(test_default_periods)
     trading *t = rl_env_state(env);
     ck_assert_uint_eq(t->first, 49);
     ck_assert_uint_eq(t->tr_lo, 49);
-    ck_assert_uint_eq(t->tr_hi, 1763);
-    ck_assert_uint_eq(t->ev_lo, 1764);
-    ck_assert_uint_eq(t->ev_hi, 2519);
+    ck_assert_uint_eq(t->tr_hi, 3527);
+    ck_assert_uint_eq(t->ev_lo, 3528);
+    ck_assert_uint_eq(t->ev_hi, 5039);
     ck_assert_uint_eq(rl_space_dim(rl_env_observation_space(env)), 24);
     ck_assert_int_eq(rl_env_action_space(env)->n, 3);
     double obs[24], a = 0;
@@ -302,7 +302,7 @@ START_TEST(test_default_periods)
     for (int ep = 0; ep < 20; ep++) {
         ck_assert_int_eq(rl_env_reset_seeded(env, (uint64_t)ep, obs), RL_OK);
         ck_assert_uint_ge(t->start, 49);
-        ck_assert_uint_le(t->start + 252, 1763);
+        ck_assert_uint_le(t->start + 252, 3527);
         int steps = 0;
         do {
             ck_assert_int_eq(rl_env_step(env, &a, obs, &st), RL_OK);
@@ -319,13 +319,13 @@ START_TEST(test_default_periods)
     /* Evaluation: one episode over the held-out rows. */
     ck_assert_int_eq(rl_env_set_evaluation(env, 1), RL_OK);
     rl_env_reset_seeded(env, 0, obs);
-    ck_assert_uint_eq(t->start, 1764);
+    ck_assert_uint_eq(t->start, 3528);
     int steps = 0;
     do {
         rl_env_step(env, &a, obs, &st);
         steps++;
     } while (!st.truncated && !st.terminated);
-    ck_assert_int_eq(steps, 755);
+    ck_assert_int_eq(steps, 1511);
     ck_assert_int_eq(st.truncated, 1);
     rl_env_free(env);
     rl_config_free(cfg);
@@ -358,7 +358,7 @@ START_TEST(test_period_keys)
     env = make_ok("[trading]\neval_start = 2008-01-02\n", &cfg);
     t = rl_env_state(env);
     ck_assert_uint_eq(t->tr_hi + 1, t->ev_lo);
-    ck_assert_uint_eq(t->ev_hi, 2519);
+    ck_assert_uint_eq(t->ev_hi, 5039);
     rl_env_free(env);
     rl_config_free(cfg);
 
@@ -374,8 +374,8 @@ START_TEST(test_period_keys)
                                                  "is not a date YYYY-MM-DD"},
         {"[trading]\ntrain_start = 1990-01-01\n",
          "train_start: the date is outside the data (the synthetic series has 2000-01-03 .. "
-         "2009-08-28)"},
-        {"[trading]\neval_start = 2009-08-19\n",
+         "2019-04-26)"},
+        {"[trading]\neval_start = 2019-04-17\n",
          "eval_start: the evaluation period gives 7 steps of the synthetic series, at least 10"},
         {"[trading]\ntrain_end = 2000-03-10\n",
          "train_end: the training period gives 0 steps"},

@@ -195,7 +195,7 @@ int tr_series_load_csv(tr_series *s, const char *path, size_t min_rows, rl_error
     field f[MAX_FIELDS];
     char shown[64];
     int date_col = -1, price_col = -1, nfields = 0, header_line = 0, lineno = 0;
-    const char *price_name = "close";
+    char price_name[40] = "column 2"; /* as the header spells it */
     size_t cap = 0;
     int32_t last_line = 0;
     while (pos < len) {
@@ -223,10 +223,8 @@ int tr_series_load_csv(tr_series *s, const char *path, size_t min_rows, rl_error
                 for (int i = 0; i < nf; i++) {
                     if (field_is(f[i], "date") && date_col < 0) date_col = i;
                     if (field_is(f[i], "adj close") || field_is(f[i], "adj_close") ||
-                        field_is(f[i], "adjclose")) {
+                        field_is(f[i], "adjclose"))
                         price_col = i;
-                        price_name = "adj close";
-                    }
                 }
                 for (int i = 0; i < nf && price_col < 0; i++)
                     if (field_is(f[i], "close")) price_col = i;
@@ -241,7 +239,8 @@ int tr_series_load_csv(tr_series *s, const char *path, size_t min_rows, rl_error
                                     "%s:%d: missing column 'Close' or 'Adj Close' in the header "
                                     "'%s' (or give exactly two columns, date and price)",
                                     path, lineno, show((field){line, ll}, shown, sizeof shown));
-                if (price_col == 1 - date_col && nf == 2) price_name = "price";
+                snprintf(price_name, sizeof price_name, "%.*s", (int)f[price_col].len,
+                         f[price_col].p);
                 continue;
             }
         }
