@@ -379,6 +379,7 @@ START_TEST(test_period_keys)
          "eval_start: the evaluation period gives 7 steps of the synthetic series, at least 10"},
         {"[trading]\ntrain_end = 2000-03-10\n",
          "train_end: the training period gives 0 steps"},
+        {"[trading]\neval_start = 2000-01-03\n", "eval_start: the training period gives 0 steps"},
         {"[trading]\nsynthetic_days = 150\nwindow = 120\n",
          "synthetic_days: 150 days are too few for window 120: at least 162 are needed"},
     };

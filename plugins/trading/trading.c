@@ -17,7 +17,6 @@
  * mode for the next reset, u32 mode of the episode, u32 ruined flag, u64
  * start, day, end, f64 position, then the agent's performance (f64 value,
  * peak, maximum drawdown, mean, m2, exposure sum; i64 steps, trades). */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,8 +298,11 @@ static int split_periods(trading *t, rl_config *cfg, const char *sec, rl_error *
     }
     const char *what[2] = {"training", "evaluation"};
     size_t lo[2] = {t->tr_lo, t->ev_lo}, hi[2] = {t->tr_hi, t->ev_hi};
-    const char *key[2] = {hte ? "train_end" : hts ? "train_start" : "train_fraction",
-                          hee ? "eval_end" : hes ? "eval_start" : "train_fraction"};
+    /* The key to blame: the one that set the period's end, else its start. */
+    const char *key[2] = {hte ? "train_end" : hes ? "eval_start" : hts ? "train_start"
+                                                                      : "train_fraction",
+                          hee ? "eval_end" : hes ? "eval_start" : hte ? "train_end"
+                                                                      : "train_fraction"};
     for (int k = 0; k < 2; k++) {
         if (hi[k] >= n || lo[k] >= hi[k] || hi[k] - lo[k] < MIN_STEPS) {
             size_t steps = hi[k] < n && lo[k] < hi[k] ? hi[k] - lo[k] : 0;
