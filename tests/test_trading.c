@@ -241,9 +241,26 @@ START_TEST(test_csv_errors)
         ck_assert_msg(strncmp(err.msg, "trading: ", 9) == 0, "%s", err.msg);
         rl_config_free(cfg);
     }
-    /* A file that does not exist. */
+    /* A NUL byte (a binary file), and a line of 65 columns. */
+    char path[128], ini[256], wide[400] = "Date";
     rl_config *cfg;
     rl_error err;
+    snprintf(path, sizeof path, "%s/nul.csv", dir);
+    FILE *fp = fopen(path, "wb");
+    fwrite("Date,Close\n2001-01-01,1\0\n", 1, 26, fp);
+    fclose(fp);
+    snprintf(ini, sizeof ini, "[trading]\ndata = %s\n", path);
+    ck_assert_ptr_null(make_env(ini, &cfg, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "nul.csv: the file holds a NUL byte"));
+    rl_config_free(cfg);
+    for (int i = 1; i < 65; i++) strcat(wide, ",x");
+    strcat(wide, "\n");
+    write_file("wide.csv", wide, path, sizeof path);
+    snprintf(ini, sizeof ini, "[trading]\ndata = %s\n", path);
+    ck_assert_ptr_null(make_env(ini, &cfg, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "wide.csv:1: more than 64 columns"));
+    rl_config_free(cfg);
+    /* A file that does not exist. */
     ck_assert_ptr_null(make_env("[trading]\ndata = /nonexistent/prices.csv\n", &cfg, &err));
     ck_assert_int_eq(err.code, RL_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(err.msg, "cannot open '/nonexistent/prices.csv'"));
@@ -778,6 +795,43 @@ START_TEST(test_resume)
 }
 END_TEST
 
+/* A saved state that does not fit is refused, and leaves the episode as
+ * it was. */
+START_TEST(test_load_refuses)
+{
+    rl_config *cfg;
+    rl_env *env = make_ok("[trading]\nepisode_length = 50\n", &cfg);
+    trading *t = rl_env_state(env);
+    double obs[24], a = 1;
+    rl_step st;
+    rl_env_reset_seeded(env, 1, obs);
+    for (int i = 0; i < 5; i++) rl_env_step(env, &a, obs, &st);
+    rl_writer w = {0};
+    rl_error err = {0};
+    ck_assert_int_eq(rl_trading_env.save(t, &w, &err), RL_OK);
+    size_t d = t->d;
+    /* Truncated. */
+    rl_reader r = {w.data, w.len - 1, 0, 0};
+    ck_assert_int_eq(rl_trading_env.load(t, &r, &err), RL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "truncated"));
+    /* Another layout version. */
+    w.data[0] = 9;
+    r = (rl_reader){w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_trading_env.load(t, &r, &err), RL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "does not fit this configuration (layout 9"));
+    ck_assert_int_eq(r.failed, 1);
+    w.data[0] = 1;
+    /* A day past the training period (the u64 after four u32 and start). */
+    memset(w.data + 24, 0xff, 8);
+    r = (rl_reader){w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_trading_env.load(t, &r, &err), RL_EFORMAT);
+    ck_assert_uint_eq(t->d, d);
+    rl_writer_free(&w);
+    rl_env_free(env);
+    rl_config_free(cfg);
+}
+END_TEST
+
 /* The real files load, with their first and last rows (SOURCE.md). */
 START_TEST(test_real_data)
 {
@@ -834,6 +888,7 @@ static Suite *trading_suite(void)
     tcase_add_test(tc, test_discrete_observation);
     tcase_add_test(tc, test_vector_features);
     tcase_add_test(tc, test_resume);
+    tcase_add_test(tc, test_load_refuses);
     tcase_add_test(tc, test_real_data);
     suite_add_tcase(s, tc);
     return s;
