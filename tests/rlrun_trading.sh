@@ -3,7 +3,7 @@
 # agent beside buy-and-hold and cash on the held-out period; with their
 # fixed seeds the trained agent beats both baselines on the default
 # synthetic series (where a better policy exists by construction); a run is
-# deterministic; the real CSVs in ../shared/data load and train, and their
+# deterministic and resumes exactly; the real CSVs in ../shared/data load and train, and their
 # buy-and-hold figure matches the prices; malformed data and periods are
 # errors naming file:line.
 set -u
@@ -48,6 +48,14 @@ done
 "$rlrun" --quiet --set run.output_dir="$tmp/again" "$src/examples/trading.ini" >/dev/null 2>&1
 check "same seed, same eval.csv" cmp -s "$tmp/trading/eval.csv" "$tmp/again/eval.csv"
 check "same seed, same progress.csv" cmp -s "$tmp/trading/progress.csv" "$tmp/again/progress.csv"
+
+# ---- exact resume: 10 iterations, then --resume to 20, against 20 straight -----------
+"$rlrun" --quiet --set run.total_steps=40960 --set run.output_dir="$tmp/r20" "$src/examples/trading.ini" >/dev/null 2>&1
+"$rlrun" --quiet --set run.total_steps=20480 --set run.output_dir="$tmp/r10" "$src/examples/trading.ini" >/dev/null 2>&1
+"$rlrun" --quiet --resume "$tmp/r10" --set run.total_steps=40960 >/dev/null 2>&1
+check "resume: exits 0" test $? -eq 0
+check "resume: the checkpoint of a straight run" cmp -s "$tmp/r20/checkpoint.rlck" "$tmp/r10/checkpoint.rlck"
+check "resume: the evaluation of a straight run" cmp -s "$tmp/r20/eval.csv" "$tmp/r10/eval.csv"
 
 # ---- continuous target positions, short selling -----------------------------------
 "$rlrun" --quiet --set run.output_dir="$tmp/cont" --set run.total_steps=20000 \
