@@ -671,7 +671,8 @@ static int split(rota *r, rl_config *cfg, const char *section, rl_error *err)
     size_t first = r->train_lo > (size_t)r->window ? r->train_lo : (size_t)r->window;
     if (r->train_hi < first + (size_t)r->episode_length || r->train_hi < first + MIN_SPLIT_STEPS) {
         int64_t have = r->train_hi > first ? (int64_t)(r->train_hi - first) : 0;
-        return key_fail(cfg, section, d[1] >= 0 ? keys[1] : "train_fraction", err,
+        return key_fail(cfg, section,
+                        d[1] >= 0 ? keys[1] : d[2] >= 0 ? keys[2] : "train_fraction", err,
                         "the training split leaves %lld periods after the %lld-period window, "
                         "fewer than episode_length %lld (or %d)",
                         (long long)have, (long long)r->window, (long long)r->episode_length,
