@@ -679,7 +679,11 @@ static int split(rota *r, rl_config *cfg, const char *section, rl_error *err)
                         MIN_SPLIT_STEPS);
     }
     if (r->eval_hi < r->eval_lo + MIN_SPLIT_STEPS || r->eval_lo < (size_t)r->window)
-        return key_fail(cfg, section, d[2] >= 0 ? keys[2] : d[3] >= 0 ? keys[3] : "train_fraction",
+        return key_fail(cfg, section,
+                        d[2] >= 0   ? keys[2]
+                        : d[1] >= 0 ? keys[1]
+                        : d[3] >= 0 ? keys[3]
+                                    : "train_fraction",
                         err, "the evaluation split holds %lld periods, fewer than %d",
                         (long long)(r->eval_hi > r->eval_lo ? r->eval_hi - r->eval_lo : 0),
                         MIN_SPLIT_STEPS);
