@@ -163,6 +163,11 @@ START_TEST(test_worked_example_queued)
     /* The agent kept 2 all along, which is the fixed baseline's level. */
     ck_assert_double_eq(m[F_LEVEL], 2);
     ck_assert_double_eq_tol(m[F_COST], 50, 1e-12);
+    /* Reactive staffs for the last hour's demand plus the queue: 2, 3, 2,
+     * 1, 2, 3, 2, 1, leaving queues 2, 0, 0, 13, 9, 1, 0, 0. */
+    ck_assert_double_eq_tol(m[R_COST], 69.5, 1e-12);
+    ck_assert_double_eq_tol(m[R_SERVICE], 1, 1e-12);
+    ck_assert_double_eq_tol(m[R_IDLE], 4.5, 1e-12);
     rl_env_free(env);
     rl_config_free(cfg);
 }

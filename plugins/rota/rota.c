@@ -528,10 +528,13 @@ static double period(const rota *r, int64_t prev, int64_t s, double queue, doubl
     return r->queued ? unserved : 0;
 }
 
-/* The reactive rule's level for period t: staff for the demand of t - 1. */
-static int64_t reactive_target(const rota *r, size_t t)
+/* The reactive rule's level for period t: staff for the demand of t - 1,
+ * plus the queue waiting at the start of t (0 when demand is lost). Without
+ * the queue the rule would staff for new arrivals only and let a backlog
+ * linger for days, a straw man rather than what a manager would do. */
+static int64_t reactive_target(const rota *r, size_t t, double queue)
 {
-    double want = ceil(r->demand[t - 1] / r->capacity);
+    double want = ceil((r->demand[t - 1] + queue) / r->capacity);
     if (want > (double)r->max_staff) return r->max_staff;
     return clampi((int64_t)want, r->min_staff, r->max_staff);
 }
@@ -545,7 +548,7 @@ static tally simulate(const rota *r, size_t lo, size_t hi, int64_t level, int64_
     int64_t s = level >= 0 ? level : init;
     for (size_t t = lo; t < hi; t++) {
         int64_t prev = s;
-        if (level < 0) s = clampi(reactive_target(r, t), prev - r->max_change, prev + r->max_change);
+        if (level < 0) s = clampi(reactive_target(r, t, q), prev - r->max_change, prev + r->max_change);
         q = period(r, prev, s, q, r->demand[t], &tl, NULL);
     }
     return tl;
@@ -788,7 +791,7 @@ static void begin(rota *r, size_t start)
 {
     r->start = r->t = start;
     r->steps = 0;
-    r->staff = reactive_target(r, start);
+    r->staff = reactive_target(r, start, 0);
     r->queue = r->cost = r->demand_sum = r->served = r->idle = 0;
 }
 
@@ -850,7 +853,7 @@ static void rota_metrics(const void *state, double *v)
     const rota *r = state;
     size_t hi = r->start + r->steps;
     tally fixed = simulate(r, r->start, hi, r->fixed_level, 0);
-    tally react = simulate(r, r->start, hi, -1, reactive_target(r, r->start));
+    tally react = simulate(r, r->start, hi, -1, reactive_target(r, r->start, 0));
     tally agent = {r->cost, r->demand_sum, r->served, r->idle};
     v[0] = agent.cost;
     v[1] = service(&agent);
