@@ -8,7 +8,7 @@
 set -u
 . "${abs_top_srcdir:-$(pwd)}/tests/testlib.sh" rota
 
-header="episode,return,length,terminated,truncated,agent_total_cost,agent_service_level,agent_idle_staff_periods,fixed_total_cost,fixed_service_level,fixed_idle_staff_periods,reactive_total_cost,reactive_service_level,reactive_idle_staff_periods,fixed_staff_level"
+header="episode,return,length,terminated,truncated,agent_total_cost,agent_service_level,agent_idle_staff_periods,agent_mean_wait,fixed_total_cost,fixed_service_level,fixed_idle_staff_periods,fixed_mean_wait,reactive_total_cost,reactive_service_level,reactive_idle_staff_periods,reactive_mean_wait,fixed_staff_level"
 
 # Column NAME of the first row of eval.csv in run directory DIR.
 col() { # DIR NAME
@@ -35,7 +35,7 @@ for ex in rota rota-qlearn; do
     check "$ex: agent cheaper than the reactive rule" less "$agent" "$reactive"
 done
 # The baselines do not depend on the agent: the same in both runs.
-check "baselines agree across algorithms" test "$(cut -d, -f9- "$tmp/rota/eval.csv")" = "$(cut -d, -f9- "$tmp/rota-qlearn/eval.csv")"
+check "baselines agree across algorithms" test "$(cut -d, -f10- "$tmp/rota/eval.csv")" = "$(cut -d, -f10- "$tmp/rota-qlearn/eval.csv")"
 # Figures of the synthetic series with the default keys (fixed seed 1).
 check "fixed baseline: level 17, cost 18466" test "$(col "$tmp/rota" fixed_staff_level),$(col "$tmp/rota" fixed_total_cost)" = "17,18466"
 check "reactive baseline: cost 18263" test "$(col "$tmp/rota" reactive_total_cost)" = 18263

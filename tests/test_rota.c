@@ -79,8 +79,8 @@ static void expect_error(const char *csv, const char *extra, const char *want)
 }
 
 enum { DOWN = 0, KEEP = 1, UP = 2 };
-enum { A_COST, A_SERVICE, A_IDLE, F_COST, F_SERVICE, F_IDLE, R_COST, R_SERVICE, R_IDLE, F_LEVEL,
-       NMETRICS };
+enum { A_COST, A_SERVICE, A_IDLE, A_WAIT, F_COST, F_SERVICE, F_IDLE, F_WAIT, R_COST, R_SERVICE,
+       R_IDLE, R_WAIT, F_LEVEL, NMETRICS };
 
 START_TEST(test_worked_example_lost)
 {
@@ -121,6 +121,7 @@ START_TEST(test_worked_example_lost)
     ck_assert_double_eq_tol(m[A_COST], 37, 1e-12);
     ck_assert_double_eq_tol(m[A_SERVICE], 41 / 46.0, 1e-12);
     ck_assert_double_eq_tol(m[A_IDLE], 13.75, 1e-12);
+    ck_assert_double_eq(m[A_WAIT], 0); /* lost demand never waits */
     /* Fixed: levels 2 and 3 both cost 24 over training, the lower wins. */
     ck_assert_double_eq(m[F_LEVEL], 2);
     ck_assert_double_eq_tol(m[F_COST], 38, 1e-12);
@@ -160,6 +161,7 @@ START_TEST(test_worked_example_queued)
     ck_assert_double_eq_tol(m[A_COST], 50, 1e-12);
     ck_assert_double_eq_tol(m[A_SERVICE], 1, 1e-12);
     ck_assert_double_eq_tol(m[A_IDLE], 4.5, 1e-12);
+    ck_assert_double_eq_tol(m[A_WAIT], 17 / 46.0, 1e-12); /* 2 + 9 + 5 + 1 unit-hours */
     /* The agent kept 2 all along, which is the fixed baseline's level. */
     ck_assert_double_eq(m[F_LEVEL], 2);
     ck_assert_double_eq_tol(m[F_COST], 50, 1e-12);
@@ -168,6 +170,7 @@ START_TEST(test_worked_example_queued)
     ck_assert_double_eq_tol(m[R_COST], 69.5, 1e-12);
     ck_assert_double_eq_tol(m[R_SERVICE], 1, 1e-12);
     ck_assert_double_eq_tol(m[R_IDLE], 4.5, 1e-12);
+    ck_assert_double_eq_tol(m[R_WAIT], 25 / 46.0, 1e-12);
     rl_env_free(env);
     rl_config_free(cfg);
 }

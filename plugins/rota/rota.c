@@ -29,7 +29,7 @@
  * precedes the evaluation split.
  *
  * Saved state (exact resume): u32 layout version, u64 series length, u64
- * start, u64 t, u64 steps, i64 staff, f64 queue and the five accumulators. */
+ * start, u64 t, u64 steps, i64 staff, f64 queue and the six sums of the episode. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -100,6 +100,12 @@ static const rl_param rota_params[] = {
     {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
 };
 
+/* Sums over the periods of an episode. */
+typedef struct tally {
+    double cost, demand, served, idle;
+    double waiting; /* units still queued at the end of each period, summed */
+} tally;
+
 typedef struct rota {
     /* configuration */
     int64_t min_staff, max_staff, max_change, window, episode_length;
@@ -118,7 +124,8 @@ typedef struct rota {
     int eval;
     size_t start, t, steps;
     int64_t staff;
-    double queue, cost, demand_sum, served, idle;
+    double queue;
+    tally acc;
 } rota;
 
 /* ---- dates ---------------------------------------------------------------------- */
@@ -504,9 +511,6 @@ done:
 
 static int64_t clampi(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-typedef struct tally {
-    double cost, demand, served, idle;
-} tally;
 
 /* One period with staff `s` after `prev`: returns the new queue and adds to
  * the tally. The one place costs are computed, so the agent and the
@@ -524,6 +528,7 @@ static double period(const rota *r, int64_t prev, int64_t s, double queue, doubl
     tl->demand += d;
     tl->served += served;
     tl->idle += (cap - served) / r->capacity;
+    if (r->queued) tl->waiting += unserved;
     if (cost_out) *cost_out = cost;
     return r->queued ? unserved : 0;
 }
@@ -543,7 +548,7 @@ static int64_t reactive_target(const rota *r, size_t t, double queue)
  * rule (level < 0) starting from staff `init`. */
 static tally simulate(const rota *r, size_t lo, size_t hi, int64_t level, int64_t init)
 {
-    tally tl = {0, 0, 0, 0};
+    tally tl = {0, 0, 0, 0, 0};
     double q = 0;
     int64_t s = level >= 0 ? level : init;
     for (size_t t = lo; t < hi; t++) {
@@ -792,7 +797,8 @@ static void begin(rota *r, size_t start)
     r->start = r->t = start;
     r->steps = 0;
     r->staff = reactive_target(r, start, 0);
-    r->queue = r->cost = r->demand_sum = r->served = r->idle = 0;
+    r->queue = 0;
+    memset(&r->acc, 0, sizeof r->acc);
 }
 
 static int rota_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
@@ -817,13 +823,8 @@ static int rota_step(void *state, rl_pcg32 *rng, const double *action, double *o
     rota *r = state;
     int64_t prev = r->staff;
     r->staff = clampi(prev + (int64_t)action[0] - r->max_change, r->min_staff, r->max_staff);
-    tally tl = {0, 0, 0, 0};
     double cost;
-    r->queue = period(r, prev, r->staff, r->queue, r->demand[r->t], &tl, &cost);
-    r->cost += tl.cost;
-    r->demand_sum += tl.demand;
-    r->served += tl.served;
-    r->idle += tl.idle;
+    r->queue = period(r, prev, r->staff, r->queue, r->demand[r->t], &r->acc, &cost);
     r->t++;
     r->steps++;
     out->reward = -cost / r->scale;
@@ -840,12 +841,21 @@ static int rota_set_evaluation(void *state, int on, rl_error *err)
 }
 
 static const char *const rota_metric_names[] = {
-    "agent_total_cost",         "agent_service_level",         "agent_idle_staff_periods",
-    "fixed_total_cost",         "fixed_service_level",         "fixed_idle_staff_periods",
-    "reactive_total_cost",      "reactive_service_level",      "reactive_idle_staff_periods",
-    "fixed_staff_level",        NULL};
+    "agent_total_cost",    "agent_service_level",    "agent_idle_staff_periods",
+    "agent_mean_wait",     "fixed_total_cost",       "fixed_service_level",
+    "fixed_idle_staff_periods", "fixed_mean_wait",   "reactive_total_cost",
+    "reactive_service_level", "reactive_idle_staff_periods", "reactive_mean_wait",
+    "fixed_staff_level",   NULL};
 
-static double service(const tally *t) { return t->demand > 0 ? t->served / t->demand : 1; }
+/* Cost, service level (served / demand, 1 without demand), idle
+ * staff-periods and mean wait (periods queued per unit of demand). */
+static void figures(const tally *t, double *v)
+{
+    v[0] = t->cost;
+    v[1] = t->demand > 0 ? t->served / t->demand : 1;
+    v[2] = t->idle;
+    v[3] = t->demand > 0 ? t->waiting / t->demand : 0;
+}
 
 /* The agent's figures and the baselines' over the same periods. */
 static void rota_metrics(const void *state, double *v)
@@ -854,17 +864,10 @@ static void rota_metrics(const void *state, double *v)
     size_t hi = r->start + r->steps;
     tally fixed = simulate(r, r->start, hi, r->fixed_level, 0);
     tally react = simulate(r, r->start, hi, -1, reactive_target(r, r->start, 0));
-    tally agent = {r->cost, r->demand_sum, r->served, r->idle};
-    v[0] = agent.cost;
-    v[1] = service(&agent);
-    v[2] = agent.idle;
-    v[3] = fixed.cost;
-    v[4] = service(&fixed);
-    v[5] = fixed.idle;
-    v[6] = react.cost;
-    v[7] = service(&react);
-    v[8] = react.idle;
-    v[9] = (double)r->fixed_level;
+    figures(&r->acc, v);
+    figures(&fixed, v + 4);
+    figures(&react, v + 8);
+    v[12] = (double)r->fixed_level;
 }
 
 /* ---- exact resume --------------------------------------------------------------- */
@@ -879,8 +882,9 @@ static int rota_save(const void *state, rl_writer *w, rl_error *err)
     rl_write_u64(w, r->t);
     rl_write_u64(w, r->steps);
     rl_write_u64(w, (uint64_t)r->staff);
-    const double d[] = {r->queue, r->cost, r->demand_sum, r->served, r->idle};
-    rl_write_f64_array(w, d, 5);
+    const double d[] = {r->queue,     r->acc.cost, r->acc.demand,
+                        r->acc.served, r->acc.idle, r->acc.waiting};
+    rl_write_f64_array(w, d, 6);
     return RL_OK;
 }
 
@@ -889,14 +893,14 @@ static int rota_load(void *state, rl_reader *rd, rl_error *err)
     rota *r = state;
     uint32_t layout = 0;
     uint64_t n = 0, start = 0, t = 0, steps = 0, staff = 0;
-    double d[5] = {0};
+    double d[6] = {0};
     rl_read_u32(rd, &layout);
     rl_read_u64(rd, &n);
     rl_read_u64(rd, &start);
     rl_read_u64(rd, &t);
     rl_read_u64(rd, &steps);
     rl_read_u64(rd, &staff);
-    rl_read_f64_array(rd, d, 5);
+    rl_read_f64_array(rd, d, 6);
     if (rd->failed) return rl_error_set(err, RL_EFORMAT, "rota state is truncated");
     if (layout != LAYOUT || n != r->n || start < (uint64_t)r->window || t != start + steps ||
         t > n || (int64_t)staff < r->min_staff || (int64_t)staff > r->max_staff) {
@@ -908,10 +912,7 @@ static int rota_load(void *state, rl_reader *rd, rl_error *err)
     r->steps = (size_t)steps;
     r->staff = (int64_t)staff;
     r->queue = d[0];
-    r->cost = d[1];
-    r->demand_sum = d[2];
-    r->served = d[3];
-    r->idle = d[4];
+    r->acc = (tally){d[1], d[2], d[3], d[4], d[5]};
     return RL_OK;
 }
 
