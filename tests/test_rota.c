@@ -387,6 +387,9 @@ START_TEST(test_csv_errors)
         {"fields.csv", "timestamp,demand\n", "2024-01-01 00:00\n", "", ":2: 1 fields"},
         {"badhour.csv", "date,hour,demand\n", "2024-01-01,24,1\n",
          "time_column = date\nhour_column = hour\n", ":2: bad hour '24' in column 'hour'"},
+        {"both.csv", "date,hour,demand\n", "2024-01-01 05:00,5,1\n",
+         "time_column = date\nhour_column = hour\n",
+         ":2: '2024-01-01 05:00' has a time of day and hour_column 'hour' is set too"},
         {"gap.csv", "timestamp,demand\n", NULL, "gaps = error\n",
          ":8: 1 periods missing before this row, from 2024-01-01 06:00"},
         {"step.csv", "timestamp,demand\n", NULL, "", ": the period must be one hour or one day"},
@@ -412,6 +415,20 @@ START_TEST(test_csv_errors)
     }
     snprintf(p, sizeof p, "%s/absent.csv", dir);
     expect_error(p, "", "cannot open");
+    /* A byte-order mark and CRLF line endings are fine. */
+    char crlf[2048];
+    size_t k = (size_t)snprintf(crlf, sizeof crlf, "\xEF\xBB\xBFtimestamp,demand\r\n");
+    for (const char *r = ok_rows; *r; r++) {
+        if (*r == '\n') crlf[k++] = '\r';
+        crlf[k++] = *r;
+    }
+    crlf[k] = '\0';
+    write_file("crlf.csv", crlf, p, sizeof p);
+    rl_config *cfg;
+    rl_env *env = make(p, "", &cfg);
+    ck_assert_int_eq(rl_space_dim(rl_env_observation_space(env)), 8);
+    rl_env_free(env);
+    rl_config_free(cfg);
 }
 END_TEST
 

@@ -344,6 +344,9 @@ static int read_csv(const char *path, const char *time_col, const char *hour_col
         }
         chomp(line);
         if (lineno == 1) {
+            /* A UTF-8 byte-order mark (spreadsheet exports) is not part of
+             * the first column's name. */
+            if (strncmp(line, "\xEF\xBB\xBF", 3) == 0) memmove(line, line + 3, strlen(line + 3) + 1);
             int nf = split_fields(line, fields, MAX_FIELDS);
             if (nf > MAX_FIELDS) nf = MAX_FIELDS;
             ti = find_column(fields, nf, time_col);
@@ -383,11 +386,14 @@ static int read_csv(const char *path, const char *time_col, const char *hour_col
             char *end;
             errno = 0;
             long h = strtol(fields[hi], &end, 10);
-            if (has_time || end == fields[hi] || *end != '\0' || errno || h < 0 || h > 23) {
-                rc = csv_fail(err, path, lineno,
-                              has_time ? "column '%s' is set but the time column has a time"
-                                       : "bad hour '%s' in column '%s' (an integer 0-23)",
-                              has_time ? hour_col : fields[hi], hour_col);
+            if (has_time) {
+                rc = csv_fail(err, path, lineno, "'%s' has a time of day and hour_column '%s' is "
+                              "set too", fields[ti], hour_col);
+                break;
+            }
+            if (end == fields[hi] || *end != '\0' || errno || h < 0 || h > 23) {
+                rc = csv_fail(err, path, lineno, "bad hour '%s' in column '%s' (an integer 0-23)",
+                              fields[hi], hour_col);
                 break;
             }
             row.time += h * HOUR;
