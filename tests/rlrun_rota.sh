@@ -2,7 +2,7 @@
 # rlrun end to end on the rota plugin: both examples train on the synthetic
 # series and, on the held-out period, the agent's total cost is below both
 # baselines' (fixed seed); eval.csv holds the metrics; runs are
-# deterministic; one line switches the environment; the real CSVs of
+# deterministic and resume exactly; one line switches the environment; the real CSVs of
 # ../shared/data/rota load and train; a malformed CSV is an error naming
 # file:line.
 set -u
@@ -43,6 +43,13 @@ check "reactive baseline: cost 18263" test "$(col "$tmp/rota" reactive_total_cos
 "$rlrun" --quiet --set run.output_dir="$tmp/again" "$src/examples/rota-qlearn.ini" >/dev/null 2>&1
 check "same seed, same eval.csv" cmp -s "$tmp/rota-qlearn/eval.csv" "$tmp/again/eval.csv"
 check "same seed, same checkpoint" cmp -s "$tmp/rota-qlearn/checkpoint.rlck" "$tmp/again/checkpoint.rlck"
+
+# A run resumed half way ends exactly as the uninterrupted one.
+"$rlrun" --quiet --set run.total_steps=400000 --set run.output_dir="$tmp/whole" "$src/examples/rota-qlearn.ini" >/dev/null 2>&1
+"$rlrun" --quiet --set run.total_steps=200000 --set run.output_dir="$tmp/half" "$src/examples/rota-qlearn.ini" >/dev/null 2>&1
+"$rlrun" --quiet --resume "$tmp/half" --set run.total_steps=400000 >/dev/null 2>&1
+check "resume: same checkpoint" cmp -s "$tmp/whole/checkpoint.rlck" "$tmp/half/checkpoint.rlck"
+check "resume: same progress.csv" cmp -s "$tmp/whole/progress.csv" "$tmp/half/progress.csv"
 
 # One line switches the environment.
 "$rlrun" --quiet --set run.env=cartpole --set run.total_steps=2048 --set run.eval_episodes=1 \
