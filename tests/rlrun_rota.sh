@@ -56,11 +56,11 @@ check "resume: same progress.csv" cmp -s "$tmp/whole/progress.csv" "$tmp/half/pr
     --set run.output_dir="$tmp/swap" "$src/examples/rota.ini" >"$tmp/swap.out" 2>&1
 check "run.env=cartpole trains cartpole from rota.ini" grep -q "evaluation (cartpole" "$tmp/swap.out"
 
-# A malformed CSV: file and line, exit 1, no run directory.
+# A malformed CSV: file and line, exit 2 (a configuration error), no run directory.
 printf 'timestamp,demand\n2024-01-01 00:00,1\n2024-01-01 01:00,zz\n' >"$tmp/bad.csv"
 "$rlrun" --set rota.data="$tmp/bad.csv" --set run.output_dir="$tmp/bad" "$src/examples/rota-qlearn.ini" \
     >/dev/null 2>"$tmp/bad.err"
-check "bad CSV: exit 1" test $? -eq 1
+check "bad CSV: exit 2" test $? -eq 2
 check "bad CSV: names file:line" grep -qx "rlrun: rota: $tmp/bad.csv:3: bad number 'zz' in column 'demand'" "$tmp/bad.err"
 check "bad CSV: no run directory" test ! -e "$tmp/bad"
 "$rlrun" --set rota.train_end=2024-03-01 --set rota.eval_start=2024-02-01 \
