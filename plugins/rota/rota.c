@@ -41,6 +41,8 @@
 
 #include <rl/rl.h>
 
+#include "calendar.h"
+
 enum { LAYOUT = 1 };
 
 #define HOUR 3600LL
@@ -130,31 +132,6 @@ typedef struct rota {
 
 /* ---- dates ---------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil), so that no time zone or DST rule ever enters. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 /* Read n digits at s into *v; 0 when they are not all digits. */
@@ -168,21 +145,9 @@ static int digits(const char *s, int n, int *v)
     return 1;
 }
 
-/* Parse 'YYYY-MM-DD' into days since the epoch. *len receives the
- * characters used (10). 0 when malformed or not a real date. */
-static int parse_date(const char *s, int64_t *days)
-{
-    int y, m, d;
-    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
-        !digits(s + 8, 2, &d))
-        return 0;
-    if (m < 1 || m > 12 || d < 1) return 0;
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap)) return 0;
-    *days = days_from_civil(y, m, d);
-    return 1;
-}
+/* Parse 'YYYY-MM-DD' (the first 10 characters of s) into days since the
+ * epoch. 0 when malformed or not a real date. */
+static int parse_date(const char *s, int64_t *days) { return rl_cal_parse_ymd(s, days) == 0; }
 
 /* Parse a timestamp: 'YYYY-MM-DD', optionally followed by ' ' or 'T' and
  * 'HH', 'HH:MM' or 'HH:MM:SS'. *secs: seconds since the epoch; *has_time
@@ -218,7 +183,7 @@ static void format_time(int64_t secs, int64_t step, char *buf, size_t len)
 {
     int y, m, d;
     int64_t days = floor_div(secs, DAY);
-    civil_from_days(days, &y, &m, &d);
+    rl_cal_civil_from_days(days, &y, &m, &d);
     if (step < DAY) {
         int64_t s = secs - days * DAY;
         snprintf(buf, len, "%04d-%02d-%02d %02d:%02d", y, m, d, (int)(s / HOUR),
@@ -248,7 +213,7 @@ static int make_synthetic(rota *r, uint64_t seed, int64_t days, double mean)
     if (!r->demand) return RL_ENOMEM;
     rl_pcg32 g;
     rl_pcg32_seed(&g, seed, 0x726f7461u); /* stream "rota" */
-    r->t0 = days_from_civil(2024, 1, 1) * DAY;
+    r->t0 = rl_cal_days_from_civil(2024, 1, 1) * DAY;
     r->step = HOUR;
     for (int64_t day = 0; day < days; day++) {
         double level = 1 + 0.08 * rl_pcg32_normal(&g);

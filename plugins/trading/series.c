@@ -9,32 +9,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "calendar.h"
 #include "trading.h"
 
 /* ---- dates -------------------------------------------------------------------- */
 
-/* Howard Hinnant's days_from_civil: proleptic Gregorian calendar. */
-static int32_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 void tr_format_date(int32_t day, char *buf)
 {
-    int z = day + 719468;
-    int era = (z >= 0 ? z : z - 146096) / 146097;
-    int doe = z - era * 146097;
-    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int mp = (5 * doy + 2) / 153;
-    int d = doy - (153 * mp + 2) / 5 + 1;
-    int m = mp + (mp < 10 ? 3 : -9);
-    int y = yoe + era * 400 + (m <= 2);
+    int y, m, d;
+    rl_cal_civil_from_days(day, &y, &m, &d);
     char tmp[40];
     snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
     memcpy(buf, tmp, 10);
@@ -43,17 +26,9 @@ void tr_format_date(int32_t day, char *buf)
 
 int tr_parse_date(const char *t, size_t len, int32_t *day)
 {
-    if (len != 10 || t[4] != '-' || t[7] != '-') return -1;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)t[i])) return -1;
-    int y = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
-    int m = (t[5] - '0') * 10 + (t[6] - '0');
-    int d = (t[8] - '0') * 10 + (t[9] - '0');
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return -1;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (m == 2 && d == 29 && !leap) return -1;
-    *day = days_from_civil(y, m, d);
+    int64_t days;
+    if (len != 10 || rl_cal_parse_ymd(t, &days) != 0) return -1;
+    *day = (int32_t)days;
     return 0;
 }
 
