@@ -4,8 +4,9 @@
 # track and on two official DeepRacer tracks from ../shared/tracks (the
 # re:Invent 2018 track, counter-clockwise, and the clockwise Spain track).
 # Each must complete 3 of 3 evaluation laps. Prints each run's wall time
-# and lap time; takes about a minute and a half on one core, so it is not
-# part of `make check`: .ci/run runs it after the suite.
+# and lap time. The runs go two at a time (one per core) and take about a
+# minute in all, so this is not part of `make check`: .ci/run runs it after
+# the suite.
 #
 #   sh tests/e2e_deepracer.sh            (from a built source tree)
 set -u
@@ -30,23 +31,30 @@ run() { # NAME TRACK-OR-EMPTY
     laps=$(awk -F, 'NR > 1 && $9 == 1 { n++ } END { print n + 0 }' "$tmp/$name/eval.csv" 2>/dev/null)
     laptime=$(awk -F, 'NR > 1 { s += $6; n++ } END { if (n) printf "%.2f", s / n }' "$tmp/$name/eval.csv" 2>/dev/null)
     if [ "$status" -eq 0 ] && [ "$laps" = 3 ]; then
-        passes=$((passes + 1))
-        echo "PASS: $name: 3/3 laps complete, lap time ${laptime} s simulated, ${wall} s wall"
+        echo "PASS: $name: 3/3 laps complete, lap time ${laptime} s simulated, ${wall} s wall" >"$tmp/$name.result"
     else
-        fails=$((fails + 1))
-        echo "FAIL: $name: exit $status, ${laps:-0}/3 laps complete (${wall} s wall)"
-        cat "$tmp/$name.out"
+        { echo "FAIL: $name: exit $status, ${laps:-0}/3 laps complete (${wall} s wall)"
+          cat "$tmp/$name.out"; } >"$tmp/$name.result"
     fi
 }
 
-run technical ""
+# Two runs at a time, then the third; each writes its verdict to a file.
+names="technical"
+run technical "" &
 for f in reinvent_base Spain_track; do
     if [ -f "$shared/$f.npy" ]; then
-        run "$f" "$shared/$f.npy"
+        [ "$f" = Spain_track ] && wait
+        run "$f" "$shared/$f.npy" &
+        names="$names $f"
     else
         skips=$((skips + 1))
         echo "SKIP: $f: $shared/$f.npy is absent (the official tracks live in ../shared/tracks)"
     fi
+done
+wait
+for name in $names; do
+    cat "$tmp/$name.result"
+    if grep -q '^PASS' "$tmp/$name.result"; then passes=$((passes + 1)); else fails=$((fails + 1)); fi
 done
 echo "$passes passed, $fails failed, $skips skipped"
 [ "$fails" -eq 0 ]
