@@ -82,6 +82,12 @@ else
     echo "SKIP: $data is absent: the real-data checks did not run"
 fi
 
+# One line switches the environment: the trading example's file with
+# [run] env = rota trains and evaluates the staffing plugin.
+"$rlrun" --quiet --set run.env=rota --set run.total_steps=4096 \
+    --set run.output_dir="$tmp/swap" "$src/examples/trading.ini" >"$tmp/swap.out" 2>&1
+check "run.env=rota trains rota from trading.ini" grep -q "evaluation (rota" "$tmp/swap.out"
+
 # ---- errors: file:line ---------------------------------------------------------------
 printf 'Date,Close\n2020-01-02,10\n2020-01-03,ten\n' >"$tmp/bad.csv"
 "$rlrun" --quiet --set run.output_dir="$tmp/x" --set trading.data="$tmp/bad.csv" \
