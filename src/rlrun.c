@@ -39,7 +39,8 @@ static const rl_param run_params[] = {
     {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, "environments stepped together"},
     {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, "run directory (empty: runs/<env>)"},
     {"eval_episodes", RL_PARAM_INT, "100", 0, 1e8, NULL,
-     "greedy evaluation episodes after training (0: none)"},
+     "greedy evaluation episodes after training (0: none); when not given, the "
+     "environment's own number if it has one (deepracer 3, trading and rota 1)"},
     {"eval_max_steps", RL_PARAM_INT, "100000", 0, 1e15, NULL,
      "cut an evaluation episode after this many steps (0: no cut)"},
     {"checkpoint_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
@@ -302,6 +303,15 @@ static int setup(run *r, const options *o)
                        "unknown environment '%s' (available: %s; plugins searched in %s)",
                        r->env_name, known[0] ? known : "none", rl_registry_search_path(r->reg));
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    }
+    /* The environment's number of evaluation episodes when [run] gives
+     * none, written into the configuration so that config.ini and --eval
+     * use it too. */
+    if (r->env_type->eval_episodes > 0 && !rl_config_has(cfg, "run", "eval_episodes")) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "run.eval_episodes=%lld",
+                 (long long)r->env_type->eval_episodes);
+        if (rl_config_set(cfg, buf) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
     r->algo_type = rl_algo_find(algo_name);
     if (!r->algo_type) {

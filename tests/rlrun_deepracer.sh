@@ -43,6 +43,13 @@ check "eval.csv has 3 laps" test "$(wc -l <"$tmp/a/eval.csv")" -eq 4
 # lap_time is the simulated time: length / 15 s (no penalties without resets).
 check "lap_time = length / 15" awk -F, 'NR > 1 { d = $6 - $3 / 15; if (d > 1e-6 || d < -1e-6) bad = 1 } END { exit bad }' "$tmp/a/eval.csv"
 
+# Without [run] eval_episodes, the environment's own number: 3 laps, which
+# config.ini records.
+printf '[run]\nenv = deepracer\nalgorithm = ppo\ntotal_steps = 512\n[ppo]\nsteps_per_iteration = 512\nepochs = 1\n' >"$tmp/three.ini"
+"$rlrun" --quiet --set run.output_dir="$tmp/t3" "$tmp/three.ini" >"$tmp/t3.out" 2>&1
+check "no eval_episodes: 3 laps" test "$(wc -l <"$tmp/t3/eval.csv")" -eq 4
+check "no eval_episodes: config.ini records 3" grep -qx "eval_episodes = 3" "$tmp/t3/config.ini"
+
 # --eval loads the checkpoint and drives the same laps again.
 cp "$tmp/a/eval.csv" "$tmp/a-eval.csv"
 "$rlrun" --quiet --eval "$tmp/a" >/dev/null 2>&1

@@ -106,6 +106,11 @@ typedef struct rl_env_type {
      * from one episode to the next (DeepRacer's round-robin start) drops it
      * here, so that the same seed repeats the same trajectory. */
     void (*seeded)(void *state);
+    /* Optional: how many greedy evaluation episodes a runner should make
+     * when its configuration does not say (DeepRacer's 3 laps; 1 for an
+     * evaluation that is one pass over a held-out period). 0: the
+     * runner's own default. */
+    int64_t eval_episodes;
 } rl_env_type;
 
 /* The core keys every environment section accepts, besides its type's. */

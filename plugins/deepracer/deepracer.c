@@ -780,6 +780,7 @@ const rl_env_type rl_deepracer_env = {
     .trace_row = dr_trace_row,
     .set_evaluation = dr_set_evaluation,
     .seeded = dr_seeded,
+    .eval_episodes = 3, /* DeepRacer's evaluation: 3 laps */
 };
 
 RL_PLUGIN_ENTRY(deepracer)

@@ -903,6 +903,7 @@ static const rl_env_type rota_type = {
     .save = rota_save,
     .load = rota_load,
     .set_evaluation = rota_set_evaluation,
+    .eval_episodes = 1, /* one pass over the held-out period */
 };
 
 RL_PLUGIN_ENTRY(rota)

@@ -576,6 +576,7 @@ const rl_env_type rl_trading_env = {
     .save = tr_save,
     .load = tr_load,
     .set_evaluation = tr_set_evaluation,
+    .eval_episodes = 1, /* one pass over the held-out period */
 };
 
 RL_PLUGIN_ENTRY(trading)
