@@ -592,9 +592,10 @@ static int evaluate(run *r, const options *o)
         status = fail(EXIT_RUNTIME, "cannot write '%s/eval-trace.csv'", r->dir);
     if (status == EXIT_OK && m && msum) {
         double n = (double)r->eval_episodes;
-        printf("evaluation (%s, greedy): %lld episodes, mean return %.4f (min %.4f, max %.4f), "
+        printf("evaluation (%s, greedy): %lld episode%s, mean return %.4f (min %.4f, max %.4f), "
                "mean length %.1f\n",
-               r->env_name, (long long)r->eval_episodes, sum / n, lo, hi, len_sum / n);
+               r->env_name, (long long)r->eval_episodes, r->eval_episodes == 1 ? "" : "s", sum / n,
+               lo, hi, len_sum / n);
         for (size_t i = 0; i < nm; i++) printf("  %s: mean %.4f\n", names[i], msum[i] / n);
         printf("results in %s/eval.csv\n", r->dir);
     } else if (!m || !msum) {
