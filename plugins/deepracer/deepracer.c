@@ -359,7 +359,7 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
     }
     /* Each centre segment's direction, for the heading error. */
     e->seg_yaw = malloc(t->n * sizeof *e->seg_yaw);
-    if (!e->seg_yaw) return rl_error_set(err, RL_ENOMEM, "out of memory for the waypoints");
+    if (!e->seg_yaw) return rl_error_set(err, RL_ENOMEM, "out of memory for the segments");
     for (size_t i = 0; i < t->n; i++) e->seg_yaw[i] = atan2(t->uy[i], t->ux[i]);
     e->p.size = sizeof e->p;
     e->p.is_reversed = reversed;
