@@ -26,7 +26,8 @@ size_t rl_algo_count(void) { return NBUILTIN; }
 const rl_algo_type *rl_algo_at(size_t i) { return i < NBUILTIN ? builtin[i] : NULL; }
 
 struct rl_algo {
-    const rl_algo_type *type;
+    const rl_algo_type *type; /* &own_type */
+    rl_algo_type own_type;    /* the caller's table, at the core's size */
     void *state;
     rl_env_batch *envs;
     uint64_t iterations;
@@ -53,17 +54,19 @@ rl_algo *rl_algo_alloc(const rl_algo_type *type, rl_config *cfg, rl_env_batch *e
         rl_error_set(err, RL_EINVAL, "rl_algo_alloc needs a type, a configuration and environments");
         return NULL;
     }
-    if (type->abi != RL_ABI_VERSION) {
-        rl_error_set(err, RL_EVERSION, "algorithm '%s' was built for librl ABI %u, not %u",
-                     type->name, type->abi, RL_ABI_VERSION);
-        return NULL;
-    }
     rl_algo *a = calloc(1, sizeof *a);
     if (!a) {
-        rl_error_set(err, RL_ENOMEM, "out of memory creating algorithm '%s'", type->name);
+        rl_error_set(err, RL_ENOMEM, "out of memory creating an algorithm");
         return NULL;
     }
-    a->type = type;
+    char msg[RL_ERRMSG_SIZE];
+    int crc = rl__algo_type_copy(type, &a->own_type, msg);
+    if (crc != RL_OK) {
+        rl_error_set(err, crc, "%s", msg);
+        free(a);
+        return NULL;
+    }
+    type = a->type = &a->own_type;
     a->envs = envs;
     a->nstats = count_names(type->stat_names);
     const rl_env *env0 = rl_env_batch_env(envs, 0);

@@ -19,7 +19,9 @@ const rl_param rl_env_common_params[] = {
 };
 
 struct rl_env {
-    const rl_env_type *type;
+    const rl_env_type *type;   /* &own_type */
+    rl_env_type own_type;      /* the caller's table, at the core's size */
+    const rl_env_type *origin; /* the table the caller gave (plugin lifetime) */
     void *state;
     rl_env_spec spec;
     size_t obs_dim, act_dim;
@@ -45,21 +47,6 @@ static int all_finite(const double *x, size_t n)
     return 1;
 }
 
-static int check_type(const rl_env_type *type, rl_error *err)
-{
-    if (!type) return rl_error_set(err, RL_EINVAL, "no environment type given");
-    if (type->abi != RL_ABI_VERSION)
-        return rl_error_set(err, RL_EVERSION,
-                            "environment type '%s' was built for librl ABI %u, this librl has ABI %u",
-                            type->name ? type->name : "?", type->abi, RL_ABI_VERSION);
-    if (!type->name || !type->name[0])
-        return rl_error_set(err, RL_EINVAL, "environment type without a name");
-    if (!type->init || !type->reset || !type->step)
-        return rl_error_set(err, RL_EINVAL,
-                            "environment type '%s' lacks init, reset or step", type->name);
-    return RL_OK;
-}
-
 static size_t count_names(const char *const *names)
 {
     size_t n = 0;
@@ -67,17 +54,22 @@ static size_t count_names(const char *const *names)
     return n;
 }
 
-rl_env *rl_env_alloc(const rl_env_type *type, rl_config *cfg, rl_error *err)
+rl_env *rl_env_alloc(const rl_env_type *origin, rl_config *cfg, rl_error *err)
 {
-    int rc = check_type(type, err);
-    if (rc) return NULL;
-
     rl_env *env = calloc(1, sizeof *env);
     if (!env) {
-        rl_error_set(err, RL_ENOMEM, "out of memory creating environment '%s'", type->name);
+        rl_error_set(err, RL_ENOMEM, "out of memory creating an environment");
         return NULL;
     }
-    env->type = type;
+    char msg[RL_ERRMSG_SIZE];
+    int rc = rl__env_type_copy(origin, &env->own_type, msg);
+    if (rc != RL_OK) {
+        rl_error_set(err, rc, "%s", msg);
+        free(env);
+        return NULL;
+    }
+    const rl_env_type *type = env->type = &env->own_type;
+    env->origin = origin;
     if (!cfg) {
         env->own_cfg = rl_config_alloc(err);
         if (!env->own_cfg) goto fail;
@@ -124,7 +116,7 @@ rl_env *rl_env_alloc(const rl_env_type *type, rl_config *cfg, rl_error *err)
         goto fail;
     }
     rl_pcg32_seed(&env->rng, 0, 0);
-    rl__plugin_hold(type);
+    rl__plugin_hold(origin);
     env->held = 1;
     return env;
 
@@ -143,7 +135,7 @@ void rl_env_free(rl_env *env)
     free(env->metrics);
     free(env->last_obs);
     rl_config_free(env->own_cfg);
-    if (env->held) rl__plugin_release(env->type);
+    if (env->held) rl__plugin_release(env->origin);
     free(env);
 }
 

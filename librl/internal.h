@@ -38,4 +38,14 @@ struct rl_env_type;
 void rl__plugin_hold(const struct rl_env_type *type);
 void rl__plugin_release(const struct rl_env_type *type);
 
+/* Versioned tables (abi.c): copy a caller's table of any ABI the core
+ * loads into out, the core's own size, zero-filled where the caller's is
+ * shorter. On failure a message naming the table goes into msg
+ * (RL_ERRMSG_SIZE bytes) and out is not to be used. */
+struct rl_algo_type;
+struct rl_command;
+int rl__env_type_copy(const struct rl_env_type *in, struct rl_env_type *out, char *msg);
+int rl__algo_type_copy(const struct rl_algo_type *in, struct rl_algo_type *out, char *msg);
+int rl__command_copy(const struct rl_command *in, struct rl_command *out, char *msg);
+
 #endif

@@ -32,9 +32,10 @@ typedef struct plugin_rec {
     struct plugin_rec *next;
 } plugin_rec;
 
-/* Which plugin registered which type. */
+/* Which plugin registered which type: the core's copy of the plugin's
+ * table lives here, as long as the plugin stays loaded. */
 typedef struct owned_type {
-    const rl_env_type *type;
+    rl_env_type type;
     plugin_rec *plugin;
     struct owned_type *next;
 } owned_type;
@@ -71,7 +72,7 @@ void rl__plugin_hold(const rl_env_type *type)
 {
     pthread_mutex_lock(&plugins_lock);
     for (owned_type *o = owned; o; o = o->next) {
-        if (o->type == type) {
+        if (&o->type == type) {
             o->plugin->refs++;
             break;
         }
@@ -83,7 +84,7 @@ void rl__plugin_release(const rl_env_type *type)
 {
     pthread_mutex_lock(&plugins_lock);
     for (owned_type *o = owned; o; o = o->next) {
-        if (o->type == type) {
+        if (&o->type == type) {
             rec_release_locked(o->plugin);
             break;
         }
@@ -94,13 +95,21 @@ void rl__plugin_release(const rl_env_type *type)
 /* ---- the registry ---------------------------------------------------------------- */
 
 typedef struct env_entry {
-    const rl_env_type *type;
+    const rl_env_type *type; /* the core's copy: an owned_type's, or own */
+    rl_env_type *own;        /* the copy of a type added directly, or NULL */
     char plugin[NAME_MAX_LEN];
 } env_entry;
+
+typedef struct command_entry {
+    rl_command cmd;          /* the core's copy */
+    char plugin[NAME_MAX_LEN];
+} command_entry;
 
 struct rl_registry {
     env_entry *envs;
     size_t nenvs, cap;
+    command_entry *cmds;
+    size_t ncmds;
     plugin_rec **loaded; /* plugins this registry holds a reference on */
     size_t nloaded;
     plugin_rec *loading; /* the plugin whose entry point is running */
@@ -170,7 +179,9 @@ void rl_registry_free(rl_registry *reg)
     for (size_t i = 0; i < reg->nloaded; i++) rec_release_locked(reg->loaded[i]);
     pthread_mutex_unlock(&plugins_lock);
     free(reg->loaded);
+    for (size_t i = 0; i < reg->nenvs; i++) free(reg->envs[i].own);
     free(reg->envs);
+    free(reg->cmds);
     free(reg->search_path);
     free(reg);
 }
@@ -186,47 +197,129 @@ static int valid_name(const char *name)
 
 int rl_registry_add_env(rl_registry *reg, const rl_env_type *type)
 {
-    if (!type || !type->name)
-        return rl__fmt(reg->errmsg, RL_EINVAL, "cannot register an environment type without a name");
-    if (type->abi != RL_ABI_VERSION)
-        return rl__fmt(reg->errmsg, RL_EVERSION,
-                       "environment type '%s' was built for librl ABI %u, this librl has ABI %u",
-                       type->name, type->abi, RL_ABI_VERSION);
-    if (!valid_name(type->name))
+    rl_env_type copy;
+    int rc = rl__env_type_copy(type, &copy, reg->errmsg);
+    if (rc != RL_OK) return rc;
+    if (!valid_name(copy.name))
         return rl__fmt(reg->errmsg, RL_EINVAL,
                        "environment name '%s' is not valid: use 1 to %d of a-z, 0-9 and _",
-                       type->name, NAME_MAX_LEN - 1);
-    if (!type->init || !type->reset || !type->step)
-        return rl__fmt(reg->errmsg, RL_EINVAL,
-                       "environment type '%s' lacks init, reset or step", type->name);
+                       copy.name, NAME_MAX_LEN - 1);
     for (size_t i = 0; i < reg->nenvs; i++) {
-        if (strcmp(reg->envs[i].type->name, type->name) == 0)
+        if (strcmp(reg->envs[i].type->name, copy.name) == 0)
             return rl__fmt(reg->errmsg, RL_EINVAL,
-                           "environment '%s' is registered twice (by %s and by %s)", type->name,
+                           "environment '%s' is registered twice (by %s and by %s)", copy.name,
                            reg->envs[i].plugin[0] ? reg->envs[i].plugin : "the program",
                            reg->loading ? reg->loading->name : "the program");
     }
     if (reg->nenvs == reg->cap) {
         size_t cap = reg->cap ? 2 * reg->cap : 8;
         env_entry *e = realloc(reg->envs, cap * sizeof *e);
-        if (!e) return rl__fmt(reg->errmsg, RL_ENOMEM, "out of memory registering '%s'", type->name);
+        if (!e) return rl__fmt(reg->errmsg, RL_ENOMEM, "out of memory registering '%s'", copy.name);
         reg->envs = e;
         reg->cap = cap;
     }
+    env_entry *e = &reg->envs[reg->nenvs];
+    e->own = NULL;
     if (reg->loading) {
         owned_type *o = malloc(sizeof *o);
-        if (!o) return rl__fmt(reg->errmsg, RL_ENOMEM, "out of memory registering '%s'", type->name);
+        if (!o) return rl__fmt(reg->errmsg, RL_ENOMEM, "out of memory registering '%s'", copy.name);
+        o->type = copy;
         pthread_mutex_lock(&plugins_lock);
-        o->type = type;
         o->plugin = reg->loading;
         o->next = owned;
         owned = o;
         pthread_mutex_unlock(&plugins_lock);
+        e->type = &o->type;
+    } else {
+        if (!(e->own = malloc(sizeof *e->own)))
+            return rl__fmt(reg->errmsg, RL_ENOMEM, "out of memory registering '%s'", copy.name);
+        *e->own = copy;
+        e->type = e->own;
     }
-    env_entry *e = &reg->envs[reg->nenvs++];
-    e->type = type;
+    reg->nenvs++;
     rl__strlcpy(e->plugin, reg->loading ? reg->loading->name : "", sizeof e->plugin);
     return RL_OK;
+}
+
+static int valid_command_name(const char *name)
+{
+    size_t n = 0;
+    for (; name && name[n]; n++)
+        if (!(islower((unsigned char)name[n]) || isdigit((unsigned char)name[n]) || name[n] == '-'))
+            return 0;
+    return n > 0 && n < NAME_MAX_LEN && name[0] != '-';
+}
+
+int rl_registry_add_command(rl_registry *reg, const rl_command *cmd)
+{
+    rl_command copy;
+    int rc = rl__command_copy(cmd, &copy, reg->errmsg);
+    if (rc != RL_OK) return rc;
+    if (!valid_command_name(copy.name))
+        return rl__fmt(reg->errmsg, RL_EINVAL,
+                       "command name '%s' is not valid: use 1 to %d of a-z, 0-9 and '-', not "
+                       "starting with '-'",
+                       copy.name ? copy.name : "(none)", NAME_MAX_LEN - 1);
+    if (copy.min_args < 0 || copy.max_args < copy.min_args)
+        return rl__fmt(reg->errmsg, RL_EINVAL,
+                       "command '%s' takes from %d to %d arguments, which is no range", copy.name,
+                       copy.min_args, copy.max_args);
+    for (size_t i = 0; i < reg->ncmds; i++)
+        if (strcmp(reg->cmds[i].cmd.name, copy.name) == 0)
+            return rl__fmt(reg->errmsg, RL_EINVAL,
+                           "command '%s' is registered twice (by %s and by %s)", copy.name,
+                           reg->cmds[i].plugin[0] ? reg->cmds[i].plugin : "the program",
+                           reg->loading ? reg->loading->name : "the program");
+    command_entry *grown = realloc(reg->cmds, (reg->ncmds + 1) * sizeof *grown);
+    if (!grown) return rl__fmt(reg->errmsg, RL_ENOMEM, "out of memory registering '%s'", copy.name);
+    reg->cmds = grown;
+    grown[reg->ncmds].cmd = copy;
+    rl__strlcpy(grown[reg->ncmds].plugin, reg->loading ? reg->loading->name : "",
+                sizeof grown[reg->ncmds].plugin);
+    reg->ncmds++;
+    return RL_OK;
+}
+
+const rl_command *rl_registry_find_command(const rl_registry *reg, const char *name)
+{
+    for (size_t i = 0; i < reg->ncmds; i++)
+        if (strcmp(reg->cmds[i].cmd.name, name) == 0) return &reg->cmds[i].cmd;
+    return NULL;
+}
+
+size_t rl_registry_command_count(const rl_registry *reg) { return reg->ncmds; }
+
+const rl_command *rl_registry_command_at(const rl_registry *reg, size_t i)
+{
+    return i < reg->ncmds ? &reg->cmds[i].cmd : NULL;
+}
+
+const char *rl_registry_command_plugin(const rl_registry *reg, size_t i)
+{
+    return i < reg->ncmds ? reg->cmds[i].plugin : "";
+}
+
+const char *rl_command_name(const rl_command *cmd) { return cmd->name; }
+const char *rl_command_args(const rl_command *cmd) { return cmd->args ? cmd->args : ""; }
+const char *rl_command_summary(const rl_command *cmd) { return cmd->summary ? cmd->summary : ""; }
+
+int rl_command_run(const rl_command *cmd, int argc, char *const *argv, FILE *out, rl_error *err)
+{
+    if (argc < cmd->min_args || argc > cmd->max_args) {
+        char want[64];
+        if (cmd->min_args == cmd->max_args)
+            snprintf(want, sizeof want, "%d", cmd->min_args);
+        else
+            snprintf(want, sizeof want, "%d to %d", cmd->min_args, cmd->max_args);
+        return rl_error_set(err, RL_EINVAL, "--%s takes %s argument%s, not %d: %s %s",
+                            cmd->name, want, cmd->max_args == 1 ? "" : "s", argc, cmd->name,
+                            rl_command_args(cmd));
+    }
+    rl_error e = {0};
+    int rc = cmd->run(argc, argv, out, &e);
+    if (rc != RL_OK)
+        rl_error_set(err, rc, "%s", e.msg[0] ? e.msg : rl_strerror(rc));
+    return rc;
 }
 
 const rl_env_type *rl_registry_find_env(const rl_registry *reg, const char *name)
@@ -272,6 +365,10 @@ static void drop_types_of(rl_registry *reg, const char *plugin)
     for (size_t i = 0; i < reg->nenvs; i++)
         if (strcmp(reg->envs[i].plugin, plugin) != 0) reg->envs[k++] = reg->envs[i];
     reg->nenvs = k;
+    k = 0;
+    for (size_t i = 0; i < reg->ncmds; i++)
+        if (strcmp(reg->cmds[i].plugin, plugin) != 0) reg->cmds[k++] = reg->cmds[i];
+    reg->ncmds = k;
 }
 
 static int open_plugin(rl_registry *reg, const char *name, const char *base)
@@ -305,11 +402,13 @@ static int open_plugin(rl_registry *reg, const char *name, const char *base)
                      "plugin '%s' (%s) has no entry point %s_LTX_rl_plugin_init / "
                      "rl_plugin_abi: define it with RL_PLUGIN_ENTRY(%s)",
                      name, base, name, name);
-    } else if (*abi != RL_ABI_VERSION) {
+    } else if (*abi > RL_ABI_VERSION || *abi < RL_ABI_OLDEST) {
         rc = rl__fmt(reg->errmsg, RL_EVERSION,
-                     "plugin '%s' (%s) was built against librl ABI %u, this librl has ABI %u: "
-                     "rebuild the plugin",
-                     name, base, *abi, RL_ABI_VERSION);
+                     "plugin '%s' (%s) was built against librl ABI %u, this librl loads ABI %u "
+                     "to %u: %s",
+                     name, base, *abi, RL_ABI_OLDEST, RL_ABI_VERSION,
+                     *abi > RL_ABI_VERSION ? "upgrade librl or rebuild the plugin against it"
+                                           : "rebuild the plugin");
     }
     if (rc != RL_OK) {
         lt_dlclose(h);

@@ -183,7 +183,7 @@ static int tabular_load(void *impl, rl_reader *r, rl_error *err)
 }
 
 const rl_policy_type rl_policy_tabular = {
-    .abi = RL_ABI_VERSION,
+    RL_POLICY_TYPE_HEADER,
     .name = "tabular",
     .act = tabular_act,
     .save = tabular_save,

@@ -967,7 +967,7 @@ static int policy_load(void *impl, rl_reader *r, rl_error *err)
 }
 
 static const rl_policy_type actor_critic_policy = {
-    .abi = RL_ABI_VERSION,
+    RL_POLICY_TYPE_HEADER,
     .name = "actor_critic",
     .act = policy_act,
     .save = policy_save,
@@ -1085,7 +1085,7 @@ static void ppo_fini(void *state)
 }
 
 const rl_algo_type rl__ppo_type = {
-    .abi = RL_ABI_VERSION,
+    RL_ALGO_TYPE_HEADER,
     .name = "ppo",
     .summary = "proximal policy optimisation (clipped, GAE) on MLPs: categorical or Gaussian",
     .size = sizeof(ppo),

@@ -204,7 +204,7 @@ static void qlearn_fini(void *state)
 }
 
 const rl_algo_type rl__qlearn_type = {
-    .abi = RL_ABI_VERSION,
+    RL_ALGO_TYPE_HEADER,
     .name = "qlearn",
     .summary = "tabular Q-learning, epsilon-greedy (discrete observations and actions)",
     .size = sizeof(qlearn),

@@ -1065,7 +1065,7 @@ END_TEST
 
 START_TEST(test_message_truncation)
 {
-    char huge[2000];
+    char huge[RL_ERRMSG_SIZE + 500];
     memset(huge, 'h', sizeof huge - 1);
     huge[sizeof huge - 1] = '\0';
     ck_assert_int_eq(rl_config_fail(cfg, RL_EINVAL, "run", "env", "%s", huge), RL_EINVAL);
@@ -1074,7 +1074,7 @@ START_TEST(test_message_truncation)
     ck_assert_str_eq(m + strlen(m) - 3, "...");
 
     /* A message built from a long file name is cut the same way. */
-    char name[700];
+    char name[RL_ERRMSG_SIZE + 200];
     memset(name, 'n', sizeof name - 1);
     name[sizeof name - 1] = '\0';
     ck_assert_int_eq(rl_config_load_string(cfg, "x = 1\n", name), RL_ESYNTAX);

@@ -181,7 +181,7 @@ static int toy_step(void *s, rl_pcg32 *r, const double *a, double *o, rl_step *o
 }
 
 static const rl_env_type toy_type = {
-    .abi = RL_ABI_VERSION, .name = "toy", .size = sizeof(toy), .params = toy_params,
+    RL_ENV_TYPE_HEADER, .name = "toy", .size = sizeof(toy), .params = toy_params,
     .init = toy_init, .reset = toy_reset, .step = toy_step,
 };
 

@@ -300,7 +300,7 @@ static int box_step(void *s, rl_pcg32 *r, const double *a, double *o, rl_step *o
     return RL_OK;
 }
 static const rl_env_type box_type = {
-    .abi = RL_ABI_VERSION, .name = "boxy", .size = 1,
+    RL_ENV_TYPE_HEADER, .name = "boxy", .size = 1,
     .init = box_init, .reset = box_reset, .step = box_step,
 };
 

@@ -21,7 +21,8 @@ extern "C" {
 #endif
 
 typedef struct rl_algo_type {
-    unsigned abi;             /* RL_ABI_VERSION */
+    unsigned abi;             /* RL_ABI_VERSION the type was built for */
+    size_t struct_size;       /* sizeof(rl_algo_type) it was built with */
     const char *name;         /* "qlearn", ...; also its INI section */
     const char *summary;      /* one line */
     size_t size;              /* bytes of state the core allocates, zeroed */
@@ -49,6 +50,9 @@ typedef struct rl_algo_type {
     /* Optional: the policy the agent acts with (owned by the state). */
     const rl_policy *(*policy)(void *state);
 } rl_algo_type;
+
+/* The first fields of every rl_algo_type table (see RL_ENV_TYPE_HEADER). */
+#define RL_ALGO_TYPE_HEADER .abi = RL_ABI_VERSION, .struct_size = sizeof(rl_algo_type)
 
 /* The built-in algorithm named name, or NULL. */
 RL_API const rl_algo_type *rl_algo_find(const char *name);

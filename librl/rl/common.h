@@ -23,9 +23,22 @@ extern "C" {
 #define RL_API
 #endif
 
-/* Version of the plugin ABI: bumped whenever rl_env_type, rl_algo_type or
- * the plugin entry point change in a way an old plugin cannot follow. */
-#define RL_ABI_VERSION 1u
+/* Version of the plugin ABI: bumped whenever rl_env_type, rl_algo_type,
+ * rl_policy_type, rl_command or the plugin entry point change in a way an
+ * old plugin cannot follow (a slot's meaning, a field moved). Appending an
+ * optional slot to a type table does not bump it: every table carries its
+ * struct_size, and the core reads an older, shorter table as if the missing
+ * slots were NULL (the SQLite way). A table larger than the core's own
+ * comes from a newer librl and is refused by name.
+ *
+ * ABI 1: the first release's tables, without struct_size. The core still
+ * loads such plugins, reading the slots the first release had.
+ * ABI 2: struct_size after abi in every table; rl_error messages of
+ * RL_ERRMSG_SIZE 2048; plugin commands (rl_command). */
+#define RL_ABI_VERSION 2u
+
+/* The oldest plugin ABI the core still loads. */
+#define RL_ABI_OLDEST 1u
 
 enum {
     RL_OK = 0,        /* success */
@@ -43,7 +56,7 @@ enum {
 };
 
 /* Size of every error message buffer, including the terminating NUL. */
-#define RL_ERRMSG_SIZE 512
+#define RL_ERRMSG_SIZE 2048
 
 /* An error report for constructors: code and message. Zero-initialise it
  * (rl_error e = {0};) before passing it in. */

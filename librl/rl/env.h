@@ -53,6 +53,7 @@ typedef struct rl_step {
 
 typedef struct rl_env_type {
     unsigned abi;             /* RL_ABI_VERSION the type was built for */
+    size_t struct_size;       /* sizeof(rl_env_type) the type was built with */
     const char *name;         /* registry name and INI section, [a-z0-9_] */
     const char *summary;      /* one line for --list */
     size_t size;              /* bytes of state the core allocates, zeroed */
@@ -111,7 +112,23 @@ typedef struct rl_env_type {
      * evaluation that is one pass over a held-out period). 0: the
      * runner's own default. */
     int64_t eval_episodes;
+
+    /* Optional: keys of the type's section whose value may name a file the
+     * run depends on (a track, a reward function's source), NULL-ended. A
+     * runner records such files (absolute path and sha256) and keeps a
+     * copy with the run; rlrun does (rlrun(1), "Inputs"). */
+    const char *const *input_keys;
+    /* Optional: write files of the environment's own formats into a new
+     * run directory `dir` (DeepRacer: model/model_metadata.json and
+     * ip/hyperparameters.json), from the instance and the whole
+     * configuration. Called once, after config.ini is written. */
+    int (*write_run_files)(const void *state, rl_config *cfg, const char *dir, rl_error *err);
 } rl_env_type;
+
+/* The first fields of every rl_env_type table this header builds:
+ *     static const rl_env_type my_env = { RL_ENV_TYPE_HEADER, .name = ... };
+ * is the same as .abi = RL_ABI_VERSION, .struct_size = sizeof(rl_env_type). */
+#define RL_ENV_TYPE_HEADER .abi = RL_ABI_VERSION, .struct_size = sizeof(rl_env_type)
 
 /* The core keys every environment section accepts, besides its type's. */
 RL_API extern const rl_param rl_env_common_params[];

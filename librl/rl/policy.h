@@ -52,7 +52,8 @@ RL_API int rl_qtable_load(rl_qtable *t, rl_reader *r);
 /* ---- rl_policy: anything that acts ---------------------------------------------- */
 
 typedef struct rl_policy_type {
-    unsigned abi;     /* RL_ABI_VERSION */
+    unsigned abi;       /* RL_ABI_VERSION */
+    size_t struct_size; /* sizeof(rl_policy_type) it was built with */
     const char *name; /* "tabular", ... */
     /* Act on n observations (rows of the observation space): write n rows of
      * actions. greedy picks the most likely action (evaluation); otherwise
@@ -67,6 +68,9 @@ typedef struct rl_policy_type {
     void (*save)(const void *impl, rl_writer *w);
     int (*load)(void *impl, rl_reader *r, rl_error *err);
 } rl_policy_type;
+
+/* The first fields of every rl_policy_type table (see RL_ENV_TYPE_HEADER). */
+#define RL_POLICY_TYPE_HEADER .abi = RL_ABI_VERSION, .struct_size = sizeof(rl_policy_type)
 
 /* A policy: its type and the data the type acts on (not owned). */
 typedef struct rl_policy {

@@ -166,7 +166,7 @@ static int cartpole_load(void *state, rl_reader *r, rl_error *err)
 }
 
 const rl_env_type rl_classic_cartpole = {
-    .abi = RL_ABI_VERSION,
+    RL_ENV_TYPE_HEADER,
     .name = "cartpole",
     .summary = "CartPole (Gymnasium CartPole-v1), Box(4) / Discrete(2), 500 steps",
     .size = sizeof(cartpole),

@@ -121,7 +121,7 @@ static int cliff_load(void *state, rl_reader *r, rl_error *err)
 }
 
 const rl_env_type rl_classic_cliffwalking = {
-    .abi = RL_ABI_VERSION,
+    RL_ENV_TYPE_HEADER,
     .name = "cliffwalking",
     .summary = "CliffWalking 4x12 (Sutton & Barto Example 6.6), Discrete(48) / Discrete(4)",
     .size = sizeof(cliff),

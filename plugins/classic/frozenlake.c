@@ -143,7 +143,7 @@ static int lake_load(void *state, rl_reader *r, rl_error *err)
 }
 
 const rl_env_type rl_classic_frozenlake = {
-    .abi = RL_ABI_VERSION,
+    RL_ENV_TYPE_HEADER,
     .name = "frozenlake",
     .summary = "FrozenLake 4x4 or 8x8, slippery or not (Gymnasium FrozenLake-v1)",
     .size = sizeof(lake),

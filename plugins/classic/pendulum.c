@@ -151,7 +151,7 @@ static int pendulum_load(void *state, rl_reader *r, rl_error *err)
 }
 
 const rl_env_type rl_classic_pendulum = {
-    .abi = RL_ABI_VERSION,
+    RL_ENV_TYPE_HEADER,
     .name = "pendulum",
     .summary = "Pendulum (Gymnasium Pendulum-v1), Box(3) / Box(1) torque in [-2, 2], 200 steps",
     .size = sizeof(pendulum),

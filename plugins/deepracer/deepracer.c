@@ -759,7 +759,7 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
 }
 
 const rl_env_type rl_deepracer_env = {
-    .abi = RL_ABI_VERSION,
+    RL_ENV_TYPE_HEADER,
     .name = "deepracer",
     .summary = "AWS DeepRacer: a 1/18 car laps a track; the simulator's reward parameters, "
                "discrete or continuous actions",

@@ -888,7 +888,7 @@ static int rota_load(void *state, rl_reader *rd, rl_error *err)
 }
 
 static const rl_env_type rota_type = {
-    .abi = RL_ABI_VERSION,
+    RL_ENV_TYPE_HEADER,
     .name = "rota",
     .summary = "staff rota from a demand series (synthetic or CSV), Discrete(2k+1) changes",
     .size = sizeof(rota),

@@ -560,7 +560,7 @@ static int tr_load(void *state, rl_reader *r, rl_error *err)
 }
 
 const rl_env_type rl_trading_env = {
-    .abi = RL_ABI_VERSION,
+    RL_ENV_TYPE_HEADER,
     .name = "trading",
     .summary = "one asset from daily prices (synthetic or CSV): hold/buy/sell or a target "
                "position, costs in bps; agent vs buy-and-hold and cash",

@@ -63,7 +63,7 @@ static int b_load(void *s, rl_reader *r, rl_error *e)
 }
 
 static const rl_env_type blowup_type = {
-    .abi = RL_ABI_VERSION, .name = "blowup", .summary = "test: rewards overflow after a while",
+    RL_ENV_TYPE_HEADER, .name = "blowup", .summary = "test: rewards overflow after a while",
     .size = sizeof(blowup), .params = blowup_params,
     .init = b_init, .reset = b_reset, .step = b_step, .save = b_save, .load = b_load,
 };

@@ -19,7 +19,7 @@ static int x_step(void *s, rl_pcg32 *r, const double *a, double *o, rl_step *out
 }
 
 static const rl_env_type half_registered = {
-    .abi = RL_ABI_VERSION, .name = "half_registered", .size = 1,
+    RL_ENV_TYPE_HEADER, .name = "half_registered", .size = 1,
     .init = x_init, .reset = x_reset, .step = x_step,
 };
 
