@@ -985,12 +985,17 @@ static int ppo_act(void *state, const double *obs, size_t n, double *actions, in
 
 /* Layout: sizes (for a clear error on a mismatch), counters, generator,
  * parameters, Adam's state, the normalisers, the running returns. */
+/* Version of the layout ppo_save writes; bump it when the layout changes
+ * and keep reading the older ones where possible. */
+#define PPO_LAYOUT 1u
+
 static int ppo_save(const void *state, rl_writer *w, rl_error *err)
 {
     const ppo *p = state;
     if (p->broken)
         return rl_error_set(err, RL_ENUMERIC, "not saving a broken training state: %s",
                             p->broken_msg);
+    rl_write_u32(w, PPO_LAYOUT);
     rl_write_u64(w, p->ac.nparams);
     rl_write_u64(w, p->obs_dim);
     rl_write_u64(w, p->n);
@@ -1011,6 +1016,12 @@ static int ppo_load(void *state, rl_reader *r, rl_error *err)
 {
     ppo *p = state;
     uint64_t np = 0, od = 0, n = 0;
+    uint32_t layout = 0;
+    rl_read_u32(r, &layout);
+    if (!r->failed && layout != PPO_LAYOUT)
+        return rl_error_set(err, RL_EVERSION,
+                            "the checkpoint's ppo state has layout %u; this librl reads layout %u",
+                            (unsigned)layout, PPO_LAYOUT);
     rl_read_u64(r, &np);
     rl_read_u64(r, &od);
     rl_read_u64(r, &n);

@@ -162,9 +162,14 @@ static int qlearn_act(void *state, const double *obs, size_t n, double *actions,
 
 static const rl_policy *qlearn_policy(void *state) { return &((qlearn *)state)->policy; }
 
+/* Version of the layout qlearn_save writes; bump it when the layout
+ * changes. */
+#define QLEARN_LAYOUT 1u
+
 static int qlearn_save(const void *state, rl_writer *w, rl_error *err)
 {
     const qlearn *ql = state;
+    rl_write_u32(w, QLEARN_LAYOUT);
     rl_write_u64(w, ql->total_steps);
     rl_write_u64(w, ql->rng.state);
     rl_write_u64(w, ql->rng.inc);
@@ -177,6 +182,13 @@ static int qlearn_load(void *state, rl_reader *r, rl_error *err)
     qlearn *ql = state;
     uint64_t steps = 0;
     rl_pcg32 rng = {0, 0};
+    uint32_t layout = 0;
+    rl_read_u32(r, &layout);
+    if (!r->failed && layout != QLEARN_LAYOUT)
+        return rl_error_set(err, RL_EVERSION,
+                            "the checkpoint's qlearn state has layout %u; this librl reads "
+                            "layout %u",
+                            (unsigned)layout, QLEARN_LAYOUT);
     rl_read_u64(r, &steps);
     rl_read_u64(r, &rng.state);
     rl_read_u64(r, &rng.inc);

@@ -701,15 +701,19 @@ START_TEST(test_error_other_versions)
     snprintf(mine, sizeof mine, "%u", RL_CHECKPOINT_FORMAT);
     ck_assert_msg(strstr(err.msg, mine) != NULL, "%s", err.msg);
 
-    /* The right format but another plugin ABI. */
+    /* The right format written by a librl of another plugin ABI: the ABI
+     * is a record, read back, not a reason to refuse (the algorithms
+     * version their own states). */
     put_le32(b + OFF_FORMAT, RL_CHECKPOINT_FORMAT);
     put_le32(b + OFF_ABI, RL_ABI_VERSION + 98);
     fix_crc(b, n);
     put_file(path, b, n);
-    expect_read_fails(path, RL_EVERSION);
-    read_for_message(path, &err);
-    snprintf(mine, sizeof mine, "%u", RL_ABI_VERSION + 98);
-    ck_assert_msg(strstr(err.msg, mine) != NULL, "%s", err.msg);
+    rl_checkpoint_meta meta;
+    unsigned char *payload = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(rl_checkpoint_read(path, &meta, &payload, &len, &err), RL_OK);
+    ck_assert_uint_eq(meta.abi, RL_ABI_VERSION + 98);
+    free(payload);
     free(b);
 }
 END_TEST

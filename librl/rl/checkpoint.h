@@ -17,8 +17,10 @@
 extern "C" {
 #endif
 
-/* 2: the payload ends with the environments' state (rl_env_batch_save). */
-#define RL_CHECKPOINT_FORMAT 2u
+/* 2: the payload ends with the environments' state (rl_env_batch_save).
+ * 3: the ABI field is a record only (not checked on reading); each
+ *    algorithm's state begins with its own layout version. */
+#define RL_CHECKPOINT_FORMAT 3u
 
 /* A growable output buffer. Zero-initialise; a failed allocation sets
  * `failed` and later writes do nothing. */
@@ -63,7 +65,7 @@ RL_API uint32_t rl_crc32(uint32_t crc, const void *p, size_t n);
 
 typedef struct rl_checkpoint_meta {
     uint32_t format;   /* RL_CHECKPOINT_FORMAT */
-    uint32_t abi;      /* RL_ABI_VERSION */
+    uint32_t abi;      /* RL_ABI_VERSION of the writer (a record, not checked) */
     char algo[32];     /* algorithm type name */
     char env[64];      /* environment type name */
 } rl_checkpoint_meta;
@@ -76,7 +78,9 @@ RL_API int rl_checkpoint_write(const char *path, const char *algo, const char *e
 /* Read and verify a checkpoint. On RL_OK *payload is a malloc'd buffer of
  * *len bytes the caller frees. RL_ENOTFOUND / RL_EIO when it cannot be read,
  * RL_EFORMAT when it is not a librl checkpoint, truncated or its checksum
- * fails, RL_EVERSION for another format or ABI version. */
+ * fails, RL_EVERSION for another format version. A checkpoint written by a
+ * librl of another plugin ABI reads as any other: the algorithms check the
+ * layout versions of their own states. */
 RL_API int rl_checkpoint_read(const char *path, rl_checkpoint_meta *meta,
                               unsigned char **payload, size_t *len, rl_error *err);
 
