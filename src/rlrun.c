@@ -67,6 +67,7 @@ static void usage(FILE *f)
     fputs("Usage: rlrun [OPTION]... CONFIG.ini\n"
           "       rlrun --eval RUNDIR [OPTION]... [CONFIG.ini]\n"
           "       rlrun --resume RUNDIR [OPTION]... [CONFIG.ini]\n"
+          "       rlrun --COMMAND ARG...   (a plugin's command, e.g. --import-deepracer)\n"
           "       rlrun --list | --help | --version\n"
           "Train the agent CONFIG.ini describes, then evaluate it greedily.\n\n"
           "  --eval RUNDIR        evaluate the checkpoint in RUNDIR, do not train\n"
@@ -85,6 +86,17 @@ static void usage(FILE *f)
     for (const rl_param *p = run_params; p->key; p++)
         fprintf(f, "  %-18s %s (default %s)\n", p->key, p->help,
                 p->def ? (p->def[0] ? p->def : "empty") : "none");
+    rl_registry *reg = rl_registry_alloc(NULL);
+    if (reg) {
+        rl_registry_load_all(reg);
+        if (rl_registry_command_count(reg)) fputs("\nPlugin commands:\n", f);
+        for (size_t i = 0; i < rl_registry_command_count(reg); i++) {
+            const rl_command *c = rl_registry_command_at(reg, i);
+            fprintf(f, "  --%s %s\n      %s (plugin %s)\n", rl_command_name(c),
+                    rl_command_args(c), rl_command_summary(c), rl_registry_command_plugin(reg, i));
+        }
+        rl_registry_free(reg);
+    }
     fputs("\nExit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n"
           "Plugins are searched in RL_PLUGIN_PATH, the build tree, then " RL_PKGLIBDIR_TEXT ".\n"
           "See rlrun(1) and doc/config.md for every key.\n",
@@ -108,9 +120,50 @@ static int fail(int status, const char *fmt, ...)
  * rest (memory, a misbehaving plugin) is a runtime failure. */
 static int setup_status(int code)
 {
-    return code == RL_EINVAL || code == RL_ERANGE || code == RL_ENOTFOUND || code == RL_EFORMAT
+    return code == RL_EINVAL || code == RL_ERANGE || code == RL_ENOTFOUND ||
+                   code == RL_EFORMAT || code == RL_EUNSUPPORTED || code == RL_ESYNTAX
                ? EXIT_USAGE
                : EXIT_RUNTIME;
+}
+
+static const char *const builtin_options[] = {"eval", "resume", "set",  "seed", "quiet",
+                                              "trace", "list",  "help", "version", NULL};
+
+/* `rlrun --NAME ARG...` where NAME is no option of rlrun's own: a command
+ * a plugin offers (rl_command). Returns -1 when argv is not such a call,
+ * else the exit status. */
+static int plugin_command(int argc, char **argv)
+{
+    if (argc < 2 || strncmp(argv[1], "--", 2) != 0 || !argv[1][2] || strchr(argv[1], '='))
+        return -1;
+    const char *name = argv[1] + 2;
+    for (const char *const *b = builtin_options; *b; b++)
+        if (strcmp(name, *b) == 0) return -1;
+    rl_error err = {0};
+    rl_registry *reg = rl_registry_alloc(&err);
+    if (!reg) return fail(EXIT_RUNTIME, "%s", err.msg);
+    int load_rc = rl_registry_load_all(reg);
+    const rl_command *cmd = rl_registry_find_command(reg, name);
+    if (!cmd) {
+        /* Not a command: getopt reports the unknown option as ever, with
+         * the plugins' commands named when there are some. */
+        if (load_rc != RL_OK) fprintf(stderr, "rlrun: warning: %s\n", rl_registry_errmsg(reg));
+        size_t n = rl_registry_command_count(reg);
+        fprintf(stderr, "rlrun: unknown option '--%s'", name);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, "%s--%s", i ? ", " : " (plugin commands: ",
+                    rl_command_name(rl_registry_command_at(reg, i)));
+        fputs(n ? ")\nTry 'rlrun --help'.\n" : "\nTry 'rlrun --help'.\n", stderr);
+        rl_registry_free(reg);
+        return EXIT_USAGE;
+    }
+    int rc = rl_command_run(cmd, argc - 2, argv + 2, stdout, &err);
+    int status = EXIT_OK;
+    if (fflush(stdout) != 0 && rc == RL_OK)
+        status = fail(EXIT_RUNTIME, "--%s: cannot write the output: %s", name, strerror(errno));
+    if (rc != RL_OK) status = fail(setup_status(rc), "%s", err.msg);
+    rl_registry_free(reg);
+    return status;
 }
 
 static double now(void)
@@ -181,6 +234,12 @@ static int list_everything(void)
         const rl_env_type *t = rl_registry_env_at(reg, i);
         printf("  %-16s (plugin %s) %s\n", t->name, rl_registry_env_plugin(reg, i),
                t->summary ? t->summary : "");
+    }
+    if (rl_registry_command_count(reg)) printf("\nCommands:\n");
+    for (size_t i = 0; i < rl_registry_command_count(reg); i++) {
+        const rl_command *c = rl_registry_command_at(reg, i);
+        printf("  --%-22s (plugin %s) %s\n", rl_command_name(c), rl_registry_command_plugin(reg, i),
+               rl_command_summary(c));
     }
     printf("\nAlgorithms:\n");
     for (size_t i = 0; i < rl_algo_count(); i++)
@@ -621,6 +680,9 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
+    int cmd_status = plugin_command(argc, argv);
+    if (cmd_status >= 0) return cmd_status;
+
     options o = {0};
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
     if (!o.sets) return fail(EXIT_RUNTIME, "out of memory");

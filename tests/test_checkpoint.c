@@ -400,6 +400,34 @@ START_TEST(test_stream_strings)
 }
 END_TEST
 
+/* ---- SHA-256 -------------------------------------------------------------------- */
+
+START_TEST(test_sha256_known_answers)
+{
+    /* FIPS 180-4's examples ("abc", the two-block message), the empty
+     * string, and a million 'a' (the long-message test), also as a file. */
+    char hex[65];
+    rl_sha256_hex("abc", 3, hex);
+    ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    rl_sha256_hex("", 0, hex);
+    ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    rl_sha256_hex(two, strlen(two), hex);
+    ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    char *million = malloc(1000000);
+    ck_assert_ptr_nonnull(million);
+    memset(million, 'a', 1000000);
+    const char *path = in_tmp("million");
+    put_file(path, million, 1000000);
+    rl_error err = {0};
+    ck_assert_int_eq(rl_sha256_file(path, hex, &err), RL_OK);
+    ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    free(million);
+    ck_assert_int_eq(rl_sha256_file(in_tmp("no-such-file"), hex, &err), RL_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.msg, "no-such-file"));
+}
+END_TEST
+
 /* ---- CRC-32 --------------------------------------------------------------------- */
 
 START_TEST(test_crc32_known_answers)
@@ -1104,6 +1132,7 @@ static Suite *checkpoint_suite(void)
 
     tc = tcase_create("crc32");
     tcase_add_test(tc, test_crc32_known_answers);
+    tcase_add_test(tc, test_sha256_known_answers);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("file");

@@ -63,6 +63,12 @@ RL_API int rl_read_str(rl_reader *r, char *buf, size_t len);
  * (start with 0). */
 RL_API uint32_t rl_crc32(uint32_t crc, const void *p, size_t n);
 
+/* SHA-256 of n bytes, as 64 lower-case hex digits and a NUL. */
+RL_API void rl_sha256_hex(const void *data, size_t n, char hex[65]);
+
+/* SHA-256 of a file's bytes. RL_ENOTFOUND or RL_EIO (naming the file). */
+RL_API int rl_sha256_file(const char *path, char hex[65], rl_error *err);
+
 typedef struct rl_checkpoint_meta {
     uint32_t format;   /* RL_CHECKPOINT_FORMAT */
     uint32_t abi;      /* RL_ABI_VERSION of the writer (a record, not checked) */
