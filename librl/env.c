@@ -265,6 +265,16 @@ void rl_env_set_trace(rl_env *env, FILE *f, unsigned env_index)
     if (!env->trace_stride) env->trace_stride = 1;
 }
 
+int rl_env_write_run_files(rl_env *env, rl_config *cfg, const char *dir)
+{
+    if (!env->type->write_run_files) return RL_OK;
+    rl_error e = {0};
+    int rc = env->type->write_run_files(env->state, cfg, dir, &e);
+    if (rc != RL_OK)
+        rl__fmt(env->errmsg, rc, "%s: %s", env->type->name, e.msg[0] ? e.msg : rl_strerror(rc));
+    return rc;
+}
+
 int rl_env_has_own_trace(const rl_env *env) { return env->type->trace_row != NULL; }
 
 int rl_env_set_evaluation(rl_env *env, int on)

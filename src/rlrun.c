@@ -7,11 +7,13 @@
  * configuration leaves the run directory untouched.
  *
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -200,7 +202,7 @@ static FILE *open_in(const char *dir, const char *name, char *path, size_t len)
 
 /* Write the resolved configuration via a temporary file and rename, so a
  * run directory never holds half a config. */
-static int write_config(rl_config *cfg, const char *dir)
+static int write_config_file(rl_config *cfg, const char *dir)
 {
     char path[4300], tmp[4400];
     snprintf(path, sizeof path, "%s/config.ini", dir);
@@ -273,6 +275,20 @@ static const char *algo_name_at(const void *ctx, size_t i)
     return rl_algo_at(i)->name;
 }
 
+/* A file the configuration names that the run depends on (an input key of
+ * the environment type): recorded in config.ini with its absolute path and
+ * SHA-256, and copied into the run directory as KEY.EXT. */
+#define MAX_INPUTS 8
+typedef struct input {
+    const char *key;
+    char path[PATH_MAX];   /* absolute path of the original */
+    char sha[65];
+    char copy_from[PATH_MAX + 300]; /* the file to keep a copy of ("" for none) */
+    char copy_name[256];   /* its name in the run directory */
+    char use[PATH_MAX + 300]; /* the file the environments read */
+    int module;            /* a compiled module: used in place, not copied */
+} input;
+
 /* Everything a run needs, created before any file is written. */
 typedef struct run {
     rl_config *cfg;
@@ -286,6 +302,8 @@ typedef struct run {
     int trace;      /* --trace or [run] trace */
     int own_trace;  /* the environment writes its own trace format */
     char dir[4096];
+    input inputs[MAX_INPUTS];
+    size_t ninputs;
 } run;
 
 static void run_free(run *r)
@@ -294,6 +312,184 @@ static void run_free(run *r)
     rl_env_batch_free(r->envs);
     rl_registry_free(r->reg);
     rl_config_free(r->cfg);
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *extension(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    return dot && (!slash || dot > slash) ? dot : "";
+}
+
+/* Set [section] key = value in cfg (a value may hold any character). */
+static int set_key(rl_config *cfg, const char *section, const char *key, const char *value)
+{
+    size_t n = strlen(section) + strlen(key) + strlen(value) + 3;
+    char *buf = malloc(n);
+    if (!buf) return fail(EXIT_RUNTIME, "out of memory");
+    snprintf(buf, n, "%s.%s=%s", section, key, value);
+    int rc = rl_config_set(cfg, buf);
+    free(buf);
+    return rc == RL_OK ? EXIT_OK : fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+}
+
+/* The environment's input files, before it is created. A new run records
+ * each (absolute path, SHA-256) to copy into the run directory later. A run
+ * continued or evaluated from its directory (run_dir) uses the copy it
+ * kept, and says so when the original has changed or gone since; a
+ * compiled module cannot move, so it is used where it is, with the same
+ * note. Returns an exit status. */
+static int prepare_inputs(run *r, const char *run_dir, int quiet)
+{
+    const char *const *keys = r->env_type->input_keys;
+    rl_config *cfg = r->cfg;
+    for (size_t k = 0; keys && keys[k]; k++) {
+        const char *key = keys[k], *value, *recorded;
+        char sha_key[128];
+        snprintf(sha_key, sizeof sha_key, "%s_sha256", key);
+        if (rl_config_get_string(cfg, r->env_name, key, &value) != RL_OK ||
+            rl_config_get_string(cfg, r->env_name, sha_key, &recorded) != RL_OK)
+            return fail(EXIT_RUNTIME, "environment '%s' names '%s' as an input key but does "
+                        "not declare it and %s: %s", r->env_name, key, sha_key,
+                        rl_config_errmsg(cfg));
+        if (!value[0] || !is_file(value)) continue; /* a built-in name, or a missing file the
+                                                      * environment reports itself */
+        if (strlen(value) >= sizeof r->inputs[0].use)
+            return fail(EXIT_USAGE, "[%s] %s: the path is too long", r->env_name, key);
+        if (r->ninputs == MAX_INPUTS) return fail(EXIT_RUNTIME, "too many input files");
+        input *in = &r->inputs[r->ninputs];
+        memset(in, 0, sizeof *in);
+        in->key = key;
+        const char *ext = extension(value);
+        in->module = strcmp(ext, ".la") == 0 || strcmp(ext, ".so") == 0;
+        snprintf(in->use, sizeof in->use, "%s", value);
+        if (!realpath(value, in->path))
+            return fail(EXIT_USAGE, "%s: [%s] %s: cannot resolve '%s': %s",
+                        rl_config_where(cfg, r->env_name, key), r->env_name, key, value,
+                        strerror(errno));
+        rl_error err = {0};
+        if (rl_sha256_file(in->path, in->sha, &err) != RL_OK) return fail(EXIT_USAGE, "%s", err.msg);
+
+        char kept[PATH_MAX + 300];
+        if (run_dir && recorded[0]) {
+            /* Continue with what the run had. */
+            int changed = strcmp(recorded, in->sha) != 0;
+            snprintf(kept, sizeof kept, "%s/%s%s", run_dir, key,
+                     in->module ? "" : ext);
+            if (!in->module && is_file(kept)) {
+                char kept_sha[65];
+                if (rl_sha256_file(kept, kept_sha, &err) != RL_OK)
+                    return fail(EXIT_RUNTIME, "%s", err.msg);
+                if (strcmp(kept_sha, recorded) != 0)
+                    return fail(EXIT_USAGE, "%s: the run's copy of [%s] %s does not match the "
+                                "SHA-256 config.ini records (%s): it was edited", kept,
+                                r->env_name, key, recorded);
+                if (changed && !quiet)
+                    fprintf(stderr, "rlrun: note: '%s' has changed since the run began; using "
+                            "the run's copy %s\n", in->path, kept);
+                snprintf(in->use, sizeof in->use, "%s", kept);
+                int st = set_key(cfg, r->env_name, key, kept);
+                if (st != EXIT_OK) return st;
+                snprintf(in->sha, sizeof in->sha, "%s", recorded);
+            } else if (changed && !quiet) {
+                fprintf(stderr, "rlrun: warning: '%s' has changed since the run began (SHA-256 "
+                        "%.12s..., recorded %.12s...); using it as it is now\n",
+                        in->path, in->sha, recorded);
+            }
+        } else if (in->module) {
+            /* Keep the C source for the record when it sits beside the
+             * module (my_reward.la and my_reward.c). */
+            size_t stem = strlen(in->path) - strlen(ext);
+            snprintf(kept, sizeof kept, "%.*s.c", (int)stem, in->path);
+            if (is_file(kept)) {
+                memcpy(in->copy_from, kept, strlen(kept) + 1);
+                snprintf(in->copy_name, sizeof in->copy_name, "%s.c", key);
+            }
+        } else {
+            memcpy(in->copy_from, in->path, strlen(in->path) + 1);
+            snprintf(in->copy_name, sizeof in->copy_name, "%s%s", key, ext);
+        }
+        r->ninputs++;
+    }
+    return EXIT_OK;
+}
+
+/* Set each input key to its original's absolute path (record = 1, with
+ * its SHA-256, for config.ini) or back to the file the environments read
+ * (record = 0). */
+static int record_inputs(run *r, int record)
+{
+    for (size_t i = 0; i < r->ninputs; i++) {
+        const input *in = &r->inputs[i];
+        char sha_key[128];
+        snprintf(sha_key, sizeof sha_key, "%s_sha256", in->key);
+        int st = set_key(r->cfg, r->env_name, in->key, record ? in->path : in->use);
+        if (st == EXIT_OK && record) st = set_key(r->cfg, r->env_name, sha_key, in->sha);
+        if (st != EXIT_OK) return st;
+    }
+    return EXIT_OK;
+}
+
+/* Copy src to dir/name whole or not at all (a temporary file, fsync,
+ * rename). */
+static int copy_file(const char *src, const char *dir, const char *name)
+{
+    char dst[4400], tmp[4500];
+    snprintf(dst, sizeof dst, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+    FILE *in = fopen(src, "rb");
+    if (!in) return fail(EXIT_RUNTIME, "cannot read '%s': %s", src, strerror(errno));
+    FILE *out = fopen(tmp, "wb");
+    if (!out) {
+        fclose(in);
+        return fail(EXIT_RUNTIME, "cannot write '%s': %s", tmp, strerror(errno));
+    }
+    char buf[65536];
+    size_t n;
+    int ok = 1;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) ok = 0;
+    ok = ok && !ferror(in) && fflush(out) == 0 && fsync(fileno(out)) == 0;
+    fclose(in);
+    if (fclose(out) != 0) ok = 0;
+    if (!ok || rename(tmp, dst) != 0) {
+        int e = errno;
+        remove(tmp);
+        return fail(EXIT_RUNTIME, "cannot write '%s': %s", dst, strerror(e));
+    }
+    return EXIT_OK;
+}
+
+/* Copy the inputs into a new run directory. */
+static int keep_inputs(const run *r)
+{
+    for (size_t i = 0; i < r->ninputs; i++) {
+        const input *in = &r->inputs[i];
+        if (!in->copy_from[0]) continue;
+        int st = copy_file(in->copy_from, r->dir, in->copy_name);
+        if (st != EXIT_OK) return st;
+    }
+    return EXIT_OK;
+}
+
+/* config.ini with the inputs recorded (absolute paths, SHA-256), then
+ * the environment's own run files (DeepRacer's model_metadata.json ...). */
+static int write_config(run *r)
+{
+    int st = record_inputs(r, 1);
+    if (st == EXIT_OK) st = write_config_file(r->cfg, r->dir);
+    int back = record_inputs(r, 0);
+    if (st != EXIT_OK) return st;
+    if (back != EXIT_OK) return back;
+    rl_env *env = rl_env_batch_env(r->envs, 0);
+    if (rl_env_write_run_files(env, r->cfg, r->dir) != RL_OK)
+        return fail(EXIT_RUNTIME, "%s", rl_env_errmsg(env));
+    return EXIT_OK;
 }
 
 /* Load and validate the configuration; find the environment and algorithm;
@@ -396,6 +592,9 @@ static int setup(run *r, const options *o)
     else
         snprintf(r->dir, sizeof r->dir, "runs/%s", r->env_name);
 
+    const char *run_dir = o->eval_dir ? o->eval_dir : o->resume_dir;
+    int st = prepare_inputs(r, run_dir, o->quiet);
+    if (st != EXIT_OK) return st;
     r->envs = rl_env_batch_alloc(r->env_type, cfg, (size_t)r->num_envs, &err);
     if (!r->envs) return fail(setup_status(err.code), "%s", err.msg);
     r->own_trace = rl_env_has_own_trace(rl_env_batch_env(r->envs, 0));
@@ -752,13 +951,14 @@ int main(int argc, char **argv)
             snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.resume_dir);
             if (rl_algo_load(r.algo, ckpt) != RL_OK)
                 status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
-            else if ((status = write_config(r.cfg, r.dir)) == EXIT_OK &&
+            else if ((status = write_config(&r)) == EXIT_OK &&
                      (status = train(&r, &o)) == EXIT_OK)
                 status = evaluate(&r, &o);
         } else if (make_dirs(r.dir) != 0) {
             status = fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r.dir,
                           strerror(errno));
-        } else if ((status = write_config(r.cfg, r.dir)) == EXIT_OK &&
+        } else if ((status = keep_inputs(&r)) == EXIT_OK &&
+                   (status = write_config(&r)) == EXIT_OK &&
                    (status = train(&r, &o)) == EXIT_OK) {
             status = evaluate(&r, &o);
         }

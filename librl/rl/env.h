@@ -114,9 +114,12 @@ typedef struct rl_env_type {
     int64_t eval_episodes;
 
     /* Optional: keys of the type's section whose value may name a file the
-     * run depends on (a track, a reward function's source), NULL-ended. A
-     * runner records such files (absolute path and sha256) and keeps a
-     * copy with the run; rlrun does (rlrun(1), "Inputs"). */
+     * run depends on (a reward function's source), NULL-ended. For each
+     * such key K the type also declares a string key K_sha256 (default
+     * empty) in its table. A runner that keeps runs records such a file
+     * (absolute path in K, its SHA-256 in K_sha256) and keeps a copy with
+     * the run, which later evaluations and resumptions use; rlrun does
+     * (rlrun(1), INPUT FILES). */
     const char *const *input_keys;
     /* Optional: write files of the environment's own formats into a new
      * run directory `dir` (DeepRacer: model/model_metadata.json and
@@ -179,6 +182,10 @@ RL_API int rl_env_trace_header(const rl_env *env, FILE *f);
 /* 1 when the type writes its own trace format (trace_row), 0 for the
  * generic one. */
 RL_API int rl_env_has_own_trace(const rl_env *env);
+
+/* Write the type's own run files into the run directory dir (the type's
+ * write_run_files slot); RL_OK and nothing written for types without. */
+RL_API int rl_env_write_run_files(rl_env *env, rl_config *cfg, const char *dir);
 
 /* Evaluation (on = 1) or training (0) behaviour from the next reset on, for
  * types that tell them apart; RL_OK and no change for the others. */

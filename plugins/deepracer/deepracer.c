@@ -33,6 +33,9 @@ static const rl_param dr_params[] = {
      "progress_per_step) or the path of a libtool module (.la) with your own"},
     {"reward_symbol", RL_PARAM_STRING, "reward_function", 0, 0, NULL,
      "the name of the reward function in the module"},
+    {"reward_function_sha256", RL_PARAM_STRING, "", 0, 0, NULL,
+     "written by rlrun: the SHA-256 of the reward file the run began with (see rlrun(1), "
+     "INPUT FILES)"},
     {"action_space_type", RL_PARAM_CHOICE, "discrete", 0, 0, "discrete|continuous",
      "DeepRacer's action_space_type"},
     {"steering_angles", RL_PARAM_STRING, "-30,-15,0,15,30", 0, 0, NULL,
@@ -650,6 +653,9 @@ static int dr_set_evaluation(void *state, int on, rl_error *err)
     return RL_OK;
 }
 
+/* Files a run depends on: rlrun keeps a copy of the reward function. */
+static const char *const dr_input_keys[] = {"reward_function", NULL};
+
 /* Per-episode figures, eval.csv's extra columns. */
 static const char *const dr_metric_names[] = {"lap_time", "progress", "off_track_count",
                                               "complete", NULL};
@@ -781,6 +787,7 @@ const rl_env_type rl_deepracer_env = {
     .set_evaluation = dr_set_evaluation,
     .seeded = dr_seeded,
     .eval_episodes = 3, /* DeepRacer's evaluation: 3 laps */
+    .input_keys = dr_input_keys,
 };
 
 RL_PLUGIN_ENTRY(deepracer)

@@ -1,0 +1,164 @@
+/* librl: environments, with Gymnasium's semantics.
+ *
+ * An environment type (rl_env_type) is a const table, in the style of
+ * gsl_rng_type: a name, the size of its state, the INI keys it takes, and
+ * functions. The core allocates `size` zeroed bytes of state, calls init
+ * with the configuration section named after the type, and afterwards reset
+ * and step. The type never allocates what the core frees, nor the reverse.
+ *
+ * Every instance owns a PCG generator the core seeds on rl_env_reset_seeded
+ * (Gymnasium's reset(seed=...)); the type draws all its randomness from it,
+ * so a seed fixes an episode.
+ *
+ * Episodes end as in Gymnasium: `terminated` when the MDP reached a terminal
+ * state (no bootstrapping past it), `truncated` when it was cut short (a
+ * time limit: the core applies max_episode_steps). After either, call reset
+ * before stepping again.
+ *
+ * The core checks every plugin's output at the boundary: a non-finite
+ * observation or reward becomes RL_EPLUGIN with a message naming the type
+ * and the step. */
+#ifndef RL_ENV_H
+#define RL_ENV_H
+
+#include <stdio.h>
+#include <rl/common.h>
+#include <rl/rng.h>
+#include <rl/space.h>
+#include <rl/config.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What init fills in: the spaces (the core frees them). */
+typedef struct rl_env_spec {
+    rl_space observation_space;
+    rl_space action_space;
+    /* Time limit in steps, 0 for none. Set by the core to the type's
+     * default or the [<env>] max_episode_steps key before init; init may
+     * read it but should leave it alone. */
+    int64_t max_episode_steps;
+} rl_env_spec;
+
+/* The outcome of one step. */
+typedef struct rl_step {
+    double reward;
+    int terminated; /* a terminal state was reached */
+    int truncated;  /* the episode was cut short (the type's own limit) */
+} rl_step;
+
+typedef struct rl_env_type {
+    unsigned abi;             /* RL_ABI_VERSION the type was built for */
+    const char *name;         /* registry name and INI section, [a-z0-9_] */
+    const char *summary;      /* one line for --list */
+    size_t size;              /* bytes of state the core allocates, zeroed */
+    const rl_param *params;   /* keys of the type's INI section, or NULL */
+    int64_t max_episode_steps;/* default time limit, 0 for none */
+
+    /* Read the configuration (section `section` of cfg; cfg is never NULL
+     * and its keys are declared) and fill spec's spaces. Fail with an RL_E*
+     * code and a message in err; the core then calls fini. */
+    int (*init)(void *state, rl_config *cfg, const char *section, rl_env_spec *spec,
+                rl_error *err);
+    /* Start an episode: write the first observation. */
+    int (*reset)(void *state, rl_pcg32 *rng, double *obs, rl_error *err);
+    /* Apply a valid action: write the next observation and the outcome. */
+    int (*step)(void *state, rl_pcg32 *rng, const double *action, double *obs, rl_step *out,
+                rl_error *err);
+    /* Release what init took. May be NULL. Called once, also after a
+     * failed init. */
+    void (*fini)(void *state);
+
+    /* Optional: named per-episode figures (e.g. "success"), NULL-ended, and
+     * a function that writes them for the episode that just ended. They
+     * become extra columns of eval.csv. */
+    const char *const *metric_names;
+    void (*episode_metrics)(const void *state, double *values);
+} rl_env_type;
+
+/* The core keys every environment section accepts, besides its type's. */
+RL_API extern const rl_param rl_env_common_params[];
+
+typedef struct rl_env rl_env;
+
+/* Create an instance of type configured from cfg's section named after the
+ * type (cfg may be NULL: every key takes its default). Declares the
+ * section's keys in cfg when not yet declared. Seeded with 0 until
+ * rl_env_reset_seeded. NULL with err filled on failure. */
+RL_API rl_env *rl_env_alloc(const rl_env_type *type, rl_config *cfg, rl_error *err);
+
+/* Finish and free. NULL is fine. */
+RL_API void rl_env_free(rl_env *env);
+
+/* Reseed the instance's generator from seed, then reset. */
+RL_API int rl_env_reset_seeded(rl_env *env, uint64_t seed, double *obs);
+
+/* Reset, continuing the generator's sequence (Gymnasium's reset()). */
+RL_API int rl_env_reset(rl_env *env, double *obs);
+
+/* Step with an action in the action space (RL_EINVAL otherwise, or when
+ * no episode is running). obs receives the next observation. */
+RL_API int rl_env_step(rl_env *env, const double *action, double *obs, rl_step *out);
+
+RL_API const rl_env_type *rl_env_get_type(const rl_env *env);
+RL_API const rl_space *rl_env_observation_space(const rl_env *env);
+RL_API const rl_space *rl_env_action_space(const rl_env *env);
+RL_API int64_t rl_env_max_episode_steps(const rl_env *env);
+/* Steps taken in the current (or just ended) episode. */
+RL_API int64_t rl_env_episode_steps(const rl_env *env);
+/* Number of metric names of the type (0 when it has none). */
+RL_API size_t rl_env_metric_count(const rl_env *env);
+/* Figures of the episode that just ended (rl_env_metric_count values). */
+RL_API void rl_env_metrics(const rl_env *env, double *values);
+/* The instance's state, for code that knows its type (tests, tools). */
+RL_API void *rl_env_state(rl_env *env);
+RL_API const char *rl_env_errmsg(const rl_env *env);
+
+/* Trace every step to f as CSV rows (rl_env_trace_header first):
+ * env,episode,step,obs_0..,action_0..,reward,terminated,truncated.
+ * f NULL stops tracing. The caller keeps ownership of f. */
+RL_API void rl_env_set_trace(rl_env *env, FILE *f, unsigned env_index);
+RL_API int rl_env_trace_header(const rl_env *env, FILE *f);
+
+/* ---- batches: N instances stepped together, auto-reset ------------------ */
+
+typedef struct rl_env_batch rl_env_batch;
+
+/* Episode figures gathered by a batch since the last rl_env_batch_take_stats. */
+typedef struct rl_episode_stats {
+    uint64_t episodes;     /* episodes that ended */
+    double return_sum;     /* sum of their undiscounted returns */
+    double length_sum;     /* sum of their lengths */
+    double return_min, return_max;
+} rl_episode_stats;
+
+/* n instances of type from cfg. Instance i is seeded with seed + i on
+ * rl_env_batch_reset. NULL with err filled on failure. */
+RL_API rl_env_batch *rl_env_batch_alloc(const rl_env_type *type, rl_config *cfg, size_t n,
+                                        rl_error *err);
+RL_API void rl_env_batch_free(rl_env_batch *batch);
+RL_API size_t rl_env_batch_size(const rl_env_batch *batch);
+RL_API rl_env *rl_env_batch_env(rl_env_batch *batch, size_t i);
+
+/* Seed instance i with seed + i and reset it; obs receives n rows. */
+RL_API int rl_env_batch_reset(rl_env_batch *batch, uint64_t seed, double *obs);
+
+/* Step every instance with its row of actions. rewards, terminated and
+ * truncated receive n values. Where an episode ended, the instance is reset
+ * at once: its obs row holds the first observation of the next episode and
+ * its final_obs row (when final_obs is not NULL) the last observation of the
+ * one that ended, which is what a truncated episode bootstraps from. Rows
+ * of final_obs for instances that did not end are left untouched. */
+RL_API int rl_env_batch_step(rl_env_batch *batch, const double *actions, double *obs,
+                             double *rewards, unsigned char *terminated,
+                             unsigned char *truncated, double *final_obs);
+
+/* Copy out and clear the episode figures gathered so far. */
+RL_API void rl_env_batch_take_stats(rl_env_batch *batch, rl_episode_stats *out);
+RL_API const char *rl_env_batch_errmsg(const rl_env_batch *batch);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RL_ENV_H */
