@@ -343,8 +343,9 @@ static int set_key(rl_config *cfg, const char *section, const char *key, const c
  * continued or evaluated from its directory (run_dir) uses the copy it
  * kept, and says so when the original has changed or gone since; a
  * compiled module cannot move, so it is used where it is, with the same
- * note. Returns an exit status. */
-static int prepare_inputs(run *r, const char *run_dir, int quiet)
+ * note (also with --quiet: it changes what the run means). Returns an
+ * exit status. */
+static int prepare_inputs(run *r, const char *run_dir)
 {
     const char *const *keys = r->env_type->input_keys;
     rl_config *cfg = r->cfg;
@@ -389,14 +390,14 @@ static int prepare_inputs(run *r, const char *run_dir, int quiet)
                     return fail(EXIT_USAGE, "%s: the run's copy of [%s] %s does not match the "
                                 "SHA-256 config.ini records (%s): it was edited", kept,
                                 r->env_name, key, recorded);
-                if (changed && !quiet)
+                if (changed)
                     fprintf(stderr, "rlrun: note: '%s' has changed since the run began; using "
                             "the run's copy %s\n", in->path, kept);
                 snprintf(in->use, sizeof in->use, "%s", kept);
                 int st = set_key(cfg, r->env_name, key, kept);
                 if (st != EXIT_OK) return st;
                 snprintf(in->sha, sizeof in->sha, "%s", recorded);
-            } else if (changed && !quiet) {
+            } else if (changed) {
                 fprintf(stderr, "rlrun: warning: '%s' has changed since the run began (SHA-256 "
                         "%.12s..., recorded %.12s...); using it as it is now\n",
                         in->path, in->sha, recorded);
@@ -593,7 +594,7 @@ static int setup(run *r, const options *o)
         snprintf(r->dir, sizeof r->dir, "runs/%s", r->env_name);
 
     const char *run_dir = o->eval_dir ? o->eval_dir : o->resume_dir;
-    int st = prepare_inputs(r, run_dir, o->quiet);
+    int st = prepare_inputs(r, run_dir);
     if (st != EXIT_OK) return st;
     r->envs = rl_env_batch_alloc(r->env_type, cfg, (size_t)r->num_envs, &err);
     if (!r->envs) return fail(setup_status(err.code), "%s", err.msg);
