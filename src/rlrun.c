@@ -139,8 +139,10 @@ static int plugin_command(int argc, char **argv)
     if (argc < 2 || strncmp(argv[1], "--", 2) != 0 || !argv[1][2] || strchr(argv[1], '='))
         return -1;
     const char *name = argv[1] + 2;
+    /* rlrun's own options, abbreviations included (getopt_long takes
+     * --li for --list), are not commands. */
     for (const char *const *b = builtin_options; *b; b++)
-        if (strcmp(name, *b) == 0) return -1;
+        if (strncmp(*b, name, strlen(name)) == 0) return -1;
     rl_error err = {0};
     rl_registry *reg = rl_registry_alloc(&err);
     if (!reg) return fail(EXIT_RUNTIME, "%s", err.msg);
