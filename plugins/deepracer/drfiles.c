@@ -727,7 +727,7 @@ static const char *hp_origin(const dr_model *m, int k)
 }
 
 int dr_write_ini(const dr_model *m, const char *meta, const char *hyper, const char *reward,
-                 FILE *out, rl_error *err)
+                 const char *preset, FILE *out, rl_error *err)
 {
     char acts[8192], acts2[8192], angles[4096], speeds[4096];
     const char *act_key = NULL;
@@ -856,7 +856,13 @@ int dr_write_ini(const dr_model *m, const char *meta, const char *hyper, const c
     if (m->version[0])
         cmt(out, "version %s: ignored: the simulator's version the files were written for",
             m->version);
-    if (reward) {
+    if (reward && preset) {
+        cmt(out, "reward function: %s is, byte for byte, the AWS example that librl's "
+                 "built-in %s is -> reward_function = %s (name the .py file instead to run "
+                 "the Python)",
+            reward, preset, preset);
+        fprintf(out, "reward_function = %s\n", preset);
+    } else if (reward) {
         cmt(out, "reward function -> reward_function, the path as given (relative to the "
                  "directory rlrun runs in)");
         fprintf(out, "reward_function = %s\n", reward);
@@ -1151,46 +1157,6 @@ int dr_write_run_files(const void *state, rl_config *cfg, const char *dir, rl_er
 
 /* ---- the commands ------------------------------------------------------------- */
 
-static int import_run(int argc, char *const *argv, FILE *out, rl_error *err)
-{
-    const char *meta = argv[0], *hyper = NULL, *reward = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char **slot = ends_with(argv[i], ".py") ? &reward : &hyper;
-        if (*slot)
-            return rl_error_set(err, RL_EINVAL,
-                                "import-deepracer: '%s' and '%s' are both %s; give "
-                                "model_metadata.json [hyperparameters.json] [reward_function.py]",
-                                *slot, argv[i],
-                                slot == &reward ? "Python files" : "hyperparameter files");
-        *slot = argv[i];
-    }
-    dr_model *m = malloc(sizeof *m);
-    if (!m) return rl_error_set(err, RL_ENOMEM, "out of memory");
-    dr_model_init(m);
-    char *text = NULL;
-    size_t len;
-    int rc = read_file(meta, &text, &len, err);
-    if (rc == RL_OK) rc = dr_parse_model_metadata(text, len, meta, m, err);
-    free(text);
-    text = NULL;
-    if (rc == RL_OK && hyper) {
-        rc = read_file(hyper, &text, &len, err);
-        if (rc == RL_OK) rc = dr_parse_hyperparameters(text, len, hyper, m, err);
-        free(text);
-    }
-    if (rc == RL_OK && reward) {
-        FILE *f = fopen(reward, "rb");
-        if (!f)
-            rc = rl_error_set(err, errno == ENOENT ? RL_ENOTFOUND : RL_EIO,
-                              "%s: cannot open: %s", reward, strerror(errno));
-        else
-            fclose(f);
-    }
-    if (rc == RL_OK) rc = dr_write_ini(m, meta, hyper, reward, out, err);
-    free(m);
-    return rc;
-}
-
 /* The AWS DeepRacer developer guide's example reward functions, which the
  * presets of the same behaviour are (rewards.c), and a Python version of
  * progress_per_step. */
@@ -1296,6 +1262,60 @@ static const char py_progress_per_step[] =
     "    _last['steps'] = steps\n"
     "    _last['progress'] = progress\n"
     "    return float(reward)\n";
+
+/* The preset whose Python text (above) is text, byte for byte, or NULL. */
+static const char *preset_of_python(const char *text, size_t len)
+{
+    static const struct {
+        const char *name, *py;
+    } table[] = {{"follow_centerline", py_follow_centerline},
+                 {"stay_inside_borders", py_stay_inside_borders},
+                 {"prevent_zigzag", py_prevent_zigzag},
+                 {"progress_per_step", py_progress_per_step}};
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (len == strlen(table[i].py) && memcmp(text, table[i].py, len) == 0)
+            return table[i].name;
+    return NULL;
+}
+
+static int import_run(int argc, char *const *argv, FILE *out, rl_error *err)
+{
+    const char *meta = argv[0], *hyper = NULL, *reward = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char **slot = ends_with(argv[i], ".py") ? &reward : &hyper;
+        if (*slot)
+            return rl_error_set(err, RL_EINVAL,
+                                "import-deepracer: '%s' and '%s' are both %s; give "
+                                "model_metadata.json [hyperparameters.json] [reward_function.py]",
+                                *slot, argv[i],
+                                slot == &reward ? "Python files" : "hyperparameter files");
+        *slot = argv[i];
+    }
+    dr_model *m = malloc(sizeof *m);
+    if (!m) return rl_error_set(err, RL_ENOMEM, "out of memory");
+    dr_model_init(m);
+    char *text = NULL;
+    size_t len;
+    int rc = read_file(meta, &text, &len, err);
+    if (rc == RL_OK) rc = dr_parse_model_metadata(text, len, meta, m, err);
+    free(text);
+    text = NULL;
+    if (rc == RL_OK && hyper) {
+        rc = read_file(hyper, &text, &len, err);
+        if (rc == RL_OK) rc = dr_parse_hyperparameters(text, len, hyper, m, err);
+        free(text);
+    }
+    const char *preset = NULL;
+    if (rc == RL_OK && reward) {
+        text = NULL;
+        rc = read_file(reward, &text, &len, err);
+        if (rc == RL_OK) preset = preset_of_python(text, len);
+        free(text);
+    }
+    if (rc == RL_OK) rc = dr_write_ini(m, meta, hyper, reward, preset, out, err);
+    free(m);
+    return rc;
+}
 
 static int export_run(int argc, char *const *argv, FILE *out, rl_error *err)
 {

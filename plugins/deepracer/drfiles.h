@@ -78,9 +78,11 @@ int dr_parse_hyperparameters(const char *text, size_t len, const char *filename,
                              rl_error *err);
 
 /* Write the INI that trains what m describes. The paths are named as given
- * (hyperparameters and reward may be NULL). RL_EIO when out fails. */
+ * (hyperparameters and reward may be NULL); preset, when not NULL, is the
+ * built-in reward whose Python text the reward file is, named instead of
+ * the file. RL_EIO when out fails. */
 int dr_write_ini(const dr_model *m, const char *metadata_path, const char *hyper_path,
-                 const char *reward_path, FILE *out, rl_error *err);
+                 const char *reward_path, const char *preset, FILE *out, rl_error *err);
 
 /* Fill m from a configuration whose [deepracer], [ppo] and [run] keys are
  * declared. RL_EUNSUPPORTED when [run] algorithm is not ppo and need_ppo. */
