@@ -174,7 +174,7 @@ static const char *type_name(const json_t *v)
 static json_t *load_object(const char *text, size_t len, const char *file, rl_error *err)
 {
     json_error_t je;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!root) {
         char t[160];
         rl_error_set(err, RL_EFORMAT, "%s:%d:%d: %s", file, je.line, je.column,
