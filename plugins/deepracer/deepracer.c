@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "deepracer.h"
+#include "drfiles.h"
 
 enum { LAYOUT = 1 };
 
@@ -134,7 +135,7 @@ static int check_action(rl_config *cfg, const char *sec, const char *key, double
     return RL_OK;
 }
 
-static int read_actions(dr_env *e, rl_config *cfg, const char *sec, rl_error *err)
+int dr_read_actions(dr_env *e, rl_config *cfg, const char *sec, rl_error *err)
 {
     const char *type;
     if (rl_config_get_string(cfg, sec, "action_space_type", &type) != RL_OK)
@@ -326,7 +327,7 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
     }
     const dr_track *t = &e->track;
 
-    if ((rc = read_actions(e, cfg, sec, err)) != RL_OK) return rc;
+    if ((rc = dr_read_actions(e, cfg, sec, err)) != RL_OK) return rc;
     for (size_t i = 0; i < e->nactions; i++)
         e->kappa[i] = dr_car_curvature(e->steer[i] * (DR_PI / 180.0));
     if ((rc = load_reward(e, cfg, sec, err)) != RL_OK) return rc;
@@ -788,9 +789,13 @@ const rl_env_type rl_deepracer_env = {
     .seeded = dr_seeded,
     .eval_episodes = 3, /* DeepRacer's evaluation: 3 laps */
     .input_keys = dr_input_keys,
+    .write_run_files = dr_write_run_files, /* model/ and ip/, drfiles.c */
 };
 
 RL_PLUGIN_ENTRY(deepracer)
 {
-    return rl_registry_add_env(registry, &rl_deepracer_env);
+    int rc = rl_registry_add_env(registry, &rl_deepracer_env);
+    if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_import_command);
+    if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_export_command);
+    return rc;
 }
