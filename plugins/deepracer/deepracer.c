@@ -339,15 +339,13 @@ static int load_reward(dr_env *e, rl_config *cfg, const char *sec, rl_error *err
         const char *why = lt_dlerror();
         const char *kind = file_kind(name);
         if (kind) {
-            /* The file is there: say what it is and what would do (and
-             * what the loader said, when it is a library that failed). */
-            int lib = strncmp(kind, "an ELF", 6) == 0 || strncmp(kind, "a libtool", 9) == 0;
+            /* The file is there: say what it is and what would do
+             * (libltdl only says "file not found"). */
             rl_config_fail(cfg, RL_EFORMAT, sec, "reward_function",
-                           "'%s' is %s%s%s%s, not a reward module; reward_function takes a "
+                           "'%s' is %s, not a reward module; reward_function takes a "
                            "Python file (.py), a libtool module (.la) or a shared object "
                            "(.so), or a built-in name (%s)",
-                           name, kind, lib ? " (" : "", lib && why ? why : "", lib ? ")" : "",
-                           dr_reward_names);
+                           name, kind, dr_reward_names);
             return rl_error_set(err, RL_EFORMAT, "%s", rl_config_errmsg(cfg));
         }
         rl_config_fail(cfg, RL_ENOTFOUND, sec, "reward_function",
