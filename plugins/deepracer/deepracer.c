@@ -665,10 +665,12 @@ static int python_reward(dr_env *e, double *r, rl_error *err)
 {
     char params[512], what[sizeof err->msg];
     params_text(e, params, sizeof params);
-    /* The parameters and the step keep their room; the traceback gets the
-     * rest (it is cut from the oldest frames). */
-    size_t room = sizeof what - strlen(params) - strlen(e->reward_name) - 64;
-    if (room < 96 || room > sizeof what) room = 96;
+    /* The parameters and the step keep their room (with 128 bytes for
+     * this format and the prefix the core adds); the exception and its
+     * traceback get the rest, losing their oldest frames first. With a
+     * small RL_ERRMSG_SIZE the end of the parameters gives way instead. */
+    size_t fixed = strlen(params) + strlen(e->reward_name) + 128;
+    size_t room = fixed + 96 < sizeof what ? sizeof what - fixed : 96;
     if (dr_pyreward_call(e->py, &e->p, e->sim_time, r, what, room) == RL_OK) return RL_OK;
     return rl_error_set(err, RL_EPLUGIN, "reward function '%s' %s at step %d; parameters: %s",
                         e->reward_name, what, e->p.steps, params);

@@ -251,8 +251,10 @@ static void text_of(PyObject *o, char *out, size_t len)
 }
 
 /* "FILE:LINE in FUNC" of every frame of tb, the most recent last, in out;
- * when they do not all fit, the most recent ones after "... > ". */
-static void frames_of(PyObject *tb, char *out, size_t len)
+ * when they do not all fit, the most recent ones after "... > ". Frames
+ * of the reward's own file (own, which the message names already) give
+ * only its base name. */
+static void frames_of(PyObject *tb, const char *own, char *out, size_t len)
 {
     enum { MAXF = 64 };
     char one[MAXF][320];
@@ -268,6 +270,8 @@ static void frames_of(PyObject *tb, char *out, size_t len)
         const char *file = code ? PyUnicode_AsUTF8(code->co_filename) : NULL;
         const char *func = code ? PyUnicode_AsUTF8(code->co_name) : NULL;
         if (!file || !func) PyErr_Clear();
+        if (file && own && strcmp(file, own) == 0 && strrchr(file, '/'))
+            file = strrchr(file, '/') + 1;
         snprintf(one[n++], sizeof one[0], "%s:%d in %s", file ? file : "?", t->tb_lineno,
                  func ? func : "?");
         Py_XDECREF(code);
@@ -281,6 +285,7 @@ static void frames_of(PyObject *tb, char *out, size_t len)
         need += add;
         first--;
     }
+    if (first == n && n > 0) first = n - 1; /* the raising frame, cut if need be */
     out[0] = 0;
     if (first > 0 || dropped) append(out, len, "... > ");
     for (int i = first; i < n; i++) {
@@ -291,7 +296,7 @@ static void frames_of(PyObject *tb, char *out, size_t len)
 
 /* Describe the pending exception in msg and clear it: "TYPE: MESSAGE
  * (traceback: FRAMES)". A SyntaxError names its own FILE:LINE:COLUMN. */
-static void describe_exception(char *msg, size_t len)
+static void describe_exception(const char *own, char *msg, size_t len)
 {
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
@@ -325,7 +330,7 @@ static void describe_exception(char *msg, size_t len)
     text_of(value, text, len / 2 > 48 ? len / 2 : 48);
     size_t used = strlen(tname) + strlen(text) + 16;
     frames[0] = 0;
-    if (tb && used + 40 < len) frames_of(tb, frames, len - used - 14);
+    if (tb && used + 40 < len) frames_of(tb, own, frames, len - used - 14);
     if (frames[0])
         say(msg, len, "%s: %s (traceback: %s)", tname, text, frames);
     else
@@ -394,7 +399,7 @@ static PyObject *compiled(const char *path, const char *real, const struct stat 
     if (!co) {
         *code = RL_EFORMAT;
         char why[1024];
-        describe_exception(why, sizeof why);
+        describe_exception(path, why, sizeof why);
         say(msg, len, "the reward function '%s' does not compile: %s", path, why);
         return NULL;
     }
@@ -515,7 +520,7 @@ dr_pyreward *dr_pyreward_open(const char *path, const char *symbol, int *code, c
         Py_DECREF(co);
         *code = RL_EPLUGIN;
         char why[512];
-        describe_exception(why, sizeof why);
+        describe_exception(path, why, sizeof why);
         say(msg, len, "cannot set up a module for '%s': %s", path, why);
         goto fail;
     }
@@ -525,7 +530,7 @@ dr_pyreward *dr_pyreward_open(const char *path, const char *symbol, int *code, c
     if (!res) {
         *code = RL_EFORMAT;
         char why[1024];
-        describe_exception(why, sizeof why);
+        describe_exception(path, why, sizeof why);
         say(msg, len, "the reward function file '%s' failed while it loaded: %s", path, why);
         goto fail;
     }
@@ -686,7 +691,7 @@ int dr_pyreward_call(dr_pyreward *r, const rl_deepracer_params *p, double sim_ti
     PyObject *res = NULL;
     if (fill(r, p, sim_time) < 0) {
         char why[256];
-        describe_exception(why, sizeof why);
+        describe_exception(r->path, why, sizeof why);
         say(msg, len, "could not be given its parameters: %s", why);
         rc = RL_EPLUGIN;
         goto done;
@@ -695,7 +700,7 @@ int dr_pyreward_call(dr_pyreward *r, const rl_deepracer_params *p, double sim_ti
     if (!res) {
         say(msg, len, "raised ");
         size_t used = strlen(msg);
-        describe_exception(msg + used, len > used ? len - used : 0);
+        describe_exception(r->path, msg + used, len > used ? len - used : 0);
         rc = RL_EPLUGIN;
         goto done;
     }
@@ -710,7 +715,7 @@ int dr_pyreward_call(dr_pyreward *r, const rl_deepracer_params *p, double sim_ti
         if (!f) {
             say(msg, len, "returned %s that float() refused: ", t->tp_name);
             size_t used = strlen(msg);
-            describe_exception(msg + used, len > used ? len - used : 0);
+            describe_exception(r->path, msg + used, len > used ? len - used : 0);
             rc = RL_EPLUGIN;
             goto done;
         }
