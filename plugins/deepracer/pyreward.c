@@ -161,6 +161,21 @@ static int start_python(char *msg, size_t len)
     make_libpython_global();
     int ours = !Py_IsInitialized();
     if (ours) {
+#if defined(__SANITIZE_ADDRESS__)
+        /* Under AddressSanitizer, Python's objects in malloc's heap rather
+         * than in pymalloc's mmap'd arenas, which LeakSanitizer does not
+         * scan: it would report every object they reference as leaked. */
+        PyPreConfig pre;
+        PyPreConfig_InitIsolatedConfig(&pre);
+        pre.allocator = PYMEM_ALLOCATOR_MALLOC;
+        PyStatus pst = Py_PreInitialize(&pre);
+        if (PyStatus_Exception(pst)) {
+            say(msg, len, "the Python interpreter failed to start: %s",
+                pst.err_msg ? pst.err_msg : "unknown error");
+            pthread_mutex_unlock(&py_lock);
+            return RL_EPLUGIN;
+        }
+#endif
         /* Isolated: no PYTHON* variables, no user site (whatever Python
          * the user's shell prefers), no signal handlers (Ctrl-C stays the
          * host's). A fixed hash seed keeps set and dict orders, and so
