@@ -282,8 +282,6 @@ static const char *file_kind(const char *path)
     }
     for (size_t i = 0; i < n; i++)
         if (head[i] == 0) return "a binary file, not a shared object";
-    const char *dot = strrchr(path, '.');
-    if (dot && strcmp(dot, ".py") == 0) return "a Python file";
     return "a text file";
 }
 
