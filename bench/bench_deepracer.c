@@ -4,7 +4,10 @@
  *      observation, a built-in reward (follow_centerline), one instance and
  *      a batch of 8, random actions (so episodes end and reset often);
  *   2. the same with a reward function in C from a module
- *      (examples/reward/my_reward.la);
+ *      (examples/reward/my_reward.la), and (2b) with the AWS
+ *      follow-the-centre-line example as a Python file
+ *      (examples/reward/follow_center_line.py, the same function as the
+ *      built-in of figure 1);
  *   3. the same with the lidar observation;
  *   4. wall seconds to 3/3 complete evaluation laps: train with the
  *      example's settings and, every 5 iterations, run the 3 evaluation
@@ -13,7 +16,7 @@
  *
  * Prints figures; asserts nothing (see doc/benchmarks.md).
  *
- *     make bench   (or: bench/bench_deepracer [path/to/deepracer.ini [reward.la]])
+ *     make bench   (or: bench/bench_deepracer [path/to/deepracer.ini [reward.la [reward.py]]])
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +75,24 @@ static void rates(const char *label, const rl_env_type *t, const char *ini,
                   const char *const *sets)
 {
     rl_config *cfg = load_config(ini, sets);
+    printf("%-44s %12.0f %12.0f\n", label, env_rate(t, cfg, 1), env_rate(t, cfg, 8));
+    rl_config_free(cfg);
+}
+
+/* As rates, or one line saying why the environment cannot be made (a
+ * Python reward in a build without CPython). */
+static void rates_if(const char *label, const rl_env_type *t, const char *ini,
+                     const char *const *sets)
+{
+    rl_config *cfg = load_config(ini, sets);
+    rl_error err = {0};
+    rl_env *probe = rl_env_alloc(t, cfg, &err);
+    if (!probe) {
+        printf("%-44s n/a: %s\n", label, err.msg);
+        rl_config_free(cfg);
+        return;
+    }
+    rl_env_free(probe);
     printf("%-44s %12.0f %12.0f\n", label, env_rate(t, cfg, 1), env_rate(t, cfg, 8));
     rl_config_free(cfg);
 }
@@ -137,6 +158,7 @@ int main(int argc, char **argv)
     rl_blas_set_threads(1);
     const char *ini = argc > 1 ? argv[1] : "examples/deepracer.ini";
     const char *module = argc > 2 ? argv[2] : "examples/reward/my_reward.la";
+    const char *pyfile = argc > 3 ? argv[3] : "examples/reward/follow_center_line.py";
     rl_registry *reg = rl_registry_alloc(NULL);
     if (!reg || rl_registry_load(reg, "deepracer") != RL_OK)
         die("plugin", reg ? rl_registry_errmsg(reg) : "out of memory");
@@ -146,11 +168,15 @@ int main(int argc, char **argv)
     snprintf(reward, sizeof reward, "deepracer.reward_function=%s", module);
     const char *const builtin[] = {"deepracer.reward_function=follow_centerline", NULL};
     const char *const plugin[] = {reward, NULL};
+    char pyreward[4200];
+    snprintf(pyreward, sizeof pyreward, "deepracer.reward_function=%s", pyfile);
+    const char *const python[] = {pyreward, NULL};
     const char *const lidar[] = {"deepracer.reward_function=follow_centerline",
                                  "deepracer.observation=lidar", NULL};
     printf("deepracer, %s, one core, env steps/s:        1 instance   batch of 8\n", ini);
     rates("1. vector observation, built-in reward", t, ini, builtin);
     rates("2. vector observation, C reward module", t, ini, plugin);
+    rates_if("2b. vector observation, Python reward file", t, ini, python);
     rates("3. lidar observation (16 rays), built-in", t, ini, lidar);
     time_to_laps(t, ini);
     rl_registry_free(reg);

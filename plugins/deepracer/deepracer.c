@@ -17,6 +17,7 @@
 
 #include "deepracer.h"
 #include "drfiles.h"
+#include "pyreward.h"
 
 enum { LAYOUT = 1 };
 
@@ -31,12 +32,14 @@ static const rl_param dr_params[] = {
      "drive the track in the reverse direction (DeepRacer's is_reversed)"},
     {"reward_function", RL_PARAM_STRING, "follow_centerline", 0, 0, NULL,
      "a built-in reward (follow_centerline, stay_inside_borders, prevent_zigzag, "
-     "progress_per_step) or the path of a libtool module (.la) with your own"},
+     "progress_per_step), or the path of your own: a Python file (.py) with the "
+     "simulator's reward_function(params), or a libtool module (.la) or shared object "
+     "(.so) in C"},
     {"reward_symbol", RL_PARAM_STRING, "reward_function", 0, 0, NULL,
-     "the name of the reward function in the module"},
+     "the name of the reward function in the Python file or module"},
     {"reward_function_sha256", RL_PARAM_STRING, "", 0, 0, NULL,
      "written by rlrun: the SHA-256 of the reward file the run began with (see rlrun(1), "
-     "INPUT FILES)"},
+     "Input files)"},
     {"action_space_type", RL_PARAM_CHOICE, "discrete", 0, 0, "discrete|continuous",
      "DeepRacer's action_space_type"},
     {"steering_angles", RL_PARAM_STRING, "-30,-15,0,15,30", 0, 0, NULL,
@@ -260,6 +263,53 @@ static int find_track(const char *name, char *path, size_t len, char *searched, 
     return 0;
 }
 
+/* What a file that libltdl could not load is, for the message. */
+static const char *file_kind(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return NULL;
+    if (S_ISDIR(st.st_mode)) return "a directory";
+    if (!S_ISREG(st.st_mode)) return "not a regular file";
+    if (st.st_size == 0) return "an empty file";
+    unsigned char head[512];
+    FILE *f = fopen(path, "rb");
+    if (!f) return "a file that cannot be read";
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n >= 4 && memcmp(head, "\177ELF", 4) == 0)
+        return "an ELF file that does not load as a module (wrong architecture, missing "
+               "libraries or not a shared object)";
+    if (n >= 10 && memcmp(head, "# ", 2) == 0) {
+        for (size_t i = 0; i + 7 <= n; i++)
+            if (memcmp(head + i, "libtool", 7) == 0)
+                return "a libtool file whose shared object does not load";
+    }
+    for (size_t i = 0; i < n; i++)
+        if (head[i] == 0) return "a binary file, not a shared object";
+    return "a text file";
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int load_python(dr_env *e, rl_config *cfg, const char *sec, const char *name,
+                       const char *symbol, rl_error *err)
+{
+    char msg[RL_ERRMSG_SIZE];
+    int code = RL_EPLUGIN;
+    e->py = dr_pyreward_open(name, symbol, &code, msg, sizeof msg);
+    if (!e->py) {
+        rl_config_fail(cfg, code, sec, "reward_function", "%s", msg);
+        return rl_error_set(err, code, "%s", rl_config_errmsg(cfg));
+    }
+    e->preset = DR_REWARD_PYTHON;
+    snprintf(e->reward_name, sizeof e->reward_name, "%s", name);
+    return RL_OK;
+}
+
 static int load_reward(dr_env *e, rl_config *cfg, const char *sec, rl_error *err)
 {
     const char *name, *symbol;
@@ -273,11 +323,13 @@ static int load_reward(dr_env *e, rl_config *cfg, const char *sec, rl_error *err
     }
     if (!strchr(name, '/') && !strchr(name, '.')) {
         rl_config_fail(cfg, RL_ENOTFOUND, sec, "reward_function",
-                       "unknown reward '%s': name a built-in one (%s) or give the path of a "
-                       "libtool module (e.g. ./my_reward.la)",
+                       "unknown reward '%s': name a built-in one (%s), or give the path of a "
+                       "Python file (e.g. ./reward_function.py) or of a libtool module "
+                       "(e.g. ./my_reward.la)",
                        name, dr_reward_names);
         return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
     }
+    if (has_suffix(name, ".py")) return load_python(e, cfg, sec, name, symbol, err);
     if (lt_dlinit() != 0) {
         rl_config_fail(cfg, RL_EPLUGIN, sec, "reward_function", "libltdl failed: %s",
                        lt_dlerror());
@@ -287,6 +339,17 @@ static int load_reward(dr_env *e, rl_config *cfg, const char *sec, rl_error *err
     e->module = lt_dlopen(name);
     if (!e->module) {
         const char *why = lt_dlerror();
+        const char *kind = file_kind(name);
+        if (kind) {
+            /* The file is there: say what it is and what would do
+             * (libltdl only says "file not found"). */
+            rl_config_fail(cfg, RL_EFORMAT, sec, "reward_function",
+                           "'%s' is %s, not a reward module; reward_function takes a "
+                           "Python file (.py), a libtool module (.la) or a shared object "
+                           "(.so), or a built-in name (%s)",
+                           name, kind, dr_reward_names);
+            return rl_error_set(err, RL_EFORMAT, "%s", rl_config_errmsg(cfg));
+        }
         rl_config_fail(cfg, RL_ENOTFOUND, sec, "reward_function",
                        "cannot load the reward module '%s': %s", name,
                        why ? why : "unknown error");
@@ -405,6 +468,7 @@ static void dr_fini(void *state)
     free(e->seg_yaw);
     if (e->module) lt_dlclose(e->module);
     if (e->ltdl_up) lt_dlexit();
+    dr_pyreward_close(e->py);
 }
 
 /* ---- geometry of a step ------------------------------------------------------- */
@@ -572,20 +636,46 @@ static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
     return RL_OK;
 }
 
-static int reward_failed(const dr_env *e, double r, rl_error *err)
+/* The parameters of the step, for error messages. */
+static void params_text(const dr_env *e, char *buf, size_t len)
 {
     const rl_deepracer_params *p = &e->p;
-    return rl_error_set(
-        err, RL_EPLUGIN,
-        "reward function '%s' returned %g at step %d (it must be finite and within "
-        "[-1e5, 1e5]); parameters: x %.4f, y %.4f, heading %.4f, progress %.4f, speed %.4f, "
-        "steering_angle %.4f, distance_from_center %.4f, is_left_of_center %d, track_width "
-        "%.4f, all_wheels_on_track %d, is_offtrack %d, closest_waypoints [%d, %d], "
-        "projection_distance %.4f, steps %d",
-        e->reward_name, r, p->steps, p->x, p->y, p->heading, p->progress, p->speed,
-        p->steering_angle, p->distance_from_center, p->is_left_of_center, p->track_width,
-        p->all_wheels_on_track, p->is_offtrack, p->closest_waypoints[0], p->closest_waypoints[1],
-        p->projection_distance, p->steps);
+    snprintf(buf, len,
+             "x %.4f, y %.4f, heading %.4f, progress %.4f, speed %.4f, steering_angle %.4f, "
+             "distance_from_center %.4f, is_left_of_center %d, track_width %.4f, "
+             "all_wheels_on_track %d, is_offtrack %d, closest_waypoints [%d, %d], "
+             "projection_distance %.4f, steps %d",
+             p->x, p->y, p->heading, p->progress, p->speed, p->steering_angle,
+             p->distance_from_center, p->is_left_of_center, p->track_width,
+             p->all_wheels_on_track, p->is_offtrack, p->closest_waypoints[0],
+             p->closest_waypoints[1], p->projection_distance, p->steps);
+}
+
+static int reward_failed(const dr_env *e, double r, rl_error *err)
+{
+    char params[512];
+    params_text(e, params, sizeof params);
+    return rl_error_set(err, RL_EPLUGIN,
+                        "reward function '%s' returned %g at step %d (it must be finite and "
+                        "within [-1e5, 1e5]); parameters: %s",
+                        e->reward_name, r, e->p.steps, params);
+}
+
+/* The Python reward's value; an exception or a value that is not a number
+ * fails the step, with what Python said, the step and the parameters. */
+static int python_reward(dr_env *e, double *r, rl_error *err)
+{
+    char params[512], what[sizeof err->msg];
+    params_text(e, params, sizeof params);
+    /* The parameters and the step keep their room (with 128 bytes for
+     * this format and the prefix the core adds); the exception and its
+     * traceback get the rest, losing their oldest frames first. With a
+     * small RL_ERRMSG_SIZE the end of the parameters gives way instead. */
+    size_t fixed = strlen(params) + strlen(e->reward_name) + 128;
+    size_t room = fixed + 96 < sizeof what ? sizeof what - fixed : 96;
+    if (dr_pyreward_call(e->py, &e->p, e->sim_time, r, what, room) == RL_OK) return RL_OK;
+    return rl_error_set(err, RL_EPLUGIN, "reward function '%s' %s at step %d; parameters: %s",
+                        e->reward_name, what, e->p.steps, params);
 }
 
 static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs, rl_step *out,
@@ -612,9 +702,15 @@ static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs
     advance(e, e->seg);
     double s = e->p.projection_distance, progress = e->p.progress;
 
-    double r = e->preset != DR_REWARD_MODULE
-                   ? dr_reward_preset_value(e->preset, &e->p, e->prev_progress)
-                   : e->fn(&e->p);
+    double r;
+    if (e->preset == DR_REWARD_PYTHON) {
+        int rc = python_reward(e, &r, err);
+        if (rc != RL_OK) return rc;
+    } else {
+        r = e->preset != DR_REWARD_MODULE
+                ? dr_reward_preset_value(e->preset, &e->p, e->prev_progress)
+                : e->fn(&e->p);
+    }
     if (!isfinite(r) || fabs(r) > 1e5) return reward_failed(e, r, err);
     e->reward = r;
     out->reward = r;

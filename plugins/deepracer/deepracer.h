@@ -64,7 +64,8 @@ typedef enum dr_reward_preset {
     DR_REWARD_FOLLOW_CENTERLINE,
     DR_REWARD_STAY_INSIDE_BORDERS,
     DR_REWARD_PREVENT_ZIGZAG,
-    DR_REWARD_PROGRESS_PER_STEP
+    DR_REWARD_PROGRESS_PER_STEP,
+    DR_REWARD_PYTHON             /* reward_function(params) from a .py file */
 } dr_reward_preset;
 
 /* The preset called name, or DR_REWARD_MODULE when there is none. */
@@ -121,6 +122,7 @@ typedef struct dr_env {
     rl_deepracer_reward_fn fn;
     lt_dlhandle module;
     int ltdl_up;
+    struct dr_pyreward *py;       /* a Python reward function (pyreward.h) */
     char reward_name[256];
 
     /* episodes */

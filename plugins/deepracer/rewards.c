@@ -57,6 +57,7 @@ double dr_reward_preset_value(dr_reward_preset preset, const rl_deepracer_params
          * Losing ground costs what it lost. */
         return p->progress - prev_progress;
     case DR_REWARD_MODULE:
+    case DR_REWARD_PYTHON:
         break;
     }
     return 0;
