@@ -360,62 +360,72 @@ static int prepare_inputs(run *r, const char *run_dir)
             return fail(EXIT_RUNTIME, "environment '%s' names '%s' as an input key but does "
                         "not declare it and %s: %s", r->env_name, key, sha_key,
                         rl_config_errmsg(cfg));
-        if (!value[0] || !is_file(value)) continue; /* a built-in name, or a missing file the
-                                                      * environment reports itself */
+        const char *ext = extension(value);
+        int module = strcmp(ext, ".la") == 0 || strcmp(ext, ".so") == 0;
+        char kept[PATH_MAX + 300];
+        snprintf(kept, sizeof kept, "%s/%s%s", run_dir ? run_dir : ".", key, ext);
+        /* A run continued or evaluated from its directory, which kept a
+         * copy: the copy, whatever became of the original. */
+        int use_copy = run_dir && recorded[0] && !module && is_file(kept);
+        if (!value[0] || (!use_copy && !is_file(value)))
+            continue; /* a built-in name, or a missing file the environment reports */
         if (strlen(value) >= sizeof r->inputs[0].use)
             return fail(EXIT_USAGE, "[%s] %s: the path is too long", r->env_name, key);
         if (r->ninputs == MAX_INPUTS) return fail(EXIT_RUNTIME, "too many input files");
         input *in = &r->inputs[r->ninputs];
         memset(in, 0, sizeof *in);
         in->key = key;
-        const char *ext = extension(value);
-        in->module = strcmp(ext, ".la") == 0 || strcmp(ext, ".so") == 0;
+        in->module = module;
         snprintf(in->use, sizeof in->use, "%s", value);
-        if (!realpath(value, in->path))
-            return fail(EXIT_USAGE, "%s: [%s] %s: cannot resolve '%s': %s",
-                        rl_config_where(cfg, r->env_name, key), r->env_name, key, value,
-                        strerror(errno));
         rl_error err = {0};
-        if (rl_sha256_file(in->path, in->sha, &err) != RL_OK) return fail(EXIT_USAGE, "%s", err.msg);
+        int gone = !is_file(value);
+        if (gone) {
+            snprintf(in->path, sizeof in->path, "%s", value); /* absolute, from config.ini */
+        } else {
+            if (!realpath(value, in->path))
+                return fail(EXIT_USAGE, "%s: [%s] %s: cannot resolve '%s': %s",
+                            rl_config_where(cfg, r->env_name, key), r->env_name, key, value,
+                            strerror(errno));
+            if (rl_sha256_file(in->path, in->sha, &err) != RL_OK)
+                return fail(EXIT_USAGE, "%s", err.msg);
+        }
+        int changed = run_dir && recorded[0] && (gone || strcmp(recorded, in->sha) != 0);
 
-        char kept[PATH_MAX + 300];
-        if (run_dir && recorded[0]) {
-            /* Continue with what the run had. */
-            int changed = strcmp(recorded, in->sha) != 0;
-            snprintf(kept, sizeof kept, "%s/%s%s", run_dir, key,
-                     in->module ? "" : ext);
-            if (!in->module && is_file(kept)) {
-                char kept_sha[65];
-                if (rl_sha256_file(kept, kept_sha, &err) != RL_OK)
-                    return fail(EXIT_RUNTIME, "%s", err.msg);
-                if (strcmp(kept_sha, recorded) != 0)
-                    return fail(EXIT_USAGE, "%s: the run's copy of [%s] %s does not match the "
-                                "SHA-256 config.ini records (%s): it was edited", kept,
-                                r->env_name, key, recorded);
-                if (changed)
-                    fprintf(stderr, "rlrun: note: '%s' has changed since the run began; using "
-                            "the run's copy %s\n", in->path, kept);
-                snprintf(in->use, sizeof in->use, "%s", kept);
-                int st = set_key(cfg, r->env_name, key, kept);
-                if (st != EXIT_OK) return st;
-                snprintf(in->sha, sizeof in->sha, "%s", recorded);
-            } else if (changed) {
+        if (use_copy) {
+            char kept_sha[65];
+            if (rl_sha256_file(kept, kept_sha, &err) != RL_OK)
+                return fail(EXIT_RUNTIME, "%s", err.msg);
+            if (strcmp(kept_sha, recorded) != 0)
+                return fail(EXIT_USAGE, "%s: the run's copy of [%s] %s does not match the "
+                            "SHA-256 config.ini records (%s): it was edited", kept,
+                            r->env_name, key, recorded);
+            if (changed)
+                fprintf(stderr, "rlrun: note: '%s' has %s since the run began; using the run's "
+                        "copy %s\n", in->path, gone ? "gone" : "changed", kept);
+            snprintf(in->use, sizeof in->use, "%s", kept);
+            int st = set_key(cfg, r->env_name, key, kept);
+            if (st != EXIT_OK) return st;
+            snprintf(in->sha, sizeof in->sha, "%s", recorded);
+        } else {
+            /* A module cannot move, or the run has no copy: the original
+             * as it is now, which a new run or a resumed one keeps. */
+            if (changed)
                 fprintf(stderr, "rlrun: warning: '%s' has changed since the run began (SHA-256 "
                         "%.12s..., recorded %.12s...); using it as it is now\n",
                         in->path, in->sha, recorded);
+            if (module) {
+                /* Keep the C source for the record when it sits beside
+                 * the module (my_reward.la and my_reward.c). */
+                size_t stem = strlen(in->path) - strlen(ext);
+                snprintf(kept, sizeof kept, "%.*s.c", (int)stem, in->path);
+                if (is_file(kept)) {
+                    memcpy(in->copy_from, kept, strlen(kept) + 1);
+                    snprintf(in->copy_name, sizeof in->copy_name, "%s.c", key);
+                }
+            } else {
+                memcpy(in->copy_from, in->path, strlen(in->path) + 1);
+                snprintf(in->copy_name, sizeof in->copy_name, "%s%s", key, ext);
             }
-        } else if (in->module) {
-            /* Keep the C source for the record when it sits beside the
-             * module (my_reward.la and my_reward.c). */
-            size_t stem = strlen(in->path) - strlen(ext);
-            snprintf(kept, sizeof kept, "%.*s.c", (int)stem, in->path);
-            if (is_file(kept)) {
-                memcpy(in->copy_from, kept, strlen(kept) + 1);
-                snprintf(in->copy_name, sizeof in->copy_name, "%s.c", key);
-            }
-        } else {
-            memcpy(in->copy_from, in->path, strlen(in->path) + 1);
-            snprintf(in->copy_name, sizeof in->copy_name, "%s%s", key, ext);
         }
         r->ninputs++;
     }
@@ -468,7 +478,8 @@ static int copy_file(const char *src, const char *dir, const char *name)
     return EXIT_OK;
 }
 
-/* Copy the inputs into a new run directory. */
+/* Copy the inputs into the run directory (a new run, or a resumed one
+ * that reads a file it had no copy of). */
 static int keep_inputs(const run *r)
 {
     for (size_t i = 0; i < r->ninputs; i++) {
@@ -954,7 +965,8 @@ int main(int argc, char **argv)
             snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.resume_dir);
             if (rl_algo_load(r.algo, ckpt) != RL_OK)
                 status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
-            else if ((status = write_config(&r)) == EXIT_OK &&
+            else if ((status = keep_inputs(&r)) == EXIT_OK &&
+                     (status = write_config(&r)) == EXIT_OK &&
                      (status = train(&r, &o)) == EXIT_OK)
                 status = evaluate(&r, &o);
         } else if (make_dirs(r.dir) != 0) {

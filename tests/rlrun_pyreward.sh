@@ -96,4 +96,38 @@ printf 'not a module\n' >"$tmp/reward.txt"
 check "a text file: exit status 2, says what it is and what is accepted" sh -c \
     "test $? -eq 2 && grep -q \"reward.txt' is a text file, not a reward module; reward_function takes a Python file (.py), a libtool module (.la) or a shared object (.so), or a built-in name\" '$tmp/t.err'"
 
+
+# The run keeps its reward (rlrun(1), Input files): a copy in the run
+# directory, the original's absolute path and SHA-256 in config.ini; --eval
+# and --resume use the copy and say when the original has changed; export
+# writes the copy.
+mkdir -p "$tmp/mine"
+cp "$src/examples/reward/speed.py" "$tmp/mine/my_reward.py"
+(cd "$tmp/mine" && "$rlrun" $small --set deepracer.reward_function=my_reward.py \
+    --set run.output_dir="$tmp/kept" "$src/examples/deepracer.ini" >/dev/null 2>&1)
+check "a run with a relative .py path exits 0" test $? -eq 0
+check "the run directory holds a copy of the reward file" cmp -s "$tmp/kept/reward_function.py" "$tmp/mine/my_reward.py"
+check "config.ini records its absolute path" grep -qx "reward_function = $tmp/mine/my_reward.py" "$tmp/kept/config.ini"
+check "config.ini records its SHA-256" \
+    grep -qx "reward_function_sha256 = $(sha256sum "$tmp/mine/my_reward.py" | cut -d' ' -f1)" "$tmp/kept/config.ini"
+cp "$tmp/kept/eval.csv" "$tmp/kept-eval.csv"
+# The original changes (it would now reward something else entirely).
+printf 'def reward_function(params):\n    return float("nan")\n' >"$tmp/mine/my_reward.py"
+(cd / && "$rlrun" --eval "$tmp/kept" >"$tmp/kept-ev.out" 2>"$tmp/kept-ev.err")
+check "--eval after the original changed exits 0, from any directory" test $? -eq 0
+check "... says the original changed and the copy is used" \
+    grep -q "note: '$tmp/mine/my_reward.py' has changed since the run began; using the run's copy $tmp/kept/reward_function.py" "$tmp/kept-ev.err"
+check "... and drives the same laps" cmp -s "$tmp/kept/eval.csv" "$tmp/kept-eval.csv"
+rm "$tmp/mine/my_reward.py"
+"$rlrun" --quiet --resume "$tmp/kept" --set run.total_steps=3072 >"$tmp/kept-res.out" 2>"$tmp/kept-res.err"
+check "--resume with the original gone exits 0" test $? -eq 0
+check "... and config.ini still records the original and its SHA-256" \
+    grep -q "reward_function = $tmp/mine/my_reward.py" "$tmp/kept/config.ini"
+"$rlrun" --export-deepracer "$tmp/kept" "$tmp/kept-out" >/dev/null 2>&1
+check "--export-deepracer writes the run's copy" cmp -s "$tmp/kept-out/reward_function.py" "$src/examples/reward/speed.py"
+echo "edited" >>"$tmp/kept/reward_function.py"
+"$rlrun" --quiet --eval "$tmp/kept" >/dev/null 2>"$tmp/kept-bad.err"
+check "a copy edited by hand: exit 2, saying so" sh -c \
+    "test $? -eq 2 && grep -q 'reward_function.py: the run.s copy of \[deepracer\] reward_function does not match' '$tmp/kept-bad.err'"
+
 finish

@@ -1369,12 +1369,19 @@ static int export_run(int argc, char *const *argv, FILE *out, rl_error *err)
         case DR_REWARD_STAY_INSIDE_BORDERS: preset_py = py_stay_inside_borders; break;
         case DR_REWARD_PREVENT_ZIGZAG: preset_py = py_prevent_zigzag; break;
         case DR_REWARD_PROGRESS_PER_STEP: preset_py = py_progress_per_step; break;
-        case DR_REWARD_MODULE: break;
+        case DR_REWARD_MODULE:
+        case DR_REWARD_PYTHON: break;
         }
+        /* The run's own copy of its reward file (rlrun keeps one, see
+         * rlrun(1), Input files) is what the run trained with, even when
+         * the original has changed or gone since. */
+        char kept[4200];
+        snprintf(kept, sizeof kept, "%s/reward_function.py", rundir);
         if (preset_py) {
             py_len = strlen(preset_py);
         } else if (ends_with(reward, ".py")) {
-            rc = read_file(reward, &py, &py_len, err);
+            rc = read_file(stat(kept, &st) == 0 && S_ISREG(st.st_mode) ? kept : reward, &py,
+                           &py_len, err);
             if (rc != RL_OK) {
                 rl_error err2 = *err;
                 rc = rl_error_set(err, err2.code, "%s: [deepracer] reward_function: %s",
