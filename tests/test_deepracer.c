@@ -149,11 +149,15 @@ START_TEST(test_straight_ccw)
     ck_assert_double_eq_tol(p->track_length, stadium_length(), 1e-9);
     ck_assert_int_eq(p->num_waypoints, 2 * (STRAIGHT + ARC) + 1);
     ck_assert_double_eq(p->waypoints[0][0], p->waypoints[p->num_waypoints - 1][0]);
-    /* At the start: the car point on waypoint 0, heading along +x. */
-    ck_assert_double_eq_tol(p->x, 0, TOL);
+    /* At the start: the car's origin on waypoint 0, heading along +x, so
+     * its point is 0.14 m on and progress counts from the origin: the
+     * simulator's 100 x 0.14 / track_length. */
+    ck_assert_double_eq_tol(fx.e->car.x, 0, TOL);
+    ck_assert_double_eq_tol(fx.e->car.y, -SR, TOL);
+    ck_assert_double_eq_tol(p->x, 0.14, TOL);
     ck_assert_double_eq_tol(p->y, -SR, TOL);
     ck_assert_double_eq_tol(p->heading, 0, TOL);
-    ck_assert_double_eq_tol(p->progress, 0, TOL);
+    ck_assert_double_eq_tol(p->progress, 100 * 0.14 / stadium_length(), TOL);
 
     /* 0.2 m left of the centre on the bottom straight. */
     dr_env_set_pose(fx.e, 2.1, -SR + 0.2, 0, 1);
@@ -370,41 +374,38 @@ START_TEST(test_episode_ends)
 {
     fixture fx;
     /* Off track: straight ahead on the bottom straight reaches the end of
-     * the straight and leaves the road in the turn. */
-    make(&fx, "actions = 0:1.0\n", 1);
+     * the straight and leaves the road in the turn (in evaluation without
+     * resets, as in training). */
+    make(&fx, "actions = 0:1.0\nnumber_of_resets = 0\n", 1);
     rl_step st = drive(&fx, 0, 200);
     ck_assert_int_eq(st.terminated, 1);
     ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
     ck_assert_int_eq(fx.e->p.is_offtrack, 1);
     double m[4];
     rl_env_metrics(fx.env, m);
-    ck_assert_double_eq_tol(m[0], fx.e->steps / 15.0, 1e-9); /* lap_time */
+    ck_assert_double_eq_tol(m[0], (fx.e->steps - 1) / 15.0, 1e-9); /* lap_time, after prepare */
     ck_assert(m[1] > 20 && m[1] < 50);                       /* progress */
     ck_assert_double_eq(m[2], 1);                            /* off_track_count */
     ck_assert_double_eq(m[3], 0);                            /* complete */
     unmake(&fx);
 
     /* Reversed: turned round, progress falls for 15 steps running. */
-    make(&fx, "actions = 0:0.5\n", 1);
+    make(&fx, "actions = 0:0.5\nnumber_of_resets = 0\n", 1);
+    drive(&fx, 0, 1); /* the prepare step */
     dr_env_set_pose(fx.e, 3.0, -SR, 180, 1);
     st = drive(&fx, 0, 14);
     ck_assert_int_eq(st.terminated, 0);
     st = drive(&fx, 0, 1);
     ck_assert_int_eq(st.terminated, 1);
     ck_assert_int_eq(fx.e->status, DR_REVERSED);
-    ck_assert_int_eq(fx.e->steps, 15);
+    ck_assert_int_eq(fx.e->steps, 16);
     unmake(&fx);
 
-    /* Evaluation with resets: off track puts the car back with a penalty
-     * and the lap goes on. */
-    make(&fx, "actions = 0:1.0\neval_offtrack = reset\neval_offtrack_penalty = 2.5\n", 1);
+    /* Evaluation without resets: going off track ends the lap. */
+    make(&fx, "actions = 0:1.0\nnumber_of_resets = 0\n", 1);
     st = drive(&fx, 0, 200);
-    ck_assert_int_eq(fx.e->offtrack_count >= 2, 1);
-    ck_assert_double_eq_tol(fx.e->penalty_time, 2.5 * fx.e->offtrack_count, 1e-12);
-    ck_assert_double_eq_tol(fx.e->sim_time, 200 / 15.0, 1e-9);
-    ck_assert_int_eq(st.terminated, 0);
-    /* Each reset put the car back on the centre line, so it is on the road. */
-    ck_assert_int_eq(fx.e->p.is_offtrack, 0);
+    ck_assert_int_eq(st.terminated, 1);
+    ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
     unmake(&fx);
 }
 END_TEST
@@ -445,6 +446,7 @@ START_TEST(test_car_model)
 {
     fixture fx;
     make(&fx, "actions = 0:2.0, 30:0.5, 30:4.0\n", 1);
+    drive(&fx, 0, 1); /* the prepare step */
     /* Speed: a first-order lag with time constant 0.25 s from rest. */
     dr_env_set_pose(fx.e, 0.0, -SR, 0, 1);
     drive(&fx, 0, 3);
@@ -497,6 +499,7 @@ START_TEST(test_actions)
     ck_assert_double_eq(fx.e->steer[9], 30);
     double a = 7;
     rl_step st;
+    drive(&fx, 0, 1); /* the prepare step */
     ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
     ck_assert_double_eq(fx.e->p.steering_angle, 15);
     ck_assert_double_eq(fx.e->p.speed, 1.0);
@@ -507,6 +510,7 @@ START_TEST(test_actions)
     ck_assert_uint_eq(fx.e->nactions, 3);
     ck_assert_int_eq(rl_env_action_space(fx.env)->n, 3);
     a = 1;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK); /* prepare */
     ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
     ck_assert_double_eq(fx.e->p.speed, 2.5);
     ck_assert_double_eq(fx.e->p.steering_angle, 0);
@@ -514,6 +518,7 @@ START_TEST(test_actions)
 
     make(&fx, "action_space_type = continuous\nsteering_range = -20,30\nspeed_range = 1,3\n", 1);
     double c[2] = {-1, 1};
+    ck_assert_int_eq(rl_env_step(fx.env, c, fx.obs, &st), RL_OK); /* prepare */
     ck_assert_int_eq(rl_env_step(fx.env, c, fx.obs, &st), RL_OK);
     ck_assert_double_eq(fx.e->p.steering_angle, -20);
     ck_assert_double_eq(fx.e->p.speed, 3);
@@ -609,6 +614,8 @@ START_TEST(test_reward_module)
     fixture fx;
     make(&fx, keys, 1);
     rl_step st = drive(&fx, 0, 1);
+    ck_assert_double_eq(st.reward, 0); /* the prepare step: no reward */
+    st = drive(&fx, 0, 1);
     /* On the centre line, straight: 1 + 0.25 * speed. */
     ck_assert_double_eq_tol(st.reward, 1.25, 1e-12);
     st = drive(&fx, 1, 1);
@@ -696,20 +703,25 @@ START_TEST(test_round_robin)
     fixture fx;
     make(&fx, "", 0);
     double L = fx.e->track.length;
-    double s0 = fx.e->p.projection_distance;
+    double s0 = fx.e->s0;
     for (int k = 1; k <= 25; k++) {
         ck_assert_int_eq(rl_env_reset(fx.env, fx.obs), RL_OK);
-        double s = fx.e->p.projection_distance, d = fmod(s - s0 + 2 * L, L);
+        double d = fmod(fx.e->s0 - s0 + 2 * L, L);
         ck_assert_double_eq_tol(d, fmod(0.05 * k, 1.0) * L, 1e-6);
-        ck_assert_double_eq(fx.e->p.progress, 0);
-        ck_assert_double_eq_tol(fx.e->p.distance_from_center, 0, 1e-9);
+        /* The origin on the centre line there, the point 0.14 m on. */
+        double x, y;
+        dr_track_point_at(&fx.e->track, fx.e->s0, &x, &y, NULL, NULL);
+        ck_assert_double_eq_tol(fx.e->car.x, x, 1e-12);
+        ck_assert_double_eq_tol(fx.e->car.y, y, 1e-12);
+        ck_assert_double_eq_tol(hypot(fx.e->p.x - x, fx.e->p.y - y), 0.14, 1e-12);
+        ck_assert(fx.e->p.progress > 0 && fx.e->p.progress < 100 * 0.1401 / L);
     }
     /* Seeding again starts the round robin again, where the first seed
      * started it: a seed repeats the trajectory (Gymnasium's reset(seed)). */
     ck_assert_int_eq(rl_env_reset_seeded(fx.env, 7, fx.obs), RL_OK);
-    ck_assert_double_eq(fx.e->p.projection_distance, s0);
+    ck_assert_double_eq(fx.e->s0, s0);
     ck_assert_int_eq(rl_env_reset(fx.env, fx.obs), RL_OK);
-    ck_assert_double_eq_tol(fmod(fx.e->p.projection_distance - s0 + 2 * L, L), 0.05 * L, 1e-6);
+    ck_assert_double_eq_tol(fmod(fx.e->s0 - s0 + 2 * L, L), 0.05 * L, 1e-6);
     unmake(&fx);
 }
 END_TEST
@@ -758,7 +770,9 @@ START_TEST(test_save_load)
 }
 END_TEST
 
-/* The trace row: 19 columns in the simulator's order and formats. */
+/* The trace rows: 19 columns in the simulator's order and formats; each
+ * row's pose is the one its action starts from, the first row of an
+ * episode is its prepare step, tstamp is the instance's clock. */
 START_TEST(test_trace_row)
 {
     fixture fx;
@@ -768,25 +782,38 @@ START_TEST(test_trace_row)
     FILE *f = open_memstream(&buf, &len);
     rl_env_trace_header(fx.env, f);
     rl_env_set_trace(fx.env, f, 0);
-    double a = 1;
+    double a = 1, x0 = fx.e->p.x, y0 = fx.e->p.y, prog0 = fx.e->p.progress;
     rl_step st;
     ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    double x2 = fx.e->p.x, y2 = fx.e->p.y, r2 = fx.e->reward, prog2 = fx.e->p.progress;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
     fclose(f);
-    char *nl = strchr(buf, '\n');
-    ck_assert_ptr_nonnull(nl);
-    *nl = 0;
+    char *row = strchr(buf, '\n');
+    ck_assert_ptr_nonnull(row);
+    *row++ = 0;
     ck_assert_str_eq(buf, "episode,steps,X,Y,yaw,steer,throttle,action,reward,done,"
                           "all_wheels_on_track,progress,closest_waypoint,track_len,tstamp,"
                           "episode_status,pause_duration,obstacle_crash_counter,wall_clock");
-    char *row = nl + 1;
     int commas = 0;
-    for (char *c = row; *c; c++) commas += *c == ',';
+    for (char *c = row; *c != '\n'; c++) commas += *c == ',';
     ck_assert_int_eq(commas, 18);
     char expect[256];
-    snprintf(expect, sizeof expect, "0,1,%.4f,%.4f,%.4f,15.00,0.60,1,%.4f,False,True,%.4f,0,%.2f,0.067,in_progress,0.0,0,",
-             fx.e->p.x, fx.e->p.y, fx.e->p.heading, fx.e->reward, fx.e->p.progress,
-             fx.e->p.track_length);
+    /* The prepare step: the chosen action is logged, not applied; reward 0. */
+    snprintf(expect, sizeof expect,
+             "0,1,%.4f,%.4f,0.0000,15.00,0.60,1,0.0000,False,True,%.4f,0,%.2f,0.067,prepare,0.0,0,",
+             x0, y0, prog0, fx.e->p.track_length);
     ck_assert_msg(strncmp(row, expect, strlen(expect)) == 0, "row %s\nwant %s", row, expect);
+    /* Step 2 starts where the car stood. */
+    row = strchr(row, '\n') + 1;
+    snprintf(expect, sizeof expect, "0,2,%.4f,%.4f,0.0000,15.00,0.60,1,%.4f,False,True,%.4f,0,%.2f,0.133,in_progress,0.0,0,",
+             x0, y0, r2, prog2, fx.e->p.track_length);
+    ck_assert_msg(strncmp(row, expect, strlen(expect)) == 0, "row %s\nwant %s", row, expect);
+    /* Step 3 starts where step 2 ended. */
+    row = strchr(row, '\n') + 1;
+    snprintf(expect, sizeof expect, "0,3,%.4f,%.4f,", x2, y2);
+    ck_assert_msg(strncmp(row, expect, strlen(expect)) == 0, "row %s\nwant %s", row, expect);
+    ck_assert_ptr_nonnull(strstr(row, ",0.200,in_progress,"));
     free(buf);
     unmake(&fx);
 }
