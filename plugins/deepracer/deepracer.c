@@ -5,7 +5,9 @@
  * One step: decode the action (steering, speed), move the car one 1/15 s
  * frame, compute every reward parameter from the new pose (the point 0.14 m
  * ahead of the origin, and the four wheel centres), call the reward
- * function, decide the episode's end, write the observation. Nothing is
+ * function, decide the episode's end, write the observation. The prepare
+ * step that begins an episode, and the pause steps after an evaluation
+ * reset, hold the car instead and call no reward function. Nothing is
  * allocated or formatted in a step. */
 #include <errno.h>
 #include <ltdl.h>
@@ -62,7 +64,7 @@ static const rl_param dr_params[] = {
      "(deepracer-for-cloud's DR_EVAL_IS_CONTINUOUS); false: every lap from the start line, at rest"},
     {"number_of_resets", RL_PARAM_INT, "100", 0, 1e9, NULL,
      "evaluation: times the car is put back on the track after going off track or reversing, "
-     "before that ends the laps (DR_EVAL_MAX_RESETS); 0: going off track ends the lap"},
+     "before that ends the lap (DR_EVAL_MAX_RESETS); 0: going off track ends the lap"},
     {"off_track_penalty", RL_PARAM_REAL, "5.0", 0, 3600, NULL,
      "evaluation: seconds the car is held after such a reset (DR_EVAL_OFF_TRACK_PENALTY)"},
     {"speed_time_constant", RL_PARAM_REAL, "0.25", 0.001, 10, NULL,
