@@ -750,6 +750,17 @@ START_TEST(test_save_load)
     }
     rl_writer w = {0};
     ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    /* The record ends with the trace section: the episode count (u64) and,
+     * per instance, a u32 flag for held rows (none: not tracing). A record
+     * without it (written before it existed) loads; a bad flag does not. */
+    size_t trace_at = w.len - 8 - 2 * 4;
+    rl_reader old = {w.data, trace_at, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &old, &err), RL_OK);
+    w.data[trace_at + 8] = 2;
+    rl_reader bad = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &bad, &err), RL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "trace record of environment 0"));
+    w.data[trace_at + 8] = 0;
     rl_reader r = {w.data, w.len, 0, 0};
     ck_assert_int_eq(rl_env_batch_load(b, &r, &err), RL_OK);
     rl_env_batch_observations(b, obs_b);
