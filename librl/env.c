@@ -3,11 +3,13 @@
  * The core wraps every environment type with the same checks, so a plugin
  * cannot hand training a NaN or be stepped past the end of an episode, and
  * applies the time limit (Gymnasium's TimeLimit wrapper) itself. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "config.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "internal.h"
 #include "rl/env.h"
@@ -35,10 +37,19 @@ struct rl_env {
     size_t nmetrics;
     FILE *trace;          /* per-step CSV, owned by the caller */
     unsigned trace_index;
-    unsigned trace_stride; /* instances tracing into the same file */
+    uint64_t trace_first; /* episode counter value of trace episode 0 */
+    /* A batch's own-format trace: the rows of the running episode, held
+     * until it ends (tbuf is an open_memstream over tdata). tpartial: the
+     * episode began before tracing did, and is not written. */
+    FILE *tbuf;
+    char *tdata;
+    size_t tsize;
+    int tpartial;
     double *last_obs;     /* the observation the next action acts on */
     char errmsg[RL_ERRMSG_SIZE];
 };
+
+static void tbuf_free(rl_env *env);
 
 static int all_finite(const double *x, size_t n)
 {
@@ -135,6 +146,7 @@ void rl_env_free(rl_env *env)
     free(env->metrics);
     free(env->last_obs);
     rl_config_free(env->own_cfg);
+    tbuf_free(env);
     if (env->held) rl__plugin_release(env->origin);
     free(env);
 }
@@ -230,11 +242,14 @@ int rl_env_step(rl_env *env, const double *action, double *obs, rl_step *out)
         out->truncated = 1;
     /* Kept always (one small copy), so that tracing can start at any time. */
     if (env->trace) {
-        if (env->type->trace_row)
-            env->type->trace_row(env->state, env->trace,
-                                 (env->episode - 1) * env->trace_stride + env->trace_index, out);
-        else
+        if (!env->type->trace_row) {
             trace_row(env, action, out);
+        } else if (env->tbuf) {
+            if (!env->tpartial) env->type->trace_row(env->state, env->tbuf, out);
+        } else {
+            fprintf(env->trace, "%llu,", (unsigned long long)(env->episode - env->trace_first));
+            env->type->trace_row(env->state, env->trace, out);
+        }
     }
     memcpy(env->last_obs, obs, env->obs_dim * sizeof *obs);
     if (out->terminated || out->truncated) {
@@ -262,7 +277,32 @@ void rl_env_set_trace(rl_env *env, FILE *f, unsigned env_index)
 {
     env->trace = f;
     env->trace_index = env_index;
-    if (!env->trace_stride) env->trace_stride = 1;
+    /* The running episode, if any, is the trace's episode 0. */
+    env->trace_first = env->episode + (env->running ? 0 : 1);
+}
+
+/* Drop a held episode's rows (the memstream keeps its buffer). */
+static void tbuf_clear(rl_env *env)
+{
+    if (env->tbuf) rewind(env->tbuf);
+    env->tpartial = 0;
+}
+
+static void tbuf_free(rl_env *env)
+{
+    if (env->tbuf) fclose(env->tbuf);
+    free(env->tdata);
+    env->tbuf = NULL;
+    env->tdata = NULL;
+    env->tsize = 0;
+    env->tpartial = 0;
+}
+
+static int tbuf_open(rl_env *env)
+{
+    if (env->tbuf) return RL_OK;
+    env->tbuf = open_memstream(&env->tdata, &env->tsize);
+    return env->tbuf ? RL_OK : RL_ENOMEM;
 }
 
 int rl_env_write_run_files(rl_env *env, rl_config *cfg, const char *dir)
@@ -302,6 +342,8 @@ int rl_env_trace_header(const rl_env *env, FILE *f)
 
 struct rl_env_batch {
     size_t n;
+    FILE *trace;            /* the own-format trace's current file, or NULL */
+    uint64_t trace_next;    /* number of the next episode written to it */
     rl_env **envs;
     size_t obs_dim, act_dim;
     double *returns;        /* running return of each instance's episode */
@@ -372,7 +414,34 @@ int rl_env_batch_reset(rl_env_batch *b, uint64_t seed, double *obs)
             return rc;
         }
         b->returns[i] = 0;
+        tbuf_clear(b->envs[i]);
     }
+    return RL_OK;
+}
+
+/* Write instance env's ended episode to the batch's trace, each row
+ * behind its episode number. */
+static int flush_episode(rl_env_batch *b, rl_env *env)
+{
+    if (env->tpartial) {
+        tbuf_clear(env);
+        return RL_OK;
+    }
+    if (fflush(env->tbuf) != 0 || ferror(env->tbuf)) {
+        rl__fmt(b->errmsg, RL_ENOMEM, "out of memory holding the trace of an episode");
+        return RL_ENOMEM;
+    }
+    off_t len = ftello(env->tbuf);
+    const char *p = env->tdata, *end = env->tdata + (len > 0 ? len : 0);
+    unsigned long long num = (unsigned long long)b->trace_next++;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        fprintf(b->trace, "%llu,", num);
+        fwrite(p, 1, n, b->trace);
+        p += n;
+    }
+    rewind(env->tbuf);
     return RL_OK;
 }
 
@@ -401,6 +470,7 @@ int rl_env_batch_step(rl_env_batch *b, const double *actions, double *obs, doubl
             if (b->returns[i] > s->return_max) s->return_max = b->returns[i];
             b->returns[i] = 0;
             if (final_obs) memcpy(final_obs + i * b->obs_dim, o, b->obs_dim * sizeof *o);
+            if (env->tbuf && env->trace && (rc = flush_episode(b, env)) != RL_OK) return rc;
             rc = rl_env_reset(env, o);
             if (rc != RL_OK) {
                 batch_fail(b, i);
@@ -411,13 +481,32 @@ int rl_env_batch_step(rl_env_batch *b, const double *actions, double *obs, doubl
     return RL_OK;
 }
 
-void rl_env_batch_set_trace(rl_env_batch *b, FILE *f)
+int rl_env_batch_set_trace(rl_env_batch *b, FILE *f)
 {
+    int own = b->envs[0]->type->trace_row != NULL;
+    b->trace = own ? f : NULL;
     for (size_t i = 0; i < b->n; i++) {
-        rl_env_set_trace(b->envs[i], f, (unsigned)i);
-        b->envs[i]->trace_stride = (unsigned)b->n;
+        rl_env *env = b->envs[i];
+        rl_env_set_trace(env, f, (unsigned)i);
+        if (!own) continue;
+        if (!f) {
+            tbuf_free(env);
+        } else if (!env->tbuf) {
+            if (tbuf_open(env) != RL_OK) {
+                for (size_t j = 0; j < b->n; j++) tbuf_free(b->envs[j]);
+                b->trace = NULL;
+                for (size_t j = 0; j < b->n; j++) rl_env_set_trace(b->envs[j], NULL, (unsigned)j);
+                return rl__fmt(b->errmsg, RL_ENOMEM, "out of memory for the trace buffers");
+            }
+            /* An episode already under way is not traced: it would lack
+             * its first rows. */
+            env->tpartial = env->running && env->steps > 0;
+        }
     }
+    return RL_OK;
 }
+
+uint64_t rl_env_batch_trace_episodes(const rl_env_batch *b) { return b->trace_next; }
 
 void rl_env_batch_take_stats(rl_env_batch *b, rl_episode_stats *out)
 {
@@ -456,6 +545,21 @@ int rl_env_batch_save(const rl_env_batch *b, rl_writer *w, rl_error *err)
             if (rc != RL_OK) return rc;
         } else {
             rl_write_u32(w, 0);
+        }
+    }
+    /* The own-format trace: the next episode's number and, while tracing,
+     * the rows held of each running episode, so that a resumed run writes
+     * every episode once and whole. */
+    rl_write_u64(w, b->trace_next);
+    for (size_t i = 0; i < b->n; i++) {
+        rl_env *env = b->envs[i];
+        int held = b->trace && env->tbuf && !env->tpartial && env->running;
+        off_t len = 0;
+        if (held && (fflush(env->tbuf) != 0 || (len = ftello(env->tbuf)) < 0)) held = 0;
+        rl_write_u32(w, (uint32_t)held);
+        if (held) {
+            rl_write_u64(w, (uint64_t)len);
+            rl_write_bytes(w, env->tdata, (size_t)len);
         }
     }
     if (w->failed) return rl_error_set(err, RL_ENOMEM, "out of memory saving the environments");
@@ -538,8 +642,35 @@ int rl_env_batch_load(rl_env_batch *b, rl_reader *r, rl_error *err)
             int rc = rl_env_reset(env, env->last_obs);
             if (rc != RL_OK) return rl_error_set(err, rc, "%s", env->errmsg);
         }
+        tbuf_clear(env);
+        if (b->trace) env->tpartial = env->running && env->steps > 0;
     }
     b->stats = st;
+    /* The trace section; checkpoints written before it existed end here. */
+    if (r->pos == r->len) return RL_OK;
+    uint64_t next = 0;
+    rl_read_u64(r, &next);
+    for (size_t i = 0; i < b->n && !r->failed; i++) {
+        rl_env *env = b->envs[i];
+        uint32_t held = 0;
+        uint64_t len = 0;
+        rl_read_u32(r, &held);
+        if (!held) continue;
+        rl_read_u64(r, &len);
+        if (r->failed || held > 1 || len > r->len - r->pos)
+            return rl_error_set(err, RL_EFORMAT, "the trace record of environment %zu is malformed",
+                                i);
+        if (env->type->trace_row && env->running) {
+            if (tbuf_open(env) != RL_OK)
+                return rl_error_set(err, RL_ENOMEM, "out of memory for the trace buffers");
+            if (fwrite(r->data + r->pos, 1, (size_t)len, env->tbuf) != (size_t)len)
+                return rl_error_set(err, RL_ENOMEM, "out of memory for the trace buffers");
+            env->tpartial = 0;
+        }
+        r->pos += (size_t)len;
+    }
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "the trace record is truncated");
+    b->trace_next = next;
     return RL_OK;
 }
 

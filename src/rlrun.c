@@ -666,6 +666,18 @@ static FILE *reopen_progress(const char *dir, uint64_t rows, char *path, size_t 
     return fopen(path, "a");
 }
 
+/* On resume: remove the training trace files of iteration `from` on
+ * (written after the checkpoint by the run that is resumed); training
+ * writes them again. */
+static void remove_iteration_files(const char *dir, uint64_t from)
+{
+    char path[4200];
+    for (uint64_t k = from;; k++) {
+        snprintf(path, sizeof path, "%s/%llu-iteration.csv", dir, (unsigned long long)k);
+        if (remove(path) != 0) break;
+    }
+}
+
 static int train(run *r, const options *o)
 {
     char path[4200], ckpt[4200];
@@ -685,7 +697,8 @@ static int train(run *r, const options *o)
 
     /* Traces: the generic format goes to one trace.csv; a type with its
      * own (DeepRacer's) writes one file per iteration into
-     * training-simtrace/, as the simulator does. */
+     * training-simtrace/, as the simulator does: each episode whole, in the
+     * file of the iteration in which it ends. */
     FILE *trace = NULL;
     char simtrace_dir[4120];
     snprintf(simtrace_dir, sizeof simtrace_dir, "%s/training-simtrace", r->dir);
@@ -693,6 +706,8 @@ static int train(run *r, const options *o)
         fclose(progress);
         return fail(EXIT_RUNTIME, "cannot create '%s': %s", simtrace_dir, strerror(errno));
     }
+    if (r->trace && r->own_trace && o->resume_dir)
+        remove_iteration_files(simtrace_dir, rl_algo_iterations(r->algo));
     if (r->trace && !r->own_trace) {
         snprintf(path, sizeof path, "%s/trace.csv", r->dir);
         trace = fopen(path, o->resume_dir ? "a" : "w");
@@ -711,25 +726,30 @@ static int train(run *r, const options *o)
     rl_iter_info it = {0};
     while ((int64_t)rl_algo_env_steps(r->algo) < r->total_steps) {
         if (r->trace && r->own_trace) {
+            /* The next iteration's file; the batch keeps the rows of the
+             * episodes under way from one file to the next. */
+            FILE *next;
             snprintf(path, sizeof path, "%s/%llu-iteration.csv", simtrace_dir,
                      (unsigned long long)rl_algo_iterations(r->algo));
-            if (!(trace = fopen(path, "w"))) {
+            if (!(next = fopen(path, "w"))) {
                 status = fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
                 break;
             }
-            rl_env_trace_header(rl_env_batch_env(r->envs, 0), trace);
-            rl_env_batch_set_trace(r->envs, trace);
-        }
-        int rc = rl_algo_iterate(r->algo, &it);
-        if (r->trace && r->own_trace) {
-            rl_env_batch_set_trace(r->envs, NULL);
-            if (fclose(trace) != 0 && rc == RL_OK) {
-                trace = NULL;
-                status = fail(EXIT_RUNTIME, "cannot write '%s'", path);
+            rl_env_trace_header(rl_env_batch_env(r->envs, 0), next);
+            if (rl_env_batch_set_trace(r->envs, next) != RL_OK) {
+                fclose(next);
+                status = fail(EXIT_RUNTIME, "%s", rl_env_batch_errmsg(r->envs));
                 break;
             }
-            trace = NULL;
+            if (trace && fclose(trace) != 0) {
+                trace = next;
+                status = fail(EXIT_RUNTIME, "cannot write the trace of iteration %llu",
+                              (unsigned long long)rl_algo_iterations(r->algo));
+                break;
+            }
+            trace = next;
         }
+        int rc = rl_algo_iterate(r->algo, &it);
         if (rc != RL_OK) {
             status = fail(EXIT_RUNTIME, "training failed at iteration %llu: %s",
                           (unsigned long long)rl_algo_iterations(r->algo) + 1,
@@ -765,11 +785,14 @@ static int train(run *r, const options *o)
     if (tty) fputc('\n', stderr);
     if (fclose(progress) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write '%s/progress.csv'", r->dir);
+    /* The checkpoint is saved while the trace is on, so that it keeps the
+     * rows of the episodes under way for a later --resume. */
+    if (status == EXIT_OK && rl_algo_save(r->algo, ckpt) != RL_OK)
+        status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
     if (trace) rl_env_batch_set_trace(r->envs, NULL);
     if (trace && fclose(trace) != 0 && status == EXIT_OK)
-        status = fail(EXIT_RUNTIME, "cannot write '%s/trace.csv'", r->dir);
+        status = fail(EXIT_RUNTIME, "cannot write the trace in '%s'", r->dir);
     if (status != EXIT_OK) return status;
-    if (rl_algo_save(r->algo, ckpt) != RL_OK) return fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
     if (!o->quiet) {
         double t = now() - t0;
         printf("trained %llu steps in %llu iterations, %.2f s (%.0f steps/s)\n",
@@ -799,8 +822,13 @@ static int evaluate(run *r, const options *o)
     }
     FILE *trace = NULL;
     if (r->trace && r->own_trace) {
-        char dir[4200];
-        snprintf(dir, sizeof dir, "%s/evaluation-simtrace", r->dir);
+        /* deepracer-for-cloud's layout, which deepracer-utils finds beside
+         * training-simtrace/: evaluation-<local time, 14 digits>/. */
+        char dir[4200], stamp[32];
+        time_t t = time(NULL);
+        struct tm tm;
+        strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", localtime_r(&t, &tm));
+        snprintf(dir, sizeof dir, "%s/evaluation-%s/evaluation-simtrace", r->dir, stamp);
         if (make_dirs(dir) != 0) {
             fclose(csv);
             fail(EXIT_RUNTIME, "cannot create '%s': %s", dir, strerror(errno));
@@ -861,7 +889,7 @@ static int evaluate(run *r, const options *o)
     if (fclose(csv) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write '%s/eval.csv'", r->dir);
     if (trace && fclose(trace) != 0 && status == EXIT_OK)
-        status = fail(EXIT_RUNTIME, "cannot write '%s/eval-trace.csv'", r->dir);
+        status = fail(EXIT_RUNTIME, "cannot write '%s'", path);
     if (status == EXIT_OK && m && msum) {
         double n = (double)r->eval_episodes;
         printf("evaluation (%s, greedy): %lld episode%s, mean return %.4f (min %.4f, max %.4f), "

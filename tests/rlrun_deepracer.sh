@@ -1,7 +1,8 @@
 #!/bin/sh
 # rlrun with the deepracer environment, end to end, on small budgets:
 # per-iteration SIM_TRACE_LOG files with the simulator's 19 columns, an
-# evaluation trace, eval.csv's lap columns, determinism; the example reward
+# evaluation trace, eval.csv's lap columns, determinism (how
+# deepracer-utils reads the traces is tests/rlrun_dr_traces.sh); the example reward
 # function built with the one-line command of examples/reward/my_reward.c
 # trains; a reward function returning NaN stops training with the error
 # naming the function, the step and the parameters; continuous actions and
@@ -18,30 +19,46 @@ check "deepracer run exits 0" test $? -eq 0
 header="episode,steps,X,Y,yaw,steer,throttle,action,reward,done,all_wheels_on_track,progress,closest_waypoint,track_len,tstamp,episode_status,pause_duration,obstacle_crash_counter,wall_clock"
 check "one training trace per iteration" test -f "$tmp/a/training-simtrace/0-iteration.csv" -a \
     -f "$tmp/a/training-simtrace/1-iteration.csv" -a ! -e "$tmp/a/training-simtrace/2-iteration.csv"
-check "an evaluation trace" test -f "$tmp/a/evaluation-simtrace/0-iteration.csv"
-for f in "$tmp/a/training-simtrace/0-iteration.csv" "$tmp/a/evaluation-simtrace/0-iteration.csv"; do
+evaltrace=$(ls "$tmp"/a/evaluation-*/evaluation-simtrace/0-iteration.csv 2>/dev/null)
+check "an evaluation trace" test -f "$evaltrace"
+for f in "$tmp/a/training-simtrace/0-iteration.csv" "$evaltrace"; do
     check "$(basename "$(dirname "$f")") has the simulator's header" test "$(head -n 1 "$f")" = "$header"
     check "$(basename "$(dirname "$f")"): every row has 19 fields of the simulator's forms" awk -F, '
         NR == 1 { next }
         NF != 19 || $10 !~ /^(True|False)$/ || $11 !~ /^(True|False)$/ ||
-        $16 !~ /^(in_progress|off_track|crashed|reversed|immobilized|lap_complete)$/ ||
+        $16 !~ /^(prepare|in_progress|off_track|crashed|reversed|immobilized|lap_complete|pause)$/ ||
         $1 !~ /^[0-9]+$/ || $2 !~ /^[0-9]+$/ || $8 !~ /^[0-9]+$/ || $13 !~ /^[0-9]+$/ ||
-        $14 != "31.86" || $17 != "0.0" || $18 != "0" { bad = 1; print "bad row " NR ": " $0; exit }
+        $14 != "31.86" || $17 !~ /^-?[0-9]+\.[0-9]+$/ || $18 != "0" { bad = 1; print "bad row " NR ": " $0; exit }
         END { exit bad || NR < 2 }' "$f"
 done
-# The training trace of the first iteration holds its 1024 steps.
-check "training trace rows = steps of the iteration" test "$(($(wc -l <"$tmp/a/training-simtrace/0-iteration.csv") - 1))" -eq 1024
-# Evaluation: 3 laps from the start line; the trace's episodes 0..2 each
-# begin with step 1 at tstamp 0.067, and the last row of each is done.
-check "evaluation trace: three episodes from step 1, each ending done" awk -F, '
+# Training: every episode begins with its prepare row and is whole in one
+# file; the episodes are numbered 0, 1, 2, ... across the files.
+check "training traces: whole episodes, numbered on across the files" awk -F, '
+    BEGIN { ep = -1; next_ep = 0; last = "True" }
+    FNR == 1 { next }
+    $1 != ep { if ($1 != next_ep || $2 != 1 || $16 != "prepare" || last != "True") bad = 1
+               ep = $1; next_ep = $1 + 1 }
+    { last = $10 }
+    END { exit bad || last != "True" }' "$tmp/a/training-simtrace/0-iteration.csv" "$tmp/a/training-simtrace/1-iteration.csv"
+# Evaluation: 3 laps; the first begins at the start line with its prepare
+# row at tstamp 0.067; the others, laps of one continuous run, go on
+# without one; the last row of each is done.
+check "evaluation trace: three laps, one prepare row, each ending done" awk -F, '
+    BEGIN { ep = -1 }
     NR == 1 { next }
-    $2 == 1 { starts++; if ($15 != "0.067" || $1 != starts - 1) bad = 1 }
+    $1 != ep { starts++; ep = $1; if ($1 != starts - 1) bad = 1
+               if (starts == 1 && ($2 != 1 || $15 != "0.067" || $16 != "prepare")) bad = 1 }
+    $16 == "prepare" { prep++ }
     $10 == "True" { ends++ }
-    END { exit bad || starts != 3 || ends != 3 }' "$tmp/a/evaluation-simtrace/0-iteration.csv"
+    END { exit bad || starts != 3 || ends != 3 || prep < 1 }' "$evaltrace"
 check "eval.csv has the lap columns" grep -qx "episode,return,length,terminated,truncated,lap_time,progress,off_track_count,complete" "$tmp/a/eval.csv"
 check "eval.csv has 3 laps" test "$(wc -l <"$tmp/a/eval.csv")" -eq 4
-# lap_time is the simulated time: length / 15 s (no penalties without resets).
-check "lap_time = length / 15" awk -F, 'NR > 1 { d = $6 - $3 / 15; if (d > 1e-6 || d < -1e-6) bad = 1 } END { exit bad }' "$tmp/a/eval.csv"
+# lap_time is the simulated time after the prepare step: (length - 1) / 15
+# s for a lap from the start line, length / 15 for one that goes on from
+# the last (the figures deepracer-utils reads from the trace).
+check "lap_time = steps after the prepare step / 15" awk -F, '
+    NR > 1 { d = $6 - ($3 - (NR == 2 || prev != 1)) / 15; if (d > 1e-6 || d < -1e-6) bad = 1; prev = $9 }
+    END { exit bad }' "$tmp/a/eval.csv"
 
 # Without [run] eval_episodes, the environment's own number: 3 laps, which
 # config.ini records.
@@ -57,10 +74,14 @@ check "--eval of the run exits 0" test $? -eq 0
 check "--eval drives the same laps" cmp -s "$tmp/a/eval.csv" "$tmp/a-eval.csv"
 
 # The same seed and configuration give the same run (the traces differ only
-# in wall_clock, their last column).
+# in wall_clock, their last column; so do checkpoints written while
+# tracing, which hold the rows of the episodes under way).
 "$rlrun" $small --trace --set run.output_dir="$tmp/b" "$src/examples/deepracer.ini" >/dev/null 2>&1
-check "same seed, same checkpoint" cmp -s "$tmp/a/checkpoint.rlck" "$tmp/b/checkpoint.rlck"
+"$rlrun" $small --set run.output_dir="$tmp/b1" "$src/examples/deepracer.ini" >/dev/null 2>&1
+"$rlrun" $small --set run.output_dir="$tmp/b2" "$src/examples/deepracer.ini" >/dev/null 2>&1
+check "same seed, same checkpoint" cmp -s "$tmp/b1/checkpoint.rlck" "$tmp/b2/checkpoint.rlck"
 check "same seed, same eval.csv" cmp -s "$tmp/a/eval.csv" "$tmp/b/eval.csv"
+check "tracing does not change the run" cmp -s "$tmp/a/eval.csv" "$tmp/b1/eval.csv"
 cut -d, -f1-18 "$tmp/a/training-simtrace/1-iteration.csv" >"$tmp/ta"
 cut -d, -f1-18 "$tmp/b/training-simtrace/1-iteration.csv" >"$tmp/tb"
 check "same seed, same training trace" cmp -s "$tmp/ta" "$tmp/tb"
@@ -103,15 +124,16 @@ check "continuous actions: the action column holds [steer speed] within the rang
 check "lidar observation: exit 0" test $? -eq 0
 
 # Reversed direction on the oval, with off-track resets in evaluation: the
-# barely trained car leaves the road, and the laps count their off-tracks
-# and the time penalty.
+# barely trained car leaves the road, and the laps count their off-tracks;
+# the 2 s the car is held each time (30 steps) are in the lap's length.
 "$rlrun" $small --set deepracer.track=oval --set deepracer.is_reversed=true \
-    --set deepracer.eval_offtrack=reset --set deepracer.eval_offtrack_penalty=2 \
+    --set deepracer.off_track_penalty=2 --set deepracer.is_continuous=false \
     --set run.output_dir="$tmp/r" "$src/examples/deepracer.ini" >/dev/null 2>&1
 check "reversed oval with resets: exit 0" test $? -eq 0
-check "resets: lap_time = length / 15 + 2 s per off-track, and the lap goes on to 100%" awk -F, '
-    NR > 1 { d = $6 - ($3 / 15 + 2 * $8); if (d > 1e-6 || d < -1e-6) bad = 1
-             if ($8 > 0) offs++; if ($9 == 1 && $7 != 100) bad = 1 }
+check "resets: the laps count their off-tracks, lap_time = (length - 1) / 15" awk -F, '
+    NR > 1 { d = $6 - ($3 - 1) / 15; if (d > 1e-6 || d < -1e-6) bad = 1
+             if ($8 > 0) offs++; if ($9 == 1 && $7 != 100) bad = 1
+             if ($8 > 0 && $3 < 31 * $8) bad = 1 }
     END { exit bad || offs == 0 }' "$tmp/r/eval.csv"
 
 finish

@@ -149,11 +149,15 @@ START_TEST(test_straight_ccw)
     ck_assert_double_eq_tol(p->track_length, stadium_length(), 1e-9);
     ck_assert_int_eq(p->num_waypoints, 2 * (STRAIGHT + ARC) + 1);
     ck_assert_double_eq(p->waypoints[0][0], p->waypoints[p->num_waypoints - 1][0]);
-    /* At the start: the car point on waypoint 0, heading along +x. */
-    ck_assert_double_eq_tol(p->x, 0, TOL);
+    /* At the start: the car's origin on waypoint 0, heading along +x, so
+     * its point is 0.14 m on and progress counts from the origin: the
+     * simulator's 100 x 0.14 / track_length. */
+    ck_assert_double_eq_tol(fx.e->car.x, 0, TOL);
+    ck_assert_double_eq_tol(fx.e->car.y, -SR, TOL);
+    ck_assert_double_eq_tol(p->x, 0.14, TOL);
     ck_assert_double_eq_tol(p->y, -SR, TOL);
     ck_assert_double_eq_tol(p->heading, 0, TOL);
-    ck_assert_double_eq_tol(p->progress, 0, TOL);
+    ck_assert_double_eq_tol(p->progress, 100 * 0.14 / stadium_length(), TOL);
 
     /* 0.2 m left of the centre on the bottom straight. */
     dr_env_set_pose(fx.e, 2.1, -SR + 0.2, 0, 1);
@@ -370,41 +374,38 @@ START_TEST(test_episode_ends)
 {
     fixture fx;
     /* Off track: straight ahead on the bottom straight reaches the end of
-     * the straight and leaves the road in the turn. */
-    make(&fx, "actions = 0:1.0\n", 1);
+     * the straight and leaves the road in the turn (in evaluation without
+     * resets, as in training). */
+    make(&fx, "actions = 0:1.0\nnumber_of_resets = 0\n", 1);
     rl_step st = drive(&fx, 0, 200);
     ck_assert_int_eq(st.terminated, 1);
     ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
     ck_assert_int_eq(fx.e->p.is_offtrack, 1);
     double m[4];
     rl_env_metrics(fx.env, m);
-    ck_assert_double_eq_tol(m[0], fx.e->steps / 15.0, 1e-9); /* lap_time */
+    ck_assert_double_eq_tol(m[0], (fx.e->steps - 1) / 15.0, 1e-9); /* lap_time, after prepare */
     ck_assert(m[1] > 20 && m[1] < 50);                       /* progress */
     ck_assert_double_eq(m[2], 1);                            /* off_track_count */
     ck_assert_double_eq(m[3], 0);                            /* complete */
     unmake(&fx);
 
     /* Reversed: turned round, progress falls for 15 steps running. */
-    make(&fx, "actions = 0:0.5\n", 1);
+    make(&fx, "actions = 0:0.5\nnumber_of_resets = 0\n", 1);
+    drive(&fx, 0, 1); /* the prepare step */
     dr_env_set_pose(fx.e, 3.0, -SR, 180, 1);
     st = drive(&fx, 0, 14);
     ck_assert_int_eq(st.terminated, 0);
     st = drive(&fx, 0, 1);
     ck_assert_int_eq(st.terminated, 1);
     ck_assert_int_eq(fx.e->status, DR_REVERSED);
-    ck_assert_int_eq(fx.e->steps, 15);
+    ck_assert_int_eq(fx.e->steps, 16);
     unmake(&fx);
 
-    /* Evaluation with resets: off track puts the car back with a penalty
-     * and the lap goes on. */
-    make(&fx, "actions = 0:1.0\neval_offtrack = reset\neval_offtrack_penalty = 2.5\n", 1);
+    /* Evaluation without resets: going off track ends the lap. */
+    make(&fx, "actions = 0:1.0\nnumber_of_resets = 0\n", 1);
     st = drive(&fx, 0, 200);
-    ck_assert_int_eq(fx.e->offtrack_count >= 2, 1);
-    ck_assert_double_eq_tol(fx.e->penalty_time, 2.5 * fx.e->offtrack_count, 1e-12);
-    ck_assert_double_eq_tol(fx.e->sim_time, 200 / 15.0, 1e-9);
-    ck_assert_int_eq(st.terminated, 0);
-    /* Each reset put the car back on the centre line, so it is on the road. */
-    ck_assert_int_eq(fx.e->p.is_offtrack, 0);
+    ck_assert_int_eq(st.terminated, 1);
+    ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
     unmake(&fx);
 }
 END_TEST
@@ -445,6 +446,7 @@ START_TEST(test_car_model)
 {
     fixture fx;
     make(&fx, "actions = 0:2.0, 30:0.5, 30:4.0\n", 1);
+    drive(&fx, 0, 1); /* the prepare step */
     /* Speed: a first-order lag with time constant 0.25 s from rest. */
     dr_env_set_pose(fx.e, 0.0, -SR, 0, 1);
     drive(&fx, 0, 3);
@@ -497,6 +499,7 @@ START_TEST(test_actions)
     ck_assert_double_eq(fx.e->steer[9], 30);
     double a = 7;
     rl_step st;
+    drive(&fx, 0, 1); /* the prepare step */
     ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
     ck_assert_double_eq(fx.e->p.steering_angle, 15);
     ck_assert_double_eq(fx.e->p.speed, 1.0);
@@ -507,6 +510,7 @@ START_TEST(test_actions)
     ck_assert_uint_eq(fx.e->nactions, 3);
     ck_assert_int_eq(rl_env_action_space(fx.env)->n, 3);
     a = 1;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK); /* prepare */
     ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
     ck_assert_double_eq(fx.e->p.speed, 2.5);
     ck_assert_double_eq(fx.e->p.steering_angle, 0);
@@ -514,6 +518,7 @@ START_TEST(test_actions)
 
     make(&fx, "action_space_type = continuous\nsteering_range = -20,30\nspeed_range = 1,3\n", 1);
     double c[2] = {-1, 1};
+    ck_assert_int_eq(rl_env_step(fx.env, c, fx.obs, &st), RL_OK); /* prepare */
     ck_assert_int_eq(rl_env_step(fx.env, c, fx.obs, &st), RL_OK);
     ck_assert_double_eq(fx.e->p.steering_angle, -20);
     ck_assert_double_eq(fx.e->p.speed, 3);
@@ -609,6 +614,8 @@ START_TEST(test_reward_module)
     fixture fx;
     make(&fx, keys, 1);
     rl_step st = drive(&fx, 0, 1);
+    ck_assert_double_eq(st.reward, 0); /* the prepare step: no reward */
+    st = drive(&fx, 0, 1);
     /* On the centre line, straight: 1 + 0.25 * speed. */
     ck_assert_double_eq_tol(st.reward, 1.25, 1e-12);
     st = drive(&fx, 1, 1);
@@ -696,20 +703,25 @@ START_TEST(test_round_robin)
     fixture fx;
     make(&fx, "", 0);
     double L = fx.e->track.length;
-    double s0 = fx.e->p.projection_distance;
+    double s0 = fx.e->s0;
     for (int k = 1; k <= 25; k++) {
         ck_assert_int_eq(rl_env_reset(fx.env, fx.obs), RL_OK);
-        double s = fx.e->p.projection_distance, d = fmod(s - s0 + 2 * L, L);
+        double d = fmod(fx.e->s0 - s0 + 2 * L, L);
         ck_assert_double_eq_tol(d, fmod(0.05 * k, 1.0) * L, 1e-6);
-        ck_assert_double_eq(fx.e->p.progress, 0);
-        ck_assert_double_eq_tol(fx.e->p.distance_from_center, 0, 1e-9);
+        /* The origin on the centre line there, the point 0.14 m on. */
+        double x, y;
+        dr_track_point_at(&fx.e->track, fx.e->s0, &x, &y, NULL, NULL);
+        ck_assert_double_eq_tol(fx.e->car.x, x, 1e-12);
+        ck_assert_double_eq_tol(fx.e->car.y, y, 1e-12);
+        ck_assert_double_eq_tol(hypot(fx.e->p.x - x, fx.e->p.y - y), 0.14, 1e-12);
+        ck_assert(fx.e->p.progress > 0 && fx.e->p.progress < 100 * 0.1401 / L);
     }
     /* Seeding again starts the round robin again, where the first seed
      * started it: a seed repeats the trajectory (Gymnasium's reset(seed)). */
     ck_assert_int_eq(rl_env_reset_seeded(fx.env, 7, fx.obs), RL_OK);
-    ck_assert_double_eq(fx.e->p.projection_distance, s0);
+    ck_assert_double_eq(fx.e->s0, s0);
     ck_assert_int_eq(rl_env_reset(fx.env, fx.obs), RL_OK);
-    ck_assert_double_eq_tol(fmod(fx.e->p.projection_distance - s0 + 2 * L, L), 0.05 * L, 1e-6);
+    ck_assert_double_eq_tol(fmod(fx.e->s0 - s0 + 2 * L, L), 0.05 * L, 1e-6);
     unmake(&fx);
 }
 END_TEST
@@ -738,6 +750,17 @@ START_TEST(test_save_load)
     }
     rl_writer w = {0};
     ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    /* The record ends with the trace section: the episode count (u64) and,
+     * per instance, a u32 flag for held rows (none: not tracing). A record
+     * without it (written before it existed) loads; a bad flag does not. */
+    size_t trace_at = w.len - 8 - 2 * 4;
+    rl_reader old = {w.data, trace_at, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &old, &err), RL_OK);
+    w.data[trace_at + 8] = 2;
+    rl_reader bad = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &bad, &err), RL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "trace record of environment 0"));
+    w.data[trace_at + 8] = 0;
     rl_reader r = {w.data, w.len, 0, 0};
     ck_assert_int_eq(rl_env_batch_load(b, &r, &err), RL_OK);
     rl_env_batch_observations(b, obs_b);
@@ -758,7 +781,9 @@ START_TEST(test_save_load)
 }
 END_TEST
 
-/* The trace row: 19 columns in the simulator's order and formats. */
+/* The trace rows: 19 columns in the simulator's order and formats; each
+ * row's pose is the one its action starts from, the first row of an
+ * episode is its prepare step, tstamp is the instance's clock. */
 START_TEST(test_trace_row)
 {
     fixture fx;
@@ -768,27 +793,381 @@ START_TEST(test_trace_row)
     FILE *f = open_memstream(&buf, &len);
     rl_env_trace_header(fx.env, f);
     rl_env_set_trace(fx.env, f, 0);
-    double a = 1;
+    double a = 1, x0 = fx.e->p.x, y0 = fx.e->p.y, prog0 = fx.e->p.progress;
     rl_step st;
     ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    double x2 = fx.e->p.x, y2 = fx.e->p.y, r2 = fx.e->reward, prog2 = fx.e->p.progress;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
     fclose(f);
-    char *nl = strchr(buf, '\n');
-    ck_assert_ptr_nonnull(nl);
-    *nl = 0;
+    char *row = strchr(buf, '\n');
+    ck_assert_ptr_nonnull(row);
+    *row++ = 0;
     ck_assert_str_eq(buf, "episode,steps,X,Y,yaw,steer,throttle,action,reward,done,"
                           "all_wheels_on_track,progress,closest_waypoint,track_len,tstamp,"
                           "episode_status,pause_duration,obstacle_crash_counter,wall_clock");
-    char *row = nl + 1;
     int commas = 0;
-    for (char *c = row; *c; c++) commas += *c == ',';
+    for (char *c = row; *c != '\n'; c++) commas += *c == ',';
     ck_assert_int_eq(commas, 18);
     char expect[256];
-    snprintf(expect, sizeof expect, "0,1,%.4f,%.4f,%.4f,15.00,0.60,1,%.4f,False,True,%.4f,0,%.2f,0.067,in_progress,0.0,0,",
-             fx.e->p.x, fx.e->p.y, fx.e->p.heading, fx.e->reward, fx.e->p.progress,
-             fx.e->p.track_length);
+    /* The prepare step: the chosen action is logged, not applied; reward 0. */
+    snprintf(expect, sizeof expect,
+             "0,1,%.4f,%.4f,0.0000,15.00,0.60,1,0.0000,False,True,%.4f,0,%.2f,0.067,prepare,0.0,0,",
+             x0, y0, prog0, fx.e->p.track_length);
     ck_assert_msg(strncmp(row, expect, strlen(expect)) == 0, "row %s\nwant %s", row, expect);
+    /* Step 2 starts where the car stood. */
+    row = strchr(row, '\n') + 1;
+    snprintf(expect, sizeof expect, "0,2,%.4f,%.4f,0.0000,15.00,0.60,1,%.4f,False,True,%.4f,0,%.2f,0.133,in_progress,0.0,0,",
+             x0, y0, r2, prog2, fx.e->p.track_length);
+    ck_assert_msg(strncmp(row, expect, strlen(expect)) == 0, "row %s\nwant %s", row, expect);
+    /* Step 3 starts where step 2 ended. */
+    row = strchr(row, '\n') + 1;
+    snprintf(expect, sizeof expect, "0,3,%.4f,%.4f,", x2, y2);
+    ck_assert_msg(strncmp(row, expect, strlen(expect)) == 0, "row %s\nwant %s", row, expect);
+    ck_assert_ptr_nonnull(strstr(row, ",0.200,in_progress,"));
     free(buf);
     unmake(&fx);
+}
+END_TEST
+
+/* track_width and is_left_of_center as the simulator measures them: the
+ * border points nearest the car point's projection c (the stadium's
+ * borders are polylines of radius 1.0 and 2.0 with the centre line's
+ * angles), hand-checked on a semicircle, where they are narrower than the
+ * rows' 1 m width. */
+START_TEST(test_track_width_sim)
+{
+    fixture fx;
+    make(&fx, "", 1);
+    const rl_deepracer_params *p = &fx.e->p;
+    /* On the straight: the rows' width. */
+    dr_env_set_pose(fx.e, 2.1, -SR + 0.2, 0, 1);
+    ck_assert_double_eq_tol(p->track_width, 1.0, 1e-12);
+    /* The right semicircle's centre chord 30 (from vertex 38 to 39) has
+     * its midpoint in the direction h = 1.5 degrees from (4, 0), at radius
+     * 1.5 cos(1.5 deg); a point 0.2 m inside it projects there, and the
+     * inner and outer borders' nearest points are their own chords'
+     * midpoints on the same ray, at 1.0 cos(1.5 deg) and 2.0 cos(1.5
+     * deg): the width is cos(1.5 deg) = 0.999657, not 1. */
+    double h = PI / 120, c = cos(h), r = SR * c - 0.2;
+    dr_env_set_pose(fx.e, SL + r * cos(h), r * sin(h), 91.5, 1);
+    ck_assert_double_eq_tol(p->distance_from_center, 0.2, 1e-12);
+    ck_assert_double_eq_tol(p->track_width, 0.99965732497555726, 1e-12);
+    ck_assert_int_eq(p->is_left_of_center, 1); /* nearer the inner (left) point */
+    /* 0.3 m outside: nearer the outer (right) point. */
+    r = SR * c + 0.3;
+    dr_env_set_pose(fx.e, SL + r * cos(h), r * sin(h), 91.5, 0);
+    ck_assert_double_eq_tol(p->track_width, 0.99965732497555726, 1e-12);
+    ck_assert_int_eq(p->is_left_of_center, 0);
+    unmake(&fx);
+}
+END_TEST
+
+static int reward_calls;
+static double counting_reward(const rl_deepracer_params *p)
+{
+    (void)p;
+    reward_calls++;
+    return 1.0;
+}
+
+/* The prepare step: the first step of an episode holds the car at the
+ * start, the reward function is not called, the reward is 0 and the
+ * status prepare; the first call sees steps = 2. */
+START_TEST(test_prepare_step)
+{
+    fixture fx;
+    make(&fx, "actions = 0:1.0, 30:1.0\n", 0);
+    fx.e->preset = DR_REWARD_MODULE;
+    fx.e->fn = counting_reward;
+    reward_calls = 0;
+    double x = fx.e->car.x, y = fx.e->car.y, yaw = fx.e->car.yaw, a = 1;
+    rl_step st;
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    ck_assert_int_eq(reward_calls, 0);
+    ck_assert_double_eq(st.reward, 0);
+    ck_assert_int_eq(st.terminated, 0);
+    ck_assert_int_eq(fx.e->status, DR_PREPARE);
+    ck_assert_int_eq(fx.e->steps, 1);
+    ck_assert_double_eq(fx.e->car.x, x);
+    ck_assert_double_eq(fx.e->car.y, y);
+    ck_assert_double_eq(fx.e->car.yaw, yaw);
+    ck_assert_double_eq(fx.e->car.v, 0);
+    ck_assert_double_eq(fx.obs[1], 0); /* no steering was applied */
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    ck_assert_int_eq(reward_calls, 1);
+    ck_assert_int_eq(fx.e->p.steps, 2);
+    ck_assert_double_eq(st.reward, 1.0);
+    ck_assert_int_eq(fx.e->status, DR_IN_PROGRESS);
+    ck_assert(fx.e->car.v > 0);
+    ck_assert_double_eq(fx.e->p.steering_angle, 30);
+    unmake(&fx);
+}
+END_TEST
+
+/* Drive the stadium with a pure-pursuit controller until the episode ends
+ * (at most max steps); its last outcome. */
+static rl_step pursue(fixture *fx, int max)
+{
+    rl_step st = {0};
+    for (int n = 0; n < max && !st.terminated && !st.truncated; n++) {
+        double fx_ = fx->obs[7], fy = fx->obs[8];
+        double steer = atan2(2 * DR_WHEELBASE * fy, fx_ * fx_ + fy * fy) * 180 / PI;
+        steer = steer > 30 ? 30 : steer < -30 ? -30 : steer;
+        double a[2] = {steer / 30, 0.0};
+        ck_assert_int_eq(rl_env_step(fx->env, a, fx->obs, &st), RL_OK);
+    }
+    return st;
+}
+
+/* deepracer-for-cloud's evaluation: the laps follow each other; the next
+ * lap goes on from where the car crossed the line, at speed, without a
+ * prepare step, its time counted from the last lap's end. Standing-start
+ * laps with is_continuous = false. */
+START_TEST(test_eval_continuous)
+{
+    fixture fx;
+    make(&fx, "action_space_type = continuous\nspeed_range = 0.5,1.5\n", 1);
+    pursue(&fx, 2000);
+    ck_assert_int_eq(fx.e->status, DR_LAP_COMPLETE);
+    int n1 = (int)rl_env_episode_steps(fx.env);
+    double m[4];
+    rl_env_metrics(fx.env, m);
+    ck_assert_double_eq_tol(m[0], (n1 - 1) / 15.0, 1e-12);
+    double x = fx.e->car.x, v = fx.e->car.v, travel = fx.e->travel;
+    uint64_t clk = fx.e->clock;
+    ck_assert(v > 0.4);
+    ck_assert_int_eq(rl_env_reset_seeded(fx.env, 99, fx.obs), RL_OK);
+    ck_assert_double_eq(fx.e->car.x, x);
+    ck_assert_double_eq(fx.e->car.v, v);
+    ck_assert_int_eq(fx.e->status, DR_IN_PROGRESS);
+    ck_assert_int_eq(fx.e->phase, DR_PHASE_RUN);
+    ck_assert_int_eq(fx.e->steps, n1); /* steps run on, as the simulator's */
+    ck_assert_double_eq_tol(fx.e->p.progress, 100 * (travel - fx.e->track.length) / fx.e->track.length, 1e-12);
+    ck_assert(fx.e->p.progress >= 0 && fx.e->p.progress < 1);
+    pursue(&fx, 1);
+    ck_assert(fx.e->car.moved > 0); /* the first action is applied */
+    pursue(&fx, 2000);
+    ck_assert_int_eq(fx.e->status, DR_LAP_COMPLETE);
+    int n2 = (int)rl_env_episode_steps(fx.env);
+    rl_env_metrics(fx.env, m);
+    ck_assert_double_eq_tol(m[0], n2 / 15.0, 1e-12);
+    ck_assert_double_eq(m[1], 100);
+    ck_assert_int_eq(fx.e->clock, clk + (uint64_t)n2);
+    /* A new evaluation starts again from the start line. */
+    ck_assert_int_eq(rl_env_set_evaluation(fx.env, 1), RL_OK);
+    ck_assert_int_eq(rl_env_reset_seeded(fx.env, 99, fx.obs), RL_OK);
+    ck_assert_int_eq(fx.e->status, DR_PREPARE);
+    ck_assert_double_eq_tol(fx.e->car.x, 0, 1e-12);
+    unmake(&fx);
+
+    make(&fx, "action_space_type = continuous\nspeed_range = 0.5,1.5\nis_continuous = false\n", 1);
+    pursue(&fx, 2000);
+    ck_assert_int_eq(fx.e->status, DR_LAP_COMPLETE);
+    ck_assert_int_eq(rl_env_reset_seeded(fx.env, 99, fx.obs), RL_OK);
+    ck_assert_int_eq(fx.e->status, DR_PREPARE);
+    ck_assert_double_eq_tol(fx.e->car.x, 0, 1e-12);
+    ck_assert_double_eq(fx.e->car.v, 0);
+    ck_assert_int_eq(fx.e->steps, 0);
+    unmake(&fx);
+}
+END_TEST
+
+/* Off track in evaluation: the step is logged off_track with the
+ * penalty as pause_duration, the car goes onto the lane half-way to the
+ * nearer border at the last step's progress, heading along it, and is
+ * held for ceil(penalty x 15) pause steps (reward 0, pause_duration
+ * counting down); then the lap goes on. Past number_of_resets, going off
+ * track ends the lap. */
+START_TEST(test_eval_resets)
+{
+    fixture fx;
+    make(&fx, "actions = 0:1.0\noff_track_penalty = 2.5\nnumber_of_resets = 2\n", 1);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    rl_env_set_trace(fx.env, f, 0);
+    rl_step st = {0};
+    double a = 0, before = 0;
+    int n = 0;
+    while (fx.e->status != DR_OFF_TRACK && n < 300) {
+        before = fx.e->p.progress;
+        ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+        n++;
+    }
+    ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
+    ck_assert_int_eq(st.terminated, 0);
+    ck_assert_int_eq(fx.e->offtrack_count, 1);
+    ck_assert_double_eq(fx.e->tr_pause, 2.5);
+    /* Straight on, it left the first turn on the outside: the outer lane
+     * (radius 1.75 about (4, 0)), tangent to it, just ahead of the last
+     * step's progress. */
+    double dx = fx.e->car.x - SL, dy = fx.e->car.y;
+    ck_assert_double_eq_tol(hypot(dx, dy), SR + 0.25, 2e-3);
+    double tangent = atan2(dy, dx) + PI / 2, d = remainder(fx.e->car.yaw - tangent, 2 * PI);
+    ck_assert_msg(fabs(d) < 0.06, "yaw %g, tangent %g", fx.e->car.yaw, tangent);
+    ck_assert(fx.e->p.progress > before && fx.e->p.progress < before + 1.5);
+    ck_assert_double_eq(fx.e->car.v, 0);
+    double x = fx.e->car.x, y = fx.e->car.y;
+    int held = (int)ceil(2.5 * 15);
+    for (int m = 1; m <= held; m++) {
+        ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+        ck_assert_int_eq(fx.e->status, DR_PAUSE);
+        ck_assert_double_eq(st.reward, 0);
+        ck_assert_double_eq(fx.e->car.x, x);
+        ck_assert_double_eq(fx.e->car.y, y);
+        ck_assert_double_eq_tol(fx.e->tr_pause, 2.5 - m / 15.0, 1e-12);
+    }
+    ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
+    ck_assert_int_eq(fx.e->status, DR_IN_PROGRESS);
+    ck_assert(fx.e->car.moved > 0);
+    /* Twice more off track: the second reset, then the end. */
+    st = drive(&fx, 0, 2000);
+    ck_assert_int_eq(st.terminated, 1);
+    ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
+    ck_assert_int_eq(fx.e->offtrack_count, 3);
+    double m4[4];
+    rl_env_metrics(fx.env, m4);
+    ck_assert_double_eq_tol(m4[0], (fx.e->steps - 1) / 15.0, 1e-12); /* pauses included */
+    ck_assert_double_eq(m4[2], 3);
+    fclose(f);
+    /* The trace: one off_track row per off-track, 2 x 38 pause rows. */
+    int offs = 0, pauses = 0, rows = 0;
+    for (char *line = buf; *line; line = strchr(line, '\n') + 1) {
+        char *nl = strchr(line, '\n'), *o = strstr(line, ",off_track,"), *ps = strstr(line, ",pause,");
+        rows++;
+        offs += o && o < nl;
+        pauses += ps && ps < nl;
+    }
+    ck_assert_int_eq(rows, fx.e->steps);
+    ck_assert_int_eq(offs, 3);
+    ck_assert_int_eq(pauses, 2 * held);
+    ck_assert_ptr_nonnull(strstr(buf, ",off_track,2.500,0,"));
+    free(buf);
+    unmake(&fx);
+}
+END_TEST
+
+/* A batch traces whole episodes: each instance's rows are held until its
+ * episode ends and written together, numbered in the order episodes end,
+ * into the file current then; switching files keeps the held rows;
+ * episodes under way when tracing starts are left out; a saved batch
+ * carries the held rows, so that a loaded one writes what the original
+ * would have. */
+static void batch_steps(rl_env_batch *b, int from, int n)
+{
+    double obs[3 * 64], act[3], r[3];
+    unsigned char te[3], tr[3];
+    for (int i = from; i < from + n; i++) {
+        for (int k = 0; k < 3; k++) act[k] = ((i / 7 + k) % 3) == 0;
+        ck_assert_int_eq(rl_env_batch_step(b, act, obs, r, te, tr, NULL), RL_OK);
+    }
+}
+
+/* The rows of buf without their last column (wall_clock). */
+static char *strip_wall(const char *buf)
+{
+    char *out = malloc(strlen(buf) + 1), *o = out;
+    for (const char *line = buf; *line;) {
+        const char *nl = strchr(line, '\n'), *c = nl;
+        while (c > line && *c != ',') c--;
+        memcpy(o, line, (size_t)(c - line));
+        o += c - line;
+        *o++ = '\n';
+        line = nl + 1;
+    }
+    *o = 0;
+    return out;
+}
+
+START_TEST(test_batch_trace)
+{
+    rl_config *cfg = rl_config_alloc(NULL);
+    char ini[512];
+    snprintf(ini, sizeof ini, "[deepracer]\ntrack = %s\nactions = 0:1.0, 30:1.0\n", ccw_path);
+    ck_assert_int_eq(rl_config_load_string(cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    rl_env_batch *a = rl_env_batch_alloc(&rl_deepracer_env, cfg, 3, &err);
+    rl_env_batch *b = rl_env_batch_alloc(&rl_deepracer_env, cfg, 3, &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    double obs[3 * 64];
+    char *buf[4] = {0};
+    size_t len[4] = {0};
+    FILE *f[4];
+    for (int i = 0; i < 4; i++) f[i] = open_memstream(&buf[i], &len[i]);
+    ck_assert_int_eq(rl_env_batch_reset(a, 5, obs), RL_OK);
+    ck_assert_int_eq(rl_env_batch_set_trace(a, f[0]), RL_OK);
+    batch_steps(a, 0, 150);
+    ck_assert_int_eq(rl_env_batch_set_trace(a, f[1]), RL_OK);
+    batch_steps(a, 150, 150);
+    rl_writer w = {0};
+    ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    uint64_t written = rl_env_batch_trace_episodes(a);
+    ck_assert(written >= 4);
+    ck_assert_int_eq(rl_env_batch_set_trace(a, f[2]), RL_OK);
+    batch_steps(a, 300, 200);
+    ck_assert_int_eq(rl_env_batch_set_trace(a, NULL), RL_OK);
+    /* b: loaded from the save, tracing into its own file. */
+    rl_reader r = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &r, &err), RL_OK);
+    ck_assert_int_eq(rl_env_batch_trace_episodes(b), written);
+    ck_assert_int_eq(rl_env_batch_set_trace(b, f[3]), RL_OK);
+    batch_steps(b, 300, 200);
+    ck_assert_int_eq(rl_env_batch_set_trace(b, NULL), RL_OK);
+    for (int i = 0; i < 4; i++) fclose(f[i]);
+    char *sa = strip_wall(buf[2]), *sb = strip_wall(buf[3]);
+    ck_assert_str_eq(sa, sb);
+    ck_assert(strlen(sa) > 0);
+    free(sa);
+    free(sb);
+    /* Files 0, 1, 2: episodes 0, 1, 2, ... each whole (from its prepare
+     * row, steps 1, 2, 3, ..., to its done row) and in one file. */
+    long next = 0, ep = -1, step = 0;
+    int done = 1;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(done, "an episode is split across files");
+        for (char *line = buf[i]; *line; line = strchr(line, '\n') + 1) {
+            long e = strtol(line, NULL, 10), s = strtol(strchr(line, ',') + 1, NULL, 10);
+            if (e != ep) {
+                ck_assert_msg(done && e == next, "episode %ld after %ld", e, ep);
+                ck_assert_int_eq(s, 1);
+                ck_assert_ptr_nonnull(strstr(line, ",prepare,"));
+                ep = e;
+                next = e + 1;
+            } else {
+                ck_assert_int_eq(s, step + 1);
+            }
+            step = s;
+            /* done, the 10th column. */
+            char *c = line;
+            for (int k = 0; k < 9; k++) c = strchr(c, ',') + 1;
+            done = strncmp(c, "True,", 5) == 0;
+        }
+    }
+    ck_assert(done);
+    ck_assert_int_eq(next, (long)rl_env_batch_trace_episodes(a));
+    for (int i = 0; i < 4; i++) free(buf[i]);
+
+    /* Tracing that starts within episodes leaves them out. */
+    char *tb = NULL;
+    size_t tl = 0;
+    FILE *t = open_memstream(&tb, &tl);
+    ck_assert_int_eq(rl_env_batch_reset(b, 5, obs), RL_OK);
+    batch_steps(b, 0, 10);
+    uint64_t first = rl_env_batch_trace_episodes(b);
+    ck_assert_int_eq(rl_env_batch_set_trace(b, t), RL_OK);
+    batch_steps(b, 10, 300);
+    ck_assert_int_eq(rl_env_batch_set_trace(b, NULL), RL_OK);
+    fclose(t);
+    ck_assert(tl > 0);
+    ck_assert_int_eq(strtol(tb, NULL, 10), (long)first);
+    ck_assert_int_eq(strncmp(strchr(tb, ',') + 1, "1,", 2), 0); /* from its first step */
+    free(tb);
+    rl_writer_free(&w);
+    rl_env_batch_free(a);
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
 }
 END_TEST
 
@@ -815,6 +1194,11 @@ static Suite *deepracer_suite(void)
     tcase_add_test(tc, test_round_robin);
     tcase_add_test(tc, test_save_load);
     tcase_add_test(tc, test_trace_row);
+    tcase_add_test(tc, test_track_width_sim);
+    tcase_add_test(tc, test_prepare_step);
+    tcase_add_test(tc, test_eval_continuous);
+    tcase_add_test(tc, test_eval_resets);
+    tcase_add_test(tc, test_batch_trace);
     suite_add_tcase(s, tc);
     return s;
 }

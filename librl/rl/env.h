@@ -89,14 +89,17 @@ typedef struct rl_env_type {
     int (*load)(void *state, rl_reader *r, rl_error *err);
 
     /* Optional: the type's own per-step trace format, used by
-     * rl_env_set_trace instead of the generic one. trace_header is the CSV
-     * header line (no newline); trace_row writes one row (with its newline)
-     * for the step just taken, whose outcome is `out` (truncation by the
-     * core's time limit included). `episode` numbers the episode uniquely
-     * among the instances tracing into one file (see
-     * rl_env_batch_set_trace). */
+     * rl_env_set_trace and rl_env_batch_set_trace instead of the generic
+     * one. trace_header is the CSV header line (no newline), whose first
+     * column is the episode number. trace_row writes one row (with its
+     * newline) for the step just taken, whose outcome is `out` (truncation
+     * by the core's time limit included), without that first column: the
+     * core writes the episode number and a comma before it, once it knows
+     * the number (a batch numbers episodes in the order they end; see
+     * rl_env_batch_set_trace). A row may also be written later than its
+     * step, so it must not depend on anything but the state and `out`. */
     const char *trace_header;
-    void (*trace_row)(const void *state, FILE *f, uint64_t episode, const rl_step *out);
+    void (*trace_row)(const void *state, FILE *f, const rl_step *out);
 
     /* Optional: switch between training (0, the default) and evaluation (1)
      * behaviour, for types whose episodes differ (DeepRacer evaluates from
@@ -171,11 +174,14 @@ RL_API void rl_env_metrics(const rl_env *env, double *values);
 RL_API void *rl_env_state(rl_env *env);
 RL_API const char *rl_env_errmsg(const rl_env *env);
 
-/* Trace every step to f as CSV rows (rl_env_trace_header first):
- * env,episode,step,obs_0..,action_0..,reward,terminated,truncated, where
- * obs is the observation the action was taken on. Tracing may start at any
- * time, also within an episode. f NULL stops tracing.
- * The caller keeps ownership of f. */
+/* Trace every step to f as CSV rows (rl_env_trace_header first). The
+ * generic format: env,episode,step,obs_0..,action_0..,reward,terminated,
+ * truncated, where obs is the observation the action was taken on. A type
+ * with its own format (trace_row) writes its rows behind the episode
+ * number, counted from 0: the episode running when tracing starts (or
+ * else the next one) is episode 0. Tracing may start at any time, also
+ * within an episode. f NULL stops tracing. The caller keeps ownership of
+ * f. */
 RL_API void rl_env_set_trace(rl_env *env, FILE *f, unsigned env_index);
 RL_API int rl_env_trace_header(const rl_env *env, FILE *f);
 
@@ -226,7 +232,9 @@ RL_API int rl_env_batch_step(rl_env_batch *batch, const double *actions, double 
 
 /* Save the batch for an exact resume: every instance's generator, episode
  * counters and running return and, where the type provides save/load, its
- * episode in progress. RL_ENOMEM when w failed, or the type's error. */
+ * episode in progress; then the own-format trace's episode count and the
+ * rows held of the running episodes. RL_ENOMEM when w failed, or the
+ * type's error. */
 RL_API int rl_env_batch_save(const rl_env_batch *batch, rl_writer *w, rl_error *err);
 
 /* Restore what rl_env_batch_save wrote into a batch of the same size made
@@ -245,10 +253,23 @@ RL_API int rl_env_batch_resumable(const rl_env_batch *batch);
  * last reset or step returned. */
 RL_API void rl_env_batch_observations(const rl_env_batch *batch, double *obs);
 
-/* Trace every instance into f (NULL stops): instance i writes with
- * env_index i, and a type with its own trace format numbers episodes
- * episode * n + i, so they stay apart in one file. */
-RL_API void rl_env_batch_set_trace(rl_env_batch *batch, FILE *f);
+/* Trace every instance into f. The generic format: instance i writes its
+ * rows as they come, with env_index i. A type with its own format
+ * (trace_row): the rows of each instance's running episode are held in
+ * memory and written together, behind the episode's number, when the
+ * episode ends, so that an episode is whole in the file that is current
+ * when it ends; the batch numbers episodes 0, 1, 2, ... in the order they
+ * end (rl_env_batch_save keeps the count and the held rows). Calling it
+ * again with another f switches files and keeps the held rows; an episode
+ * already under way when tracing starts is not written. f NULL stops
+ * tracing and drops the held rows (of episodes that never ended). The
+ * caller keeps ownership of f. RL_ENOMEM (tracing stopped) when the
+ * buffers cannot be had. */
+RL_API int rl_env_batch_set_trace(rl_env_batch *batch, FILE *f);
+
+/* The number the next episode written to an own-format trace gets: the
+ * episodes written so far. */
+RL_API uint64_t rl_env_batch_trace_episodes(const rl_env_batch *batch);
 
 /* Copy out and clear the episode figures gathered so far. */
 RL_API void rl_env_batch_take_stats(rl_env_batch *batch, rl_episode_stats *out);

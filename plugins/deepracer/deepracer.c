@@ -5,7 +5,9 @@
  * One step: decode the action (steering, speed), move the car one 1/15 s
  * frame, compute every reward parameter from the new pose (the point 0.14 m
  * ahead of the origin, and the four wheel centres), call the reward
- * function, decide the episode's end, write the observation. Nothing is
+ * function, decide the episode's end, write the observation. The prepare
+ * step that begins an episode, and the pause steps after an evaluation
+ * reset, hold the car instead and call no reward function. Nothing is
  * allocated or formatted in a step. */
 #include <errno.h>
 #include <ltdl.h>
@@ -19,10 +21,10 @@
 #include "drfiles.h"
 #include "pyreward.h"
 
-enum { LAYOUT = 1 };
+enum { LAYOUT = 2 };
 
-static const char *const status_names[] = {"prepare",  "in_progress", "off_track",   "crashed",
-                                           "reversed", "immobilized", "lap_complete"};
+static const char *const status_names[] = {"prepare",  "in_progress", "off_track",    "crashed",
+                                           "reversed", "immobilized", "lap_complete", "pause"};
 
 static const rl_param dr_params[] = {
     {"track", RL_PARAM_STRING, "technical", 0, 0, NULL,
@@ -64,10 +66,14 @@ static const rl_param dr_params[] = {
     {"lidar_range", RL_PARAM_REAL, "2.0", 0.1, 100, NULL, "lidar: maximum range in metres"},
     {"round_robin_advance", RL_PARAM_REAL, "0.05", 0, 1, NULL,
      "training: each episode starts this share of the lap further on"},
-    {"eval_offtrack", RL_PARAM_CHOICE, "end", 0, 0, "end|reset",
-     "evaluation: going off track ends the lap, or puts the car back with a time penalty"},
-    {"eval_offtrack_penalty", RL_PARAM_REAL, "5.0", 0, 3600, NULL,
-     "evaluation, eval_offtrack = reset: seconds added per off-track"},
+    {"is_continuous", RL_PARAM_BOOL, "true", 0, 0, NULL,
+     "evaluation: after a completed lap the next goes on from where the car is, at speed "
+     "(deepracer-for-cloud's DR_EVAL_IS_CONTINUOUS); false: every lap from the start line, at rest"},
+    {"number_of_resets", RL_PARAM_INT, "100", 0, 1e9, NULL,
+     "evaluation: times the car is put back on the track after going off track or reversing, "
+     "before that ends the lap (DR_EVAL_MAX_RESETS); 0: going off track ends the lap"},
+    {"off_track_penalty", RL_PARAM_REAL, "5.0", 0, 3600, NULL,
+     "evaluation: seconds the car is held after such a reset (DR_EVAL_OFF_TRACK_PENALTY)"},
     {"speed_time_constant", RL_PARAM_REAL, "0.25", 0.001, 10, NULL,
      "seconds: speed follows the command as a first-order lag"},
     {"friction", RL_PARAM_REAL, "0.5", 0.01, 10, NULL,
@@ -397,22 +403,24 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
 
     int64_t k, rays;
     double tau, friction;
-    const char *offtrack;
+    int continuous_laps;
     if (rl_config_get_int(cfg, sec, "lookahead_points", &k) != RL_OK ||
         rl_config_get_real(cfg, sec, "lookahead_spacing", &e->spacing) != RL_OK ||
         rl_config_get_int(cfg, sec, "lidar_rays", &rays) != RL_OK ||
         rl_config_get_real(cfg, sec, "lidar_fov", &e->fov) != RL_OK ||
         rl_config_get_real(cfg, sec, "lidar_range", &e->range) != RL_OK ||
         rl_config_get_real(cfg, sec, "round_robin_advance", &e->advance) != RL_OK ||
-        rl_config_get_string(cfg, sec, "eval_offtrack", &offtrack) != RL_OK ||
-        rl_config_get_real(cfg, sec, "eval_offtrack_penalty", &e->penalty) != RL_OK ||
+        rl_config_get_bool(cfg, sec, "is_continuous", &continuous_laps) != RL_OK ||
+        rl_config_get_int(cfg, sec, "number_of_resets", &e->max_resets) != RL_OK ||
+        rl_config_get_real(cfg, sec, "off_track_penalty", &e->penalty) != RL_OK ||
         rl_config_get_real(cfg, sec, "speed_time_constant", &tau) != RL_OK ||
         rl_config_get_real(cfg, sec, "friction", &friction) != RL_OK)
         return config_error(cfg, err);
     e->k_ahead = (int)k;
     e->rays = (int)rays;
     e->lidar = strcmp(obs, "lidar") == 0;
-    e->eval_reset = strcmp(offtrack, "reset") == 0;
+    e->eval_continuous = continuous_laps;
+    e->fresh = 1;
     e->slots = e->advance > 0 ? (uint32_t)ceil(1.0 / e->advance - 1e-9) : 1;
     dr_car_model_init(&e->model, tau, friction);
 
@@ -503,8 +511,13 @@ static void measure(dr_env *e, size_t hint)
     p->heading = c->yaw * (180.0 / DR_PI);
     if (p->heading <= -180.0) p->heading += 360.0;
     p->distance_from_center = pr.dist;
-    p->is_left_of_center = pr.lateral > 0;
-    p->track_width = pr.width;
+    /* The simulator's measures: the border points nearest the projection,
+     * their distance apart, and the side whose point is nearer. */
+    double lx, ly, rx, ry;
+    dr_track_side_point(t, 0, 1.0, pr.px, pr.py, pr.seg, &lx, &ly, NULL);
+    dr_track_side_point(t, 1, 1.0, pr.px, pr.py, pr.seg, &rx, &ry, NULL);
+    p->is_left_of_center = hypot(px - lx, py - ly) < hypot(px - rx, py - ry);
+    p->track_width = hypot(lx - rx, ly - ry);
     p->closest_waypoints[0] = (int)pr.seg;
     p->closest_waypoints[1] = (int)pr.seg + 1;
     p->projection_distance = pr.s;
@@ -516,19 +529,14 @@ static void measure(dr_env *e, size_t hint)
     p->steering_angle = e->steer_cmd;
 }
 
-/* Place the car with its point at arc length s on the centre line, facing
- * along the track, at rest. */
-static void place(dr_env *e, double s)
+void dr_env_place(dr_env *e, double s)
 {
-    const dr_track *t = &e->track;
     double x, y, heading;
     size_t seg;
-    /* The car point on the centre line, heading along its segment (toward
-     * the next waypoint); the origin 0.14 m behind. */
-    dr_track_point_at(t, s, &x, &y, &heading, &seg);
+    dr_track_point_at(&e->track, s, &x, &y, &heading, &seg);
     dr_car_set_yaw(&e->car, heading);
-    e->car.x = x - DR_POINT_AHEAD * e->car.cy;
-    e->car.y = y - DR_POINT_AHEAD * e->car.sy;
+    e->car.x = x;
+    e->car.y = y;
     e->car.v = 0;
     e->car.moved = 0;
     measure(e, seg);
@@ -604,10 +612,44 @@ static void observe(const dr_env *e, double *obs)
 
 /* ---- episodes ----------------------------------------------------------------- */
 
+/* Progress from the travel along the centre line, capped at 100. */
+static void set_progress(dr_env *e)
+{
+    double progress = 100.0 * e->travel / e->track.length;
+    e->p.progress = progress > 100.0 ? 100.0 : progress;
+}
+
+/* The trace row's pose: the pose the next action starts from. */
+static void trace_pose(dr_env *e)
+{
+    e->tr_x = e->p.x;
+    e->tr_y = e->p.y;
+    e->tr_heading = e->p.heading;
+    e->tr_cw[0] = e->p.closest_waypoints[0];
+    e->tr_cw[1] = e->p.closest_waypoints[1];
+}
+
 static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
 {
     (void)err;
     dr_env *e = state;
+    if (e->eval && e->eval_continuous && !e->fresh && e->status == DR_LAP_COMPLETE) {
+        /* deepracer-for-cloud's continuous evaluation: the next lap goes on
+         * from where the car crossed the line, at speed, without a prepare
+         * step; what it drove past the line counts for the new lap. The
+         * step counter, the clock and the resets run on. */
+        e->travel -= e->track.length;
+        set_progress(e);
+        e->prev_progress = e->p.progress;
+        e->max_progress = e->p.progress;
+        e->lap_ticks = 0;
+        e->offtrack_count = 0;
+        e->falling = e->still = 0;
+        e->status = DR_IN_PROGRESS;
+        e->phase = DR_PHASE_RUN;
+        observe(e, obs);
+        return RL_OK;
+    }
     double s0 = 0;
     if (!e->eval) {
         if (!e->rr_started) {
@@ -618,20 +660,29 @@ static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
         s0 = fmod((double)(e->rr % e->slots) * e->advance, 1.0) * e->track.length;
         e->rr++;
     }
+    e->fresh = 0;
     e->steps = 0;
     e->falling = e->still = 0;
-    e->sim_time = e->penalty_time = 0;
+    e->lap_ticks = 0;
     e->offtrack_count = 0;
+    e->resets = 0;
+    e->pause_left = e->pause_m = 0;
     e->status = DR_PREPARE;
+    e->phase = DR_PHASE_PREPARE;
     e->steer_cmd = 0;
     e->speed_cmd = 0;
     e->action_index = 0;
     e->reward = 0;
-    place(e, s0);
+    /* The simulator's start: the origin on the centre line at s0, so the
+     * car point is 0.14 m on, and progress counts from s0. */
+    e->s0 = s0;
+    dr_env_place(e, s0);
     e->s_prev = e->p.projection_distance;
-    e->travel = 0;
-    e->p.progress = 0;
-    e->prev_progress = 0;
+    e->travel = ds_wrap(s0, e->s_prev, e->track.length);
+    set_progress(e);
+    e->prev_progress = e->p.progress;
+    e->max_progress = e->p.progress;
+    trace_pose(e);
     observe(e, obs);
     return RL_OK;
 }
@@ -678,29 +729,108 @@ static int python_reward(dr_env *e, double *r, rl_error *err)
                         e->reward_name, what, e->p.steps, params);
 }
 
+/* After an evaluation off-track (or reversing): the car goes onto the lane
+ * the simulator picks, half-way between the centre line and a border, at
+ * the previous step's progress, on whichever side is nearer the previous
+ * pose (ox, oy: the origin), heading along the lane, at rest. */
+static void reset_on_lane(dr_env *e, double travel_before, double ox, double oy)
+{
+    const dr_track *t = &e->track;
+    double s = fmod(e->s0 + travel_before, t->length);
+    if (s < 0) s += t->length;
+    double cx, cy, q[2][2], h[2];
+    dr_track_point_at(t, s, &cx, &cy, NULL, NULL);
+    for (int side = 0; side < 2; side++)
+        dr_track_side_point(t, side, 0.5, cx, cy, DR_NO_HINT, &q[side][0], &q[side][1], &h[side]);
+    /* The simulator takes the inner lane when it is strictly nearer. */
+    int inner = (t->ccw != t->reversed) ? 0 : 1;
+    double d_in = hypot(q[inner][0] - ox, q[inner][1] - oy);
+    double d_out = hypot(q[1 - inner][0] - ox, q[1 - inner][1] - oy);
+    int side = d_in < d_out ? inner : 1 - inner;
+    dr_car_set_yaw(&e->car, h[side]);
+    e->car.x = q[side][0];
+    e->car.y = q[side][1];
+    e->car.v = 0;
+    e->car.moved = 0;
+    measure(e, DR_NO_HINT);
+    e->s_prev = e->p.projection_distance;
+    e->travel = travel_before + ds_wrap(s, e->s_prev, t->length);
+    set_progress(e);
+    e->prev_progress = e->p.progress;
+}
+
+/* A step whose action is not applied (prepare, pause): the car is held
+ * where it is, the reward function is not called. */
+static void held_step(dr_env *e, double *obs)
+{
+    e->steer_cmd = 0;
+    e->speed_cmd = 0;
+    e->car.v = 0;
+    e->car.moved = 0;
+    e->reward = 0;
+    e->p.steps = e->steps;
+    e->p.speed = 0;
+    e->p.steering_angle = 0;
+    e->prev_progress = e->p.progress;
+    e->tr_pause = 0;
+    if (e->phase == DR_PHASE_PREPARE) {
+        e->status = DR_PREPARE;
+        e->phase = DR_PHASE_RUN;
+    } else {
+        e->lap_ticks++;
+        e->pause_m++;
+        e->tr_pause = e->pause_len - e->pause_m * DR_DT;
+        e->status = DR_PAUSE;
+        if (--e->pause_left == 0) {
+            e->phase = DR_PHASE_RUN;
+            e->falling = e->still = 0;
+        }
+    }
+    e->tr_progress = e->p.progress;
+    e->tr_on = e->p.all_wheels_on_track;
+    observe(e, obs);
+}
+
 static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs, rl_step *out,
                    rl_error *err)
 {
     (void)rng;
     dr_env *e = state;
-    double kappa;
+    double kappa, steer, speed;
+    int index;
     if (e->continuous) {
-        e->steer_cmd = e->steer_lo + 0.5 * (action[0] + 1.0) * (e->steer_hi - e->steer_lo);
-        e->speed_cmd = e->speed_lo + 0.5 * (action[1] + 1.0) * (e->speed_hi - e->speed_lo);
-        e->action_index = -1;
-        kappa = dr_car_curvature(e->steer_cmd * (DR_PI / 180.0));
+        steer = e->steer_lo + 0.5 * (action[0] + 1.0) * (e->steer_hi - e->steer_lo);
+        speed = e->speed_lo + 0.5 * (action[1] + 1.0) * (e->speed_hi - e->speed_lo);
+        index = -1;
+        kappa = dr_car_curvature(steer * (DR_PI / 180.0));
     } else {
         size_t a = (size_t)action[0];
-        e->steer_cmd = e->steer[a];
-        e->speed_cmd = e->speed[a];
-        e->action_index = (int)a;
+        steer = e->steer[a];
+        speed = e->speed[a];
+        index = (int)a;
         kappa = e->kappa[a];
     }
-    dr_car_step(&e->car, &e->model, kappa, e->speed_cmd);
+    /* The trace logs the pose the action starts from and the action
+     * chosen, as the simulator does (also on prepare and pause steps,
+     * where it is not applied). */
+    trace_pose(e);
+    e->tr_steer = steer;
+    e->tr_speed = speed;
+    e->tr_action = index;
     e->steps++;
-    e->sim_time += DR_DT;
+    e->clock++;
+    if (e->phase != DR_PHASE_RUN) {
+        held_step(e, obs);
+        return RL_OK;
+    }
+    e->steer_cmd = steer;
+    e->speed_cmd = speed;
+    e->action_index = index;
+    double ox = e->car.x, oy = e->car.y, travel_before = e->travel;
+    dr_car_step(&e->car, &e->model, kappa, e->speed_cmd);
+    e->lap_ticks++;
     advance(e, e->seg);
-    double s = e->p.projection_distance, progress = e->p.progress;
+    double progress = e->p.progress;
 
     double r;
     if (e->preset == DR_REWARD_PYTHON) {
@@ -722,18 +852,28 @@ static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs
     else if (e->p.is_offtrack) e->status = DR_OFF_TRACK;
     else if (e->falling >= STALL_STEPS) e->status = DR_REVERSED;
     else if (e->still >= STALL_STEPS) e->status = DR_IMMOBILIZED;
+    if (progress > e->max_progress) e->max_progress = progress;
+    e->tr_progress = progress;
+    e->tr_on = e->p.all_wheels_on_track;
+    e->tr_pause = 0;
+    if (e->status == DR_OFF_TRACK) e->offtrack_count++;
 
-    if (e->status == DR_OFF_TRACK && e->eval && e->eval_reset) {
-        /* Evaluation with resets: back onto the centre line where it left,
-         * at rest, with a time penalty; the lap goes on. */
-        e->offtrack_count++;
-        e->penalty_time += e->penalty;
-        place(e, s);
-        e->status = DR_IN_PROGRESS;
+    if (e->status != DR_IN_PROGRESS && e->status != DR_LAP_COMPLETE && e->eval &&
+        e->resets < e->max_resets) {
+        /* Evaluation with resets left: the step is logged with its status,
+         * then the car is put back on a lane and held for the penalty
+         * (DRfC's reverse penalty is the off-track one; an immobilized car
+         * is not held), and the lap goes on. */
+        e->resets++;
+        e->pause_len = e->status == DR_IMMOBILIZED ? 0 : e->penalty;
+        int held = (int)ceil(e->pause_len / DR_DT - 1e-9);
+        e->pause_left = held > 1 ? held : 1;
+        e->pause_m = 0;
+        e->phase = DR_PHASE_PAUSE;
+        e->tr_pause = e->pause_len;
         e->falling = e->still = 0;
-        e->p.progress = progress;
+        reset_on_lane(e, travel_before, ox, oy);
     } else if (e->status != DR_IN_PROGRESS) {
-        if (e->status == DR_OFF_TRACK) e->offtrack_count++;
         out->terminated = 1;
     }
     observe(e, obs);
@@ -746,90 +886,112 @@ static void dr_seeded(void *state) { ((dr_env *)state)->rr_started = 0; }
 static int dr_set_evaluation(void *state, int on, rl_error *err)
 {
     (void)err;
-    ((dr_env *)state)->eval = on != 0;
+    dr_env *e = state;
+    e->eval = on != 0;
+    e->fresh = 1;
     return RL_OK;
 }
 
 /* Files a run depends on: rlrun keeps a copy of the reward function. */
 static const char *const dr_input_keys[] = {"reward_function", NULL};
 
-/* Per-episode figures, eval.csv's extra columns. */
+/* Per-episode figures, eval.csv's extra columns: what deepracer-utils
+ * reads from the trace (the time after the prepare step, the highest
+ * progress, the off_track rows). */
 static const char *const dr_metric_names[] = {"lap_time", "progress", "off_track_count",
                                               "complete", NULL};
 
 static void dr_metrics(const void *state, double *v)
 {
     const dr_env *e = state;
-    v[0] = e->sim_time + e->penalty_time;
-    v[1] = e->p.progress;
+    v[0] = e->lap_ticks * DR_DT;
+    v[1] = e->max_progress;
     v[2] = e->offtrack_count;
     v[3] = e->status == DR_LAP_COMPLETE;
 }
 
 /* ---- trace log: the simulator's SIM_TRACE_LOG columns --------------------------- */
 
-static void dr_trace_row(const void *state, FILE *f, uint64_t episode, const rl_step *out)
+/* One row, without the episode column (the core writes it). */
+static void dr_trace_row(const void *state, FILE *f, const rl_step *out)
 {
     const dr_env *e = state;
-    const rl_deepracer_params *p = &e->p;
     /* The nearer of the two bracketing waypoints. */
-    int a = p->closest_waypoints[0], b = p->closest_waypoints[1];
-    double da = hypot(e->wp[a][0] - p->x, e->wp[a][1] - p->y);
-    double db = hypot(e->wp[b][0] - p->x, e->wp[b][1] - p->y);
+    int a = e->tr_cw[0], b = e->tr_cw[1];
+    double da = hypot(e->wp[a][0] - e->tr_x, e->wp[a][1] - e->tr_y);
+    double db = hypot(e->wp[b][0] - e->tr_x, e->wp[b][1] - e->tr_y);
     int closest = da <= db ? a : b;
     if ((size_t)closest == e->track.n) closest = 0;
-    char action[64];
-    if (e->action_index >= 0)
-        snprintf(action, sizeof action, "%d", e->action_index);
+    char action[64], pause[32];
+    if (e->tr_action >= 0)
+        snprintf(action, sizeof action, "%d", e->tr_action);
     else
-        snprintf(action, sizeof action, "[%.2f %.2f]", e->steer_cmd, e->speed_cmd);
+        snprintf(action, sizeof action, "[%.2f %.2f]", e->tr_steer, e->tr_speed);
+    if (fabs(e->tr_pause) < 5e-4)
+        snprintf(pause, sizeof pause, "0.0");
+    else
+        snprintf(pause, sizeof pause, "%.3f", e->tr_pause);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int done = out->terminated || out->truncated;
-    fprintf(f, "%llu,%d,%.4f,%.4f,%.4f,%.2f,%.2f,%s,%.4f,%s,%s,%.4f,%d,%.2f,%.3f,%s,0.0,0,%.3f\n",
-            (unsigned long long)episode, e->steps, p->x, p->y, p->heading, e->steer_cmd,
-            e->speed_cmd, action, e->reward, done ? "True" : "False",
-            p->all_wheels_on_track ? "True" : "False", p->progress, closest, p->track_length,
-            e->sim_time + e->penalty_time, status_names[e->status],
+    fprintf(f, "%d,%.4f,%.4f,%.4f,%.2f,%.2f,%s,%.4f,%s,%s,%.4f,%d,%.2f,%.3f,%s,%s,0,%.3f\n",
+            e->steps, e->tr_x, e->tr_y, e->tr_heading, e->tr_steer, e->tr_speed, action,
+            e->reward, done ? "True" : "False", e->tr_on ? "True" : "False", e->tr_progress,
+            closest, e->p.track_length, (double)e->clock * DR_DT, status_names[e->status], pause,
             (double)ts.tv_sec + ts.tv_nsec * 1e-9);
 }
 
 /* ---- exact resume --------------------------------------------------------------- */
+
+enum { N_SAVED_D = 27, N_SAVED_U = 16 };
 
 static int dr_save(const void *state, rl_writer *w, rl_error *err)
 {
     (void)err;
     const dr_env *e = state;
     rl_write_u32(w, LAYOUT);
-    const double d[] = {e->car.x,     e->car.y,        e->car.yaw,     e->car.v,
-                        e->car.moved, e->s_prev,       e->travel,      e->prev_progress,
-                        e->p.progress, e->sim_time,    e->penalty_time, e->steer_cmd,
-                        e->speed_cmd, e->reward,        e->car.cy,      e->car.sy};
-    rl_write_f64_array(w, d, sizeof d / sizeof *d);
+    const double d[N_SAVED_D] = {
+        e->car.x,       e->car.y,      e->car.yaw,    e->car.v,       e->car.moved,
+        e->s_prev,      e->travel,     e->prev_progress, e->p.progress, e->s0,
+        e->pause_len,   e->steer_cmd,  e->speed_cmd,  e->reward,      e->car.cy,
+        e->car.sy,      e->max_progress, e->tr_x,     e->tr_y,        e->tr_heading,
+        e->tr_steer,    e->tr_speed,   e->tr_progress, e->tr_pause,   0,
+        0,              0};
+    rl_write_f64_array(w, d, N_SAVED_D);
     rl_write_u64(w, e->seg);
     rl_write_u64(w, e->rr);
-    const uint32_t u[] = {(uint32_t)e->steps,    (uint32_t)e->falling, (uint32_t)e->still,
-                          (uint32_t)e->rr_started, (uint32_t)e->offtrack_count,
-                          (uint32_t)e->status,   (uint32_t)(e->action_index + 1)};
-    for (size_t i = 0; i < sizeof u / sizeof *u; i++) rl_write_u32(w, u[i]);
+    rl_write_u64(w, e->clock);
+    const uint32_t u[N_SAVED_U] = {
+        (uint32_t)e->steps,      (uint32_t)e->falling,   (uint32_t)e->still,
+        (uint32_t)e->rr_started, (uint32_t)e->offtrack_count, (uint32_t)e->status,
+        (uint32_t)(e->action_index + 1), (uint32_t)e->phase, (uint32_t)e->lap_ticks,
+        (uint32_t)e->resets,     (uint32_t)e->pause_left, (uint32_t)e->pause_m,
+        (uint32_t)e->fresh,      (uint32_t)e->tr_cw[0],  (uint32_t)e->tr_cw[1],
+        (uint32_t)(e->tr_action + 1) | (uint32_t)e->tr_on << 31};
+    for (size_t i = 0; i < N_SAVED_U; i++) rl_write_u32(w, u[i]);
     return RL_OK;
 }
 
 static int dr_load(void *state, rl_reader *r, rl_error *err)
 {
     dr_env *e = state;
-    uint32_t layout = 0, u[7] = {0};
-    double d[16] = {0};
-    uint64_t seg = 0, rr = 0;
+    uint32_t layout = 0, u[N_SAVED_U] = {0};
+    double d[N_SAVED_D] = {0};
+    uint64_t seg = 0, rr = 0, clk = 0;
     rl_read_u32(r, &layout);
-    rl_read_f64_array(r, d, 16);
-    rl_read_u64(r, &seg);
-    rl_read_u64(r, &rr);
-    for (int i = 0; i < 7; i++) rl_read_u32(r, &u[i]);
+    if (layout == LAYOUT) {
+        rl_read_f64_array(r, d, N_SAVED_D);
+        rl_read_u64(r, &seg);
+        rl_read_u64(r, &rr);
+        rl_read_u64(r, &clk);
+        for (int i = 0; i < N_SAVED_U; i++) rl_read_u32(r, &u[i]);
+    }
     if (r->failed) return rl_error_set(err, RL_EFORMAT, "deepracer state is truncated");
-    int ok = layout == LAYOUT && seg < e->track.n && u[5] <= DR_LAP_COMPLETE &&
-             u[6] <= e->nactions;
-    for (int i = 0; i < 16; i++) ok = ok && isfinite(d[i]);
+    uint32_t tr_action = u[15] & 0x7fffffffu;
+    int ok = layout == LAYOUT && seg < e->track.n && u[5] <= DR_PAUSE && u[6] <= e->nactions &&
+             u[7] <= DR_PHASE_PAUSE && u[13] <= e->track.n && u[14] <= e->track.n &&
+             tr_action <= e->nactions;
+    for (int i = 0; i < N_SAVED_D; i++) ok = ok && isfinite(d[i]);
     if (!ok) {
         r->failed = 1;
         return rl_error_set(err, RL_EFORMAT,
@@ -843,12 +1005,21 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
     e->s_prev = d[5];
     e->travel = d[6];
     e->prev_progress = d[7];
-    e->sim_time = d[9];
-    e->penalty_time = d[10];
+    e->s0 = d[9];
+    e->pause_len = d[10];
     e->steer_cmd = d[11];
     e->speed_cmd = d[12];
     e->reward = d[13];
+    e->max_progress = d[16];
+    e->tr_x = d[17];
+    e->tr_y = d[18];
+    e->tr_heading = d[19];
+    e->tr_steer = d[20];
+    e->tr_speed = d[21];
+    e->tr_progress = d[22];
+    e->tr_pause = d[23];
     e->rr = rr;
+    e->clock = clk;
     e->steps = (int)u[0];
     e->falling = (int)u[1];
     e->still = (int)u[2];
@@ -856,6 +1027,16 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
     e->offtrack_count = (int)u[4];
     e->status = (dr_status)u[5];
     e->action_index = (int)u[6] - 1;
+    e->phase = (dr_phase)u[7];
+    e->lap_ticks = (int)u[8];
+    e->resets = (int)u[9];
+    e->pause_left = (int)u[10];
+    e->pause_m = (int)u[11];
+    e->fresh = (int)u[12];
+    e->tr_cw[0] = (int)u[13];
+    e->tr_cw[1] = (int)u[14];
+    e->tr_action = (int)tr_action - 1;
+    e->tr_on = (int)(u[15] >> 31);
     measure(e, (size_t)seg);
     e->p.progress = d[8];
     return RL_OK;

@@ -93,8 +93,16 @@ typedef enum dr_status {
     DR_CRASHED,
     DR_REVERSED,
     DR_IMMOBILIZED,
-    DR_LAP_COMPLETE
+    DR_LAP_COMPLETE,
+    DR_PAUSE          /* held after an evaluation reset */
 } dr_status;
+
+/* What the next step does with its action. */
+typedef enum dr_phase {
+    DR_PHASE_RUN = 0,  /* apply it */
+    DR_PHASE_PREPARE,  /* the episode's first step: hold the car, no reward */
+    DR_PHASE_PAUSE     /* an evaluation reset's penalty: hold the car */
+} dr_phase;
 
 typedef struct dr_env {
     dr_track track;
@@ -128,11 +136,14 @@ typedef struct dr_env {
     /* episodes */
     double advance;
     uint32_t slots;
-    int eval, eval_reset;
-    double penalty;
+    int eval;                     /* evaluation behaviour */
+    int eval_continuous;          /* evaluation laps follow each other */
+    int64_t max_resets;           /* evaluation resets allowed per run of laps */
+    double penalty;               /* seconds held after a reset */
 
     /* the episode in progress (saved for exact resume) */
     dr_car car;
+    double s0;                    /* arc length of the origin at the standing start */
     size_t seg;                   /* centre segment of the car point */
     double s_prev;                /* its arc length at the last step */
     double travel;                /* signed distance along the track since the start */
@@ -141,17 +152,34 @@ typedef struct dr_env {
     int falling, still;           /* steps in a row of lost progress, of no motion */
     uint64_t rr;                  /* round-robin start counter */
     int rr_started;
-    double sim_time, penalty_time;
+    uint64_t clock;               /* steps since the instance began: the trace's tstamp */
+    int lap_ticks;                /* steps of this lap after its prepare step */
     int offtrack_count;
+    int resets;                   /* evaluation resets in this run of laps */
+    int pause_left, pause_m;      /* pause steps to come, pause steps taken */
+    double pause_len;             /* the pause's penalty, seconds */
+    int fresh;                    /* the next reset is a standing start */
+    double max_progress;          /* of this lap */
     dr_status status;
-    double steer_cmd, speed_cmd;  /* degrees, m/s: the action's values */
+    dr_phase phase;
+    double steer_cmd, speed_cmd;  /* degrees, m/s: the command applied */
     int action_index;             /* -1 for continuous actions */
     double reward;
+
+    /* The trace row of the last step: the pose before the action, the
+     * chosen action (also when it was not applied) and the outcome. */
+    double tr_x, tr_y, tr_heading, tr_steer, tr_speed, tr_progress, tr_pause;
+    int tr_cw[2], tr_action, tr_on;
 
     rl_deepracer_params p;
 } dr_env;
 
 extern const rl_env_type rl_deepracer_env;
+
+/* Put the car's origin at arc length s of the centre line, heading along
+ * its segment (toward the next waypoint), at rest: the simulator's start.
+ * Measures every parameter; progress is not touched. */
+void dr_env_place(dr_env *e, double s);
 
 /* Put the car with its reward point at (x, y) and the given heading
  * (degrees), at rest, and update every parameter as a step that ended there

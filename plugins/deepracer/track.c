@@ -783,6 +783,78 @@ void dr_track_point_at(const dr_track *t, double s, double *x, double *y, double
         *seg = lo;
 }
 
+/* Row i of the line centre + w (border - centre) of the given side. */
+static inline void side_pt(const dr_track *t, int side, double w, size_t i, double *x, double *y)
+{
+    const double *bx = side ? t->rx : t->lx, *by = side ? t->ry : t->ly;
+    *x = t->cx[i] + w * (bx[i] - t->cx[i]);
+    *y = t->cy[i] + w * (by[i] - t->cy[i]);
+}
+
+/* Squared distance from (x, y) to segment i of that line; *f the clamped
+ * fraction along it. A zero-length segment is its start point. */
+static double side_d2(const dr_track *t, int side, double w, size_t i, double x, double y,
+                      double *f)
+{
+    double ax, ay, bx, by;
+    side_pt(t, side, w, i, &ax, &ay);
+    side_pt(t, side, w, i + 1, &bx, &by);
+    double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+    double u = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
+    u = u < 0 ? 0 : u > 1 ? 1 : u;
+    *f = u;
+    double ex = ax + u * dx - x, ey = ay + u * dy - y;
+    return ex * ex + ey * ey;
+}
+
+void dr_track_side_point(const dr_track *t, int side, double w, double x, double y, size_t hint,
+                         double *qx, double *qy, double *heading)
+{
+    size_t n = t->n, best = 0;
+    double bd, bf, v, f;
+    if (hint >= n) {
+        bd = side_d2(t, side, w, 0, x, y, &bf);
+        for (size_t i = 1; i < n; i++)
+            if ((v = side_d2(t, side, w, i, x, y, &f)) < bd) bd = v, bf = f, best = i;
+    } else {
+        /* As nearest(): the window around the hint, then walk on from its
+         * edge while the next segment is closer. */
+        best = hint;
+        bd = side_d2(t, side, w, hint, x, y, &bf);
+        int dir = 0;
+        for (size_t k = 1; k <= HINT_WINDOW; k++) {
+            size_t a = hint + k >= n ? hint + k - n : hint + k;
+            size_t b = hint >= k ? hint - k : hint + n - k;
+            if ((v = side_d2(t, side, w, a, x, y, &f)) < bd)
+                bd = v, bf = f, best = a, dir = k == HINT_WINDOW ? 1 : 0;
+            if ((v = side_d2(t, side, w, b, x, y, &f)) < bd)
+                bd = v, bf = f, best = b, dir = k == HINT_WINDOW ? -1 : 0;
+        }
+        for (size_t k = 0; dir != 0 && k < n; k++) {
+            size_t nx = dir > 0 ? (best + 1 == n ? 0 : best + 1) : (best == 0 ? n - 1 : best - 1);
+            if (!((v = side_d2(t, side, w, nx, x, y, &f)) < bd)) break;
+            bd = v, bf = f, best = nx;
+        }
+    }
+    double ax, ay, bx, by;
+    side_pt(t, side, w, best, &ax, &ay);
+    side_pt(t, side, w, best + 1, &bx, &by);
+    *qx = ax + bf * (bx - ax);
+    *qy = ay + bf * (by - ay);
+    if (heading) {
+        /* The segment's direction; at its end, the next one's (a forward
+         * difference), and past a zero-length segment the first real one. */
+        size_t i = best;
+        if (bf >= 1) i = i + 1 == n ? 0 : i + 1;
+        for (size_t k = 0; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+            side_pt(t, side, w, i, &ax, &ay);
+            side_pt(t, side, w, i + 1, &bx, &by);
+            if (bx != ax || by != ay) break;
+        }
+        *heading = atan2(by - ay, bx - ax);
+    }
+}
+
 /* The nearer of best and the distance along the ray (ox, oy) + r (dx, dy)
  * to the segment a-b; the division only for a hit. */
 static inline double ray_hit(double ox, double oy, double dx, double dy, double ax, double ay,

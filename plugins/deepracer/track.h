@@ -112,6 +112,19 @@ int dr_track_on_road(const dr_track *t, double x, double y, size_t hint);
 void dr_track_point_at(const dr_track *t, double s, double *x, double *y, double *heading,
                        size_t *seg);
 
+/* The point of the left (side 0) or right (side 1) line nearest (x, y),
+ * where the line runs through centre_i + w (border_i - centre_i) for each
+ * row i: w = 1 is the border itself (the simulator's
+ * border.interpolate(border.project(p))), w = 0.5 the lane half-way to it
+ * (the simulator's inner_lane and outer_lane). *heading receives the
+ * direction (radians) of the line's segment holding that point, in the
+ * driving direction (the simulator's forward difference); it may be NULL.
+ * With hint a segment index, the search starts at that row's segment and
+ * walks to the nearest local minimum, as dr_track_project does; with
+ * DR_NO_HINT the whole line is searched. */
+void dr_track_side_point(const dr_track *t, int side, double w, double x, double y, size_t hint,
+                         double *qx, double *qy, double *heading);
+
 /* Distance from (x, y) along the ray at angle (radians, world frame) to
  * the first border crossed (either border), at most max_range. Only
  * border segments near hint are tested (those within max_range of the
