@@ -724,7 +724,10 @@ static int python_reward(dr_env *e, double *r, rl_error *err)
      * small RL_ERRMSG_SIZE the end of the parameters gives way instead. */
     size_t fixed = strlen(params) + strlen(e->reward_name) + 128;
     size_t room = fixed + 96 < sizeof what ? sizeof what - fixed : 96;
-    if (dr_pyreward_call(e->py, &e->p, e->sim_time, r, what, room) == RL_OK) return RL_OK;
+    /* sim_time: the simulation clock, which runs on across episodes (the
+     * simulator passes its ROS clock; the trace's tstamp). */
+    if (dr_pyreward_call(e->py, &e->p, (double)e->clock * DR_DT, r, what, room) == RL_OK)
+        return RL_OK;
     return rl_error_set(err, RL_EPLUGIN, "reward function '%s' %s at step %d; parameters: %s",
                         e->reward_name, what, e->p.steps, params);
 }
