@@ -344,6 +344,14 @@ struct rl_env_batch {
     size_t n;
     FILE *trace;            /* the own-format trace's current file, or NULL */
     uint64_t trace_next;    /* number of the next episode written to it */
+    uint64_t quota;         /* whole episodes a file takes (0: any number) */
+    uint64_t in_file;       /* episodes written to the current file */
+    /* Ended episodes beyond a file's quota, numbered, for the next file:
+     * their rows one after another, and where each episode ends. */
+    char *held;
+    size_t held_len, held_cap;
+    size_t *held_ends;
+    size_t nheld, held_ends_cap;
     rl_env **envs;
     size_t obs_dim, act_dim;
     double *returns;        /* running return of each instance's episode */
@@ -393,6 +401,8 @@ void rl_env_batch_free(rl_env_batch *b)
         for (size_t i = 0; i < b->n; i++) rl_env_free(b->envs[i]);
     free(b->envs);
     free(b->returns);
+    free(b->held);
+    free(b->held_ends);
     free(b);
 }
 
@@ -419,28 +429,83 @@ int rl_env_batch_reset(rl_env_batch *b, uint64_t seed, double *obs)
     return RL_OK;
 }
 
+/* Append n bytes to the held episodes' text. */
+static int held_append(rl_env_batch *b, const char *p, size_t n)
+{
+    if (b->held_len + n > b->held_cap) {
+        size_t cap = 2 * (b->held_len + n);
+        char *grown = realloc(b->held, cap);
+        if (!grown) return RL_ENOMEM;
+        b->held = grown;
+        b->held_cap = cap;
+    }
+    memcpy(b->held + b->held_len, p, n);
+    b->held_len += n;
+    return RL_OK;
+}
+
+/* Room for one more held episode's end. */
+static int held_reserve_end(rl_env_batch *b)
+{
+    if (b->nheld < b->held_ends_cap) return RL_OK;
+    size_t cap = b->held_ends_cap ? 2 * b->held_ends_cap : 8;
+    size_t *grown = realloc(b->held_ends, cap * sizeof *grown);
+    if (!grown) return RL_ENOMEM;
+    b->held_ends = grown;
+    b->held_ends_cap = cap;
+    return RL_OK;
+}
+
+/* Write the held episodes into the current file while its quota allows,
+ * oldest first. */
+static void write_held(rl_env_batch *b)
+{
+    size_t k = 0;
+    while (k < b->nheld && (!b->quota || b->in_file < b->quota)) k++, b->in_file++;
+    if (!k) return;
+    size_t bytes = b->held_ends[k - 1];
+    fwrite(b->held, 1, bytes, b->trace);
+    memmove(b->held, b->held + bytes, b->held_len - bytes);
+    b->held_len -= bytes;
+    for (size_t j = k; j < b->nheld; j++) b->held_ends[j - k] = b->held_ends[j] - bytes;
+    b->nheld -= k;
+}
+
 /* Write instance env's ended episode to the batch's trace, each row
- * behind its episode number. */
+ * behind its episode number; past the file's quota, hold it for the next
+ * file. */
 static int flush_episode(rl_env_batch *b, rl_env *env)
 {
     if (env->tpartial) {
         tbuf_clear(env);
         return RL_OK;
     }
-    if (fflush(env->tbuf) != 0 || ferror(env->tbuf)) {
-        rl__fmt(b->errmsg, RL_ENOMEM, "out of memory holding the trace of an episode");
-        return RL_ENOMEM;
-    }
+    int hold = b->quota && b->in_file >= b->quota;
+    if (fflush(env->tbuf) != 0 || ferror(env->tbuf) || (hold && held_reserve_end(b) != RL_OK))
+        return rl__fmt(b->errmsg, RL_ENOMEM, "out of memory holding the trace of an episode");
     off_t len = ftello(env->tbuf);
     const char *p = env->tdata, *end = env->tdata + (len > 0 ? len : 0);
-    unsigned long long num = (unsigned long long)b->trace_next++;
+    char prefix[32];
+    size_t plen = (size_t)snprintf(prefix, sizeof prefix, "%llu,",
+                                   (unsigned long long)b->trace_next);
+    size_t held_before = b->held_len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-        fprintf(b->trace, "%llu,", num);
-        fwrite(p, 1, n, b->trace);
+        if (!hold) {
+            fwrite(prefix, 1, plen, b->trace);
+            fwrite(p, 1, n, b->trace);
+        } else if (held_append(b, prefix, plen) != RL_OK || held_append(b, p, n) != RL_OK) {
+            b->held_len = held_before;
+            return rl__fmt(b->errmsg, RL_ENOMEM, "out of memory holding the trace of an episode");
+        }
         p += n;
     }
+    b->trace_next++;
+    if (hold)
+        b->held_ends[b->nheld++] = b->held_len;
+    else
+        b->in_file++;
     rewind(env->tbuf);
     return RL_OK;
 }
@@ -485,6 +550,8 @@ int rl_env_batch_set_trace(rl_env_batch *b, FILE *f)
 {
     int own = b->envs[0]->type->trace_row != NULL;
     b->trace = own ? f : NULL;
+    b->in_file = 0;
+    if (b->trace) write_held(b);
     for (size_t i = 0; i < b->n; i++) {
         rl_env *env = b->envs[i];
         rl_env_set_trace(env, f, (unsigned)i);
@@ -507,6 +574,10 @@ int rl_env_batch_set_trace(rl_env_batch *b, FILE *f)
 }
 
 uint64_t rl_env_batch_trace_episodes(const rl_env_batch *b) { return b->trace_next; }
+
+void rl_env_batch_set_trace_quota(rl_env_batch *b, uint64_t episodes) { b->quota = episodes; }
+
+uint64_t rl_env_batch_trace_held(const rl_env_batch *b) { return b->nheld; }
 
 void rl_env_batch_take_stats(rl_env_batch *b, rl_episode_stats *out)
 {
@@ -561,6 +632,14 @@ int rl_env_batch_save(const rl_env_batch *b, rl_writer *w, rl_error *err)
             rl_write_u64(w, (uint64_t)len);
             rl_write_bytes(w, env->tdata, (size_t)len);
         }
+    }
+    /* The ended episodes held for the next file: their count, then each
+     * one's length and rows. */
+    rl_write_u64(w, b->nheld);
+    for (size_t k = 0; k < b->nheld; k++) {
+        size_t from = k ? b->held_ends[k - 1] : 0;
+        rl_write_u64(w, b->held_ends[k] - from);
+        rl_write_bytes(w, b->held + from, b->held_ends[k] - from);
     }
     if (w->failed) return rl_error_set(err, RL_ENOMEM, "out of memory saving the environments");
     return RL_OK;
@@ -671,6 +750,23 @@ int rl_env_batch_load(rl_env_batch *b, rl_reader *r, rl_error *err)
     }
     if (r->failed) return rl_error_set(err, RL_EFORMAT, "the trace record is truncated");
     b->trace_next = next;
+    b->nheld = b->held_len = 0;
+    uint64_t nheld = 0;
+    rl_read_u64(r, &nheld);
+    if (r->failed || nheld > r->len - r->pos)
+        return rl_error_set(err, RL_EFORMAT, "the held trace episodes are malformed");
+    for (uint64_t k = 0; k < nheld; k++) {
+        uint64_t len = 0;
+        rl_read_u64(r, &len);
+        if (r->failed || len > r->len - r->pos)
+            return rl_error_set(err, RL_EFORMAT, "held trace episode %llu is truncated",
+                                (unsigned long long)k);
+        if (held_reserve_end(b) != RL_OK ||
+            held_append(b, (const char *)r->data + r->pos, (size_t)len) != RL_OK)
+            return rl_error_set(err, RL_ENOMEM, "out of memory for the held trace episodes");
+        b->held_ends[b->nheld++] = b->held_len;
+        r->pos += (size_t)len;
+    }
     return RL_OK;
 }
 

@@ -708,6 +708,19 @@ static int train(run *r, const options *o)
     }
     if (r->trace && r->own_trace && o->resume_dir)
         remove_iteration_files(simtrace_dir, rl_algo_iterations(r->algo));
+    if (r->trace && r->own_trace) {
+        /* DeepRacer's iteration files hold num_episodes_between_training
+         * episodes each (deepracer-utils numbers episodes by it): when PPO
+         * iterates by episodes, a file takes that many, and the episodes
+         * that ended in the same last step as the iteration's last go
+         * first into the next file. */
+        int64_t per_iter = 0, steps_per_iter = 0;
+        if (strcmp(r->algo_type->name, "ppo") == 0 &&
+            rl_config_get_int(r->cfg, "ppo", "steps_per_iteration", &steps_per_iter) == RL_OK &&
+            steps_per_iter == 0 &&
+            rl_config_get_int(r->cfg, "ppo", "episodes_per_iteration", &per_iter) == RL_OK)
+            rl_env_batch_set_trace_quota(r->envs, (uint64_t)per_iter);
+    }
     if (r->trace && !r->own_trace) {
         snprintf(path, sizeof path, "%s/trace.csv", r->dir);
         trace = fopen(path, o->resume_dir ? "a" : "w");
@@ -792,6 +805,24 @@ static int train(run *r, const options *o)
     if (trace) rl_env_batch_set_trace(r->envs, NULL);
     if (trace && fclose(trace) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write the trace in '%s'", r->dir);
+    /* Episodes that ended past the last file's quota: a file of their own,
+     * numbered as the next iteration's (a later --resume writes it again,
+     * with that iteration's episodes after them). */
+    for (uint64_t k = rl_algo_iterations(r->algo);
+         status == EXIT_OK && r->trace && r->own_trace && rl_env_batch_trace_held(r->envs) > 0;
+         k++) {
+        snprintf(path, sizeof path, "%s/%llu-iteration.csv", simtrace_dir, (unsigned long long)k);
+        FILE *rest = fopen(path, "w");
+        if (!rest) {
+            status = fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+            break;
+        }
+        rl_env_trace_header(rl_env_batch_env(r->envs, 0), rest);
+        int rc = rl_env_batch_set_trace(r->envs, rest);
+        rl_env_batch_set_trace(r->envs, NULL);
+        if ((fclose(rest) != 0 || rc != RL_OK) && status == EXIT_OK)
+            status = fail(EXIT_RUNTIME, "cannot write '%s'", path);
+    }
     if (status != EXIT_OK) return status;
     if (!o->quiet) {
         double t = now() - t0;

@@ -78,23 +78,21 @@ check "training episodes whole, each in one file, numbered on across the files" 
     { step = $2; done = $10 }
     END { exit bad || done != "True" || next_ep < 2 }' $files
 # deepracer-utils numbers training episodes uniquely as
-# episode % E + iteration x E, E the episodes of iteration 0: right when no
-# file holds more episodes than the first. A batch ends an iteration when
-# its 20th episode ends, and more than one can end on that last step (the
-# file then holds more: progress.csv's episodes column says so); those
-# episodes collide in deepracer-utils' numbering (doc/deepracer.md).
+# episode % E + iteration x E, E the episodes of iteration 0: right when
+# every file holds E consecutive episodes, as the simulator's do
+# (num_episodes_between_training). A batch ends an iteration when its 20th
+# episode ends, and more than one can end on that last step: those go first
+# into the next file (rl_env_batch_set_trace_quota), and the last file holds
+# what is left.
 counts=$(for f in $files; do awk -F, 'FNR > 1 { e[$1] = 1 } END { n = 0; for (x in e) n++; print n }' "$f"; done)
-if [ "$(echo "$counts" | sort -u | wc -l)" -eq 1 ]; then
-    check "deepracer-utils' unique_episode is the episode number" awk -F, '
-        FNR == 1 { it = FILENAME; sub(/.*\//, "", it); sub(/-iteration.csv/, "", it); next }
-        it == 0 && $1 + 1 > E { E = $1 + 1 }
-        { e[NR] = $1; i[NR] = it }
-        END { for (r in e) if (e[r] % E + i[r] * E != e[r]) bad = 1; exit bad }' $files
-else
-    echo "NOTE: episodes per training file:" $counts "(deepracer-utils' unique_episode assumes them equal)"
-fi
-echo "$counts" | awk '$1 < 20 { bad = 1 } END { exit bad }'
-check "every training file holds at least the iteration's 20 episodes" test $? -eq 0
+echo "$counts" | awk '{ c[NR] = $1 } END { for (i = 1; i < NR; i++) if (c[i] != 20) bad = 1
+                                          exit bad || c[NR] < 1 || c[NR] > 20 }'
+check "every training file holds the iteration's 20 episodes (the last at most 20)" test $? -eq 0
+check "deepracer-utils' unique_episode is the episode number" awk -F, '
+    FNR == 1 { it = FILENAME; sub(/.*\//, "", it); sub(/-iteration.csv/, "", it); next }
+    it == 0 && $1 + 1 > E { E = $1 + 1 }
+    { e[NR] = $1; i[NR] = it }
+    END { for (r in e) if (e[r] % E + i[r] * E != e[r]) bad = 1; exit bad }' $files
 # Time: the tstamp differences of an episode add up to its steps after the
 # prepare step, 1/15 s each.
 columns $files | aggregate | awk '{ print $1, $2 }' >"$tmp/train.time"

@@ -750,10 +750,11 @@ START_TEST(test_save_load)
     }
     rl_writer w = {0};
     ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
-    /* The record ends with the trace section: the episode count (u64) and,
-     * per instance, a u32 flag for held rows (none: not tracing). A record
+    /* The record ends with the trace section: the episode count (u64),
+     * per instance a u32 flag for held rows (none: not tracing), and the
+     * count of ended episodes held for the next file (u64, 0). A record
      * without it (written before it existed) loads; a bad flag does not. */
-    size_t trace_at = w.len - 8 - 2 * 4;
+    size_t trace_at = w.len - 8 - 2 * 4 - 8;
     rl_reader old = {w.data, trace_at, 0, 0};
     ck_assert_int_eq(rl_env_batch_load(b, &old, &err), RL_OK);
     w.data[trace_at + 8] = 2;
@@ -1171,6 +1172,90 @@ START_TEST(test_batch_trace)
 }
 END_TEST
 
+/* Episodes in a trace buffer: the distinct episode numbers, which must
+ * follow on from *next, each whole (from its prepare row to its done row). */
+static int count_episodes(const char *buf, long *next)
+{
+    long ep = -1, step = 0;
+    int n = 0, done = 1;
+    for (const char *line = buf; *line; line = strchr(line, '\n') + 1) {
+        long e = strtol(line, NULL, 10), s = strtol(strchr(line, ',') + 1, NULL, 10);
+        if (e != ep) {
+            ck_assert_msg(done && e == *next, "episode %ld after %ld, expected %ld", e, ep, *next);
+            ck_assert_int_eq(s, 1);
+            ep = e;
+            *next = e + 1;
+            n++;
+        } else {
+            ck_assert_int_eq(s, step + 1);
+        }
+        step = s;
+        const char *c = line;
+        for (int k = 0; k < 9; k++) c = strchr(c, ',') + 1;
+        done = strncmp(c, "True,", 5) == 0;
+    }
+    ck_assert(done);
+    return n;
+}
+
+/* With a quota, every file takes exactly that many whole episodes, in
+ * order; those that end beyond it are held for the next file, and a saved
+ * batch carries them. */
+START_TEST(test_batch_trace_quota)
+{
+    rl_config *cfg = rl_config_alloc(NULL);
+    char ini[512];
+    snprintf(ini, sizeof ini, "[deepracer]\ntrack = %s\nactions = 0:1.0, 30:1.0\n", ccw_path);
+    ck_assert_int_eq(rl_config_load_string(cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    rl_env_batch *a = rl_env_batch_alloc(&rl_deepracer_env, cfg, 3, &err);
+    rl_env_batch *b = rl_env_batch_alloc(&rl_deepracer_env, cfg, 3, &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    double obs[3 * 64];
+    enum { FILES = 4 };
+    char *buf[FILES + 2] = {0};
+    size_t len[FILES + 2] = {0};
+    FILE *f[FILES + 2];
+    for (int i = 0; i < FILES + 2; i++) f[i] = open_memstream(&buf[i], &len[i]);
+    ck_assert_int_eq(rl_env_batch_reset(a, 9, obs), RL_OK);
+    rl_env_batch_set_trace_quota(a, 2);
+    rl_writer w = {0};
+    for (int i = 0; i < FILES; i++) {
+        ck_assert_int_eq(rl_env_batch_set_trace(a, f[i]), RL_OK);
+        batch_steps(a, 150 * i, 150);
+        if (i == FILES - 1) ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    }
+    uint64_t held = rl_env_batch_trace_held(a);
+    ck_assert_uint_gt(held, 0); /* more episodes end than 2 per 150 steps */
+    ck_assert_uint_eq(rl_env_batch_trace_episodes(a), 2 * FILES + held);
+    /* The next file begins with the held episodes (2 of them). */
+    ck_assert_int_eq(rl_env_batch_set_trace(a, f[FILES]), RL_OK);
+    ck_assert_uint_eq(rl_env_batch_trace_held(a), held - 2);
+    ck_assert_int_eq(rl_env_batch_set_trace(a, NULL), RL_OK);
+    /* b, loaded from the save, writes the same next file. */
+    rl_reader r = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &r, &err), RL_OK);
+    ck_assert_uint_eq(rl_env_batch_trace_held(b), held);
+    rl_env_batch_set_trace_quota(b, 2);
+    ck_assert_int_eq(rl_env_batch_set_trace(b, f[FILES + 1]), RL_OK);
+    ck_assert_int_eq(rl_env_batch_set_trace(b, NULL), RL_OK);
+    for (int i = 0; i < FILES + 2; i++) fclose(f[i]);
+    long next = 0;
+    for (int i = 0; i <= FILES; i++)
+        ck_assert_int_eq(count_episodes(buf[i], &next), 2);
+    char *sa = strip_wall(buf[FILES]), *sb = strip_wall(buf[FILES + 1]);
+    ck_assert_str_eq(sa, sb);
+    free(sa);
+    free(sb);
+    for (int i = 0; i < FILES + 2; i++) free(buf[i]);
+    rl_writer_free(&w);
+    rl_env_batch_free(a);
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
+}
+END_TEST
+
 static Suite *deepracer_suite(void)
 {
     Suite *s = suite_create("deepracer");
@@ -1199,6 +1284,7 @@ static Suite *deepracer_suite(void)
     tcase_add_test(tc, test_eval_continuous);
     tcase_add_test(tc, test_eval_resets);
     tcase_add_test(tc, test_batch_trace);
+    tcase_add_test(tc, test_batch_trace_quota);
     suite_add_tcase(s, tc);
     return s;
 }

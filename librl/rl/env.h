@@ -262,7 +262,8 @@ RL_API void rl_env_batch_observations(const rl_env_batch *batch, double *obs);
  * end (rl_env_batch_save keeps the count and the held rows). Calling it
  * again with another f switches files and keeps the held rows; an episode
  * already under way when tracing starts is not written. f NULL stops
- * tracing and drops the held rows (of episodes that never ended). The
+ * tracing and drops the held rows of episodes that never ended (those that
+ * ended beyond a file's quota stay held: rl_env_batch_set_trace_quota). The
  * caller keeps ownership of f. RL_ENOMEM (tracing stopped) when the
  * buffers cannot be had. */
 RL_API int rl_env_batch_set_trace(rl_env_batch *batch, FILE *f);
@@ -270,6 +271,19 @@ RL_API int rl_env_batch_set_trace(rl_env_batch *batch, FILE *f);
 /* The number the next episode written to an own-format trace gets: the
  * episodes written so far. */
 RL_API uint64_t rl_env_batch_trace_episodes(const rl_env_batch *batch);
+
+/* At most `episodes` whole episodes go into each own-format trace file
+ * (0, the default: any number). Episodes that end after the current file
+ * has its quota are held, numbered, and written first into the next file
+ * given to rl_env_batch_set_trace, so that every file holds the same
+ * number of consecutive episodes, as DeepRacer's per-iteration trace files
+ * do (num_episodes_between_training each) when a batch's iteration ended
+ * with more episodes than that. rl_env_batch_save keeps the held
+ * episodes. */
+RL_API void rl_env_batch_set_trace_quota(rl_env_batch *batch, uint64_t episodes);
+
+/* How many ended episodes are held for the next file. */
+RL_API uint64_t rl_env_batch_trace_held(const rl_env_batch *batch);
 
 /* Copy out and clear the episode figures gathered so far. */
 RL_API void rl_env_batch_take_stats(rl_env_batch *batch, rl_episode_stats *out);
