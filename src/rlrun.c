@@ -78,10 +78,11 @@ static void usage(FILE *f)
           "                       [run] total_steps, then evaluate (same config default)\n"
           "  --set SEC.KEY=VALUE  override a key of the config (repeatable)\n"
           "  --seed N             the same as --set run.seed=N\n"
-          "  --trace              write every step to trace.csv (eval-trace.csv\n"
-          "                       when evaluating)\n"
+          "  --trace              write every step to trace files: trace.csv and\n"
+          "                       eval-trace.csv, or the environment's own (DeepRacer:\n"
+          "                       training-simtrace/ and evaluation-*/, rlrun(1))\n"
           "  --quiet              print only errors and the final summary\n"
-          "  --list               list plugins, environments and algorithms\n"
+          "  --list               list plugins, environments, commands and algorithms\n"
           "  --help, --version\n\n"
           "[run] keys:\n",
           f);
