@@ -725,6 +725,7 @@ int rl_env_batch_load(rl_env_batch *b, rl_reader *r, rl_error *err)
         if (b->trace) env->tpartial = env->running && env->steps > 0;
     }
     b->stats = st;
+    b->nheld = b->held_len = 0;
     /* The trace section; checkpoints written before it existed end here. */
     if (r->pos == r->len) return RL_OK;
     uint64_t next = 0;
@@ -750,7 +751,6 @@ int rl_env_batch_load(rl_env_batch *b, rl_reader *r, rl_error *err)
     }
     if (r->failed) return rl_error_set(err, RL_EFORMAT, "the trace record is truncated");
     b->trace_next = next;
-    b->nheld = b->held_len = 0;
     uint64_t nheld = 0;
     rl_read_u64(r, &nheld);
     if (r->failed || nheld > r->len - r->pos)
