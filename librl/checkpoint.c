@@ -395,6 +395,75 @@ static int sync_parent_dir(const char *path)
     return rc;
 }
 
+/* Write nparts pieces to path whole or not at all; `kind` names the file in
+ * messages ("checkpoint"). */
+static int write_parts(const char *path, const void *const *parts, const size_t *lens,
+                       size_t nparts, const char *kind, rl_error *err)
+{
+    /* The temporary file must live in the target's directory: rename() is
+     * atomic only within one file system. */
+    /* The name is made unique by process id and a counter, and O_EXCL makes
+     * sure no other file is ever clobbered. Unlike mkstemp's 0600 this
+     * creates the file 0666 less the umask, like every other file a run
+     * writes. */
+    size_t tlen = strlen(path) + 48;
+    char *tmp = malloc(tlen);
+    if (!tmp) return rl_error_set(err, RL_ENOMEM, "%s '%s': out of memory", kind, path);
+    static unsigned counter;
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
+        snprintf(tmp, tlen, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return rl_error_set(err, RL_EIO, "cannot create a temporary file for %s '%s': %s", kind,
+                            path, strerror(e));
+    }
+    /* Overwriting keeps the old file's permissions. */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        /* Failure only leaves the umask's mode, which is no reason to lose
+         * the checkpoint (some file systems refuse chmod altogether). */
+        (void)fchmod(fd, st.st_mode & 07777);
+    }
+
+    const char *what = "write";
+    int failed = 0;
+    for (size_t i = 0; i < nparts && !failed; i++) failed = write_all(fd, parts[i], lens[i]) != 0;
+    if (!failed && fsync(fd) != 0) {
+        what = "sync";
+        failed = 1;
+    }
+    int e = errno;
+    if (close(fd) != 0 && !failed) {
+        e = errno;
+        what = "close";
+        failed = 1;
+    }
+    if (!failed && rename(tmp, path) != 0) {
+        e = errno;
+        what = "rename the temporary file over";
+        failed = 1;
+    }
+    if (failed) {
+        unlink(tmp);
+        free(tmp);
+        return rl_error_set(err, RL_EIO, "cannot %s %s '%s': %s", what, kind, path, strerror(e));
+    }
+    free(tmp);
+
+    if (sync_parent_dir(path) != 0) {
+        e = errno;
+        return rl_error_set(err, RL_EIO,
+                            "%s '%s' was written but its directory could not be synced: %s", kind,
+                            path, strerror(e));
+    }
+    return RL_OK;
+}
+
 int rl_checkpoint_write(const char *path, const char *algo, const char *env,
                         const void *payload, size_t len, rl_error *err)
 {
@@ -427,74 +496,27 @@ int rl_checkpoint_write(const char *path, const char *algo, const char *env,
     unsigned char trailer[CRC_LEN];
     put_u32(trailer, rl_crc32(rl_crc32(0, header, sizeof header), payload, len));
 
-    /* The temporary file must live in the target's directory: rename() is
-     * atomic only within one file system. */
-    /* The name is made unique by process id and a counter, and O_EXCL makes
-     * sure no other file is ever clobbered. Unlike mkstemp's 0600 this
-     * creates the file 0666 less the umask, like every other file a run
-     * writes. */
-    size_t tlen = strlen(path) + 48;
-    char *tmp = malloc(tlen);
-    if (!tmp) return rl_error_set(err, RL_ENOMEM, "checkpoint '%s': out of memory", path);
-    static unsigned counter;
-    int fd = -1;
-    for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
-        snprintf(tmp, tlen, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST) break;
-    }
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return rl_error_set(err, RL_EIO, "cannot create a temporary file for checkpoint '%s': %s",
-                            path, strerror(e));
-    }
-    /* Overwriting keeps the old file's permissions. */
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        /* Failure only leaves the umask's mode, which is no reason to lose
-         * the checkpoint (some file systems refuse chmod altogether). */
-        (void)fchmod(fd, st.st_mode & 07777);
-    }
-
-    const char *what = "write";
-    int failed = write_all(fd, header, sizeof header) != 0 ||
-                 write_all(fd, payload, len) != 0 ||
-                 write_all(fd, trailer, sizeof trailer) != 0;
-    if (!failed && fsync(fd) != 0) {
-        what = "sync";
-        failed = 1;
-    }
-    int e = errno;
-    if (close(fd) != 0 && !failed) {
-        e = errno;
-        what = "close";
-        failed = 1;
-    }
-    if (!failed && rename(tmp, path) != 0) {
-        e = errno;
-        what = "rename the temporary file over";
-        failed = 1;
-    }
-    if (failed) {
-        unlink(tmp);
-        free(tmp);
-        return rl_error_set(err, RL_EIO, "cannot %s checkpoint '%s': %s", what, path, strerror(e));
-    }
-    free(tmp);
-
-    if (sync_parent_dir(path) != 0) {
-        e = errno;
-        return rl_error_set(err, RL_EIO,
-                            "checkpoint '%s' was written but its directory could not be synced: %s",
-                            path, strerror(e));
-    }
-    return RL_OK;
+    const void *parts[3] = {header, payload, trailer};
+    const size_t lens[3] = {sizeof header, len, sizeof trailer};
+    return write_parts(path, parts, lens, 3, "checkpoint", err);
 }
 
-/* Read all of fd into a malloc'd buffer. Returns RL_OK, RL_EIO (errno set)
- * or RL_ENOMEM. The file's size is only a hint: it may change under us. */
-static int read_whole(int fd, unsigned char **out, size_t *outlen)
+int rl_write_file_atomic(const char *path, const void *data, size_t len, rl_error *err)
+{
+    if (!path || !*path) return rl_error_set(err, RL_EINVAL, "file path is missing or empty");
+    if (!data && len > 0)
+        return rl_error_set(err, RL_EINVAL, "file '%s': data is NULL but its length is %zu",
+                            path, len);
+    const void *parts[1] = {data};
+    const size_t lens[1] = {len};
+    return write_parts(path, parts, lens, 1, "file", err);
+}
+
+/* Read all of fd into a malloc'd buffer, with room for a NUL after it.
+ * Returns RL_OK, RL_EIO (errno set), RL_ENOMEM, or RL_EFORMAT when the file
+ * holds more than max bytes. The file's size is only a hint: it may change
+ * under us. */
+static int read_whole(int fd, size_t max, unsigned char **out, size_t *outlen)
 {
     struct stat st;
     size_t cap = 4096;
@@ -505,6 +527,10 @@ static int read_whole(int fd, unsigned char **out, size_t *outlen)
     if (!buf) return RL_ENOMEM;
     size_t n = 0;
     for (;;) {
+        if (n > max) {
+            free(buf);
+            return RL_EFORMAT;
+        }
         if (n == cap) {
             if (cap > SIZE_MAX / 2) {
                 free(buf);
@@ -531,8 +557,38 @@ static int read_whole(int fd, unsigned char **out, size_t *outlen)
         if (k == 0) break;
         n += (size_t)k;
     }
+    if (n == cap) {
+        unsigned char *p = realloc(buf, cap + 1);
+        if (!p) {
+            free(buf);
+            return RL_ENOMEM;
+        }
+        buf = p;
+    }
     *out = buf;
     *outlen = n;
+    return RL_OK;
+}
+
+int rl_read_file(const char *path, size_t max, char **text, size_t *len, rl_error *err)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        int e = errno;
+        return rl_error_set(err, (e == ENOENT || e == ENOTDIR) ? RL_ENOTFOUND : RL_EIO,
+                            "%s: cannot open: %s", path, strerror(e));
+    }
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    int rc = read_whole(fd, max ? max : SIZE_MAX, &buf, &n);
+    int e = errno;
+    close(fd);
+    if (rc == RL_ENOMEM) return rl_error_set(err, rc, "%s: out of memory", path);
+    if (rc == RL_EFORMAT) return rl_error_set(err, rc, "%s: larger than %zu bytes", path, max);
+    if (rc != RL_OK) return rl_error_set(err, rc, "%s: read failed: %s", path, strerror(e));
+    buf[n] = '\0';
+    *text = (char *)buf;
+    *len = n;
     return RL_OK;
 }
 
@@ -627,7 +683,7 @@ int rl_checkpoint_read(const char *path, rl_checkpoint_meta *meta, unsigned char
     }
     unsigned char *buf = NULL;
     size_t n = 0;
-    int rc = read_whole(fd, &buf, &n);
+    int rc = read_whole(fd, SIZE_MAX, &buf, &n);
     int e = errno;
     close(fd);
     if (rc == RL_ENOMEM)

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <gsl/gsl_errno.h>
@@ -449,34 +448,18 @@ static int record_inputs(run *r, int record)
     return EXIT_OK;
 }
 
-/* Copy src to dir/name whole or not at all (a temporary file, fsync,
- * rename). */
+/* Copy src to dir/name whole or not at all. */
 static int copy_file(const char *src, const char *dir, const char *name)
 {
-    char dst[4400], tmp[4500];
+    char dst[4400];
     snprintf(dst, sizeof dst, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", dst);
-    FILE *in = fopen(src, "rb");
-    if (!in) return fail(EXIT_RUNTIME, "cannot read '%s': %s", src, strerror(errno));
-    FILE *out = fopen(tmp, "wb");
-    if (!out) {
-        fclose(in);
-        return fail(EXIT_RUNTIME, "cannot write '%s': %s", tmp, strerror(errno));
-    }
-    char buf[65536];
-    size_t n;
-    int ok = 1;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n) ok = 0;
-    ok = ok && !ferror(in) && fflush(out) == 0 && fsync(fileno(out)) == 0;
-    fclose(in);
-    if (fclose(out) != 0) ok = 0;
-    if (!ok || rename(tmp, dst) != 0) {
-        int e = errno;
-        remove(tmp);
-        return fail(EXIT_RUNTIME, "cannot write '%s': %s", dst, strerror(e));
-    }
-    return EXIT_OK;
+    rl_error err = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int rc = rl_read_file(src, 0, &data, &len, &err);
+    if (rc == RL_OK) rc = rl_write_file_atomic(dst, data, len, &err);
+    free(data);
+    return rc == RL_OK ? EXIT_OK : fail(EXIT_RUNTIME, "%s", err.msg);
 }
 
 /* Copy the inputs into the run directory (a new run, or a resumed one

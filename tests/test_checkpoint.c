@@ -428,6 +428,40 @@ START_TEST(test_sha256_known_answers)
 }
 END_TEST
 
+/* ---- whole files ------------------------------------------------------------------ */
+
+START_TEST(test_read_write_whole_files)
+{
+    rl_error err = {0};
+    const char *path = in_tmp("whole.txt");
+    static const char text[] = "line one\nline two\n";
+    ck_assert_int_eq(rl_write_file_atomic(path, text, sizeof text - 1, &err), RL_OK);
+    char *back = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(rl_read_file(path, 0, &back, &len, &err), RL_OK);
+    ck_assert_uint_eq(len, sizeof text - 1);
+    ck_assert_str_eq(back, text); /* NUL-terminated */
+    free(back);
+    /* Overwritten whole; the limit is checked. */
+    ck_assert_int_eq(rl_write_file_atomic(path, "x", 1, &err), RL_OK);
+    ck_assert_int_eq(rl_read_file(path, 1, &back, &len, &err), RL_OK);
+    ck_assert_str_eq(back, "x");
+    free(back);
+    ck_assert_int_eq(rl_write_file_atomic(path, text, sizeof text - 1, &err), RL_OK);
+    ck_assert_int_eq(rl_read_file(path, 4, &back, &len, &err), RL_EFORMAT);
+    ck_assert_msg(strstr(err.msg, "whole.txt: larger than 4 bytes") != NULL, "%s", err.msg);
+    ck_assert_int_eq(rl_read_file(in_tmp("absent"), 0, &back, &len, &err), RL_ENOTFOUND);
+    ck_assert_msg(strstr(err.msg, "absent: cannot open: ") != NULL, "%s", err.msg);
+    /* A directory in the way: refused, and no temporary file is left. */
+    const char *dir = in_tmp("adir");
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    ck_assert_int_eq(rl_write_file_atomic(dir, "y", 1, &err), RL_EIO);
+    ck_assert_msg(strstr(err.msg, "file '") != NULL, "%s", err.msg);
+    ck_assert_int_eq(rl_read_file(dir, 0, &back, &len, &err), RL_EIO);
+    rmdir(dir);
+}
+END_TEST
+
 /* ---- CRC-32 --------------------------------------------------------------------- */
 
 START_TEST(test_crc32_known_answers)
@@ -1133,6 +1167,7 @@ static Suite *checkpoint_suite(void)
     tc = tcase_create("crc32");
     tcase_add_test(tc, test_crc32_known_answers);
     tcase_add_test(tc, test_sha256_known_answers);
+    tcase_add_test(tc, test_read_write_whole_files);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("file");

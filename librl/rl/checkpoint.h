@@ -81,6 +81,19 @@ typedef struct rl_checkpoint_meta {
 RL_API int rl_checkpoint_write(const char *path, const char *algo, const char *env,
                                const void *payload, size_t len, rl_error *err);
 
+/* Write len bytes to path whole or not at all, as checkpoints are
+ * written: a temporary file beside it, fsync, rename over path, fsync of
+ * the directory. A new file gets mode 0666 less the umask; an overwritten
+ * one keeps its mode. RL_EIO naming the path and errno's text; the old
+ * file, if any, is then untouched. */
+RL_API int rl_write_file_atomic(const char *path, const void *data, size_t len, rl_error *err);
+
+/* Read a whole file into a malloc'd, NUL-terminated buffer the caller
+ * frees (*len bytes, the NUL not counted). RL_ENOTFOUND when it does not
+ * exist, RL_EIO when it cannot be read, RL_EFORMAT when it holds more than
+ * max bytes (0: no limit), RL_ENOMEM; messages name the path. */
+RL_API int rl_read_file(const char *path, size_t max, char **text, size_t *len, rl_error *err);
+
 /* Read and verify a checkpoint. On RL_OK *payload is a malloc'd buffer of
  * *len bytes the caller frees. RL_ENOTFOUND / RL_EIO when it cannot be read,
  * RL_EFORMAT when it is not a librl checkpoint, truncated or its checksum

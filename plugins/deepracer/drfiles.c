@@ -5,7 +5,6 @@
  * (deepracer-simapp's model_metadata.py and sagemaker_graph_manager.py) and
  * deepracer-for-cloud's defaults/. */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -13,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "drfiles.h"
 
@@ -883,44 +881,7 @@ int dr_write_ini(const dr_model *m, const char *meta, const char *hyper, const c
 /* The whole file (malloc'd, NUL-terminated, *len bytes without the NUL). */
 static int read_file(const char *path, char **text, size_t *len, rl_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        return rl_error_set(err, e == ENOENT ? RL_ENOTFOUND : RL_EIO, "%s: cannot open: %s",
-                            path, strerror(e));
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    int rc = RL_OK;
-    while (buf) {
-        if (n + 1 >= cap) {
-            if (cap > MAX_FILE_BYTES) {
-                rc = rl_error_set(err, RL_EFORMAT, "%s: larger than %u bytes", path,
-                                  MAX_FILE_BYTES);
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) rc = rl_error_set(err, RL_EIO, "%s: read failed", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (!buf) return rl_error_set(err, RL_ENOMEM, "%s: out of memory", path);
-    if (rc != RL_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = 0;
-    *text = buf;
-    *len = n;
-    return RL_OK;
+    return rl_read_file(path, MAX_FILE_BYTES, text, len, err);
 }
 
 static int ends_with(const char *s, const char *tail)
@@ -955,37 +916,10 @@ static int make_dirs(const char *path, rl_error *err)
 int dr_write_file_atomic(const char *dir, const char *name, const char *data, size_t len,
                          rl_error *err)
 {
-    char tmp[4096], dst[4096];
-    if (snprintf(dst, sizeof dst, "%s/%s", dir, name) >= (int)sizeof dst ||
-        snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name) >= (int)sizeof tmp)
+    char dst[4096];
+    if (snprintf(dst, sizeof dst, "%s/%s", dir, name) >= (int)sizeof dst)
         return rl_error_set(err, RL_EINVAL, "%s/%s: the path is too long", dir, name);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return rl_error_set(err, RL_EIO, "%s: cannot create a temporary file: %s", dst,
-                            strerror(errno));
-    size_t done = 0;
-    int ok = fchmod(fd, 0644) == 0;
-    while (ok && done < len) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        ok = w > 0;
-        if (ok) done += (size_t)w;
-    }
-    ok = ok && fsync(fd) == 0;
-    int e = errno;
-    ok = (close(fd) == 0) && ok;
-    if (ok && rename(tmp, dst) == 0) {
-        /* Make the rename itself durable. */
-        int dfd = open(dir, O_RDONLY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        return RL_OK;
-    }
-    if (ok) e = errno;
-    unlink(tmp);
-    return rl_error_set(err, RL_EIO, "%s: writing failed: %s", dst, strerror(e));
+    return rl_write_file_atomic(dst, data, len, err);
 }
 
 /* ---- the JSON files ----------------------------------------------------------- */

@@ -92,8 +92,7 @@ int dr_model_from_config(dr_model *m, rl_config *cfg, int need_ppo, rl_error *er
 int dr_model_metadata_json(const dr_model *m, char **text, size_t *len, rl_error *err);
 int dr_hyperparameters_json(const dr_model *m, char **text, size_t *len, rl_error *err);
 
-/* Write data to dir/name whole or not at all: a temporary file in dir,
- * fsync, rename. */
+/* Write data to dir/name whole or not at all (rl_write_file_atomic). */
 int dr_write_file_atomic(const char *dir, const char *name, const char *data, size_t len,
                          rl_error *err);
 

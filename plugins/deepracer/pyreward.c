@@ -20,6 +20,8 @@
 
 #include "pyreward.h"
 
+#include <rl/checkpoint.h>
+
 const char dr_pyreward_missing[] =
     "this librl was built without Python: install python3-dev and rebuild "
     "(./configure reports 'CPython embed: yes')";
@@ -360,31 +362,6 @@ done:
 
 /* ---- loading ---------------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, used = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + used, 1, cap - used - 1, f);
-        used += got;
-        if (used + 1 < cap) break;
-        char *more = realloc(buf, cap *= 2);
-        if (!more) free(buf);
-        buf = more;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        return NULL;
-    }
-    buf[used] = 0;
-    *n = used;
-    return buf;
-}
-
 /* The compiled file (a new reference), from the cache or compiled now.
  * With the GIL held. */
 static PyObject *compiled(const char *path, const char *real, const struct stat *st,
@@ -397,10 +374,11 @@ static PyObject *compiled(const char *path, const char *real, const struct stat 
             return c->code;
         }
     size_t n;
-    char *src = read_file(path, &n);
-    if (!src) {
-        *code = RL_ENOTFOUND;
-        say(msg, len, "cannot read the reward function '%s': %s", path, strerror(errno));
+    char *src = NULL;
+    rl_error e = {0};
+    if (rl_read_file(path, 0, &src, &n, &e) != RL_OK) {
+        *code = e.code == RL_ENOMEM ? RL_ENOMEM : RL_ENOTFOUND;
+        say(msg, len, "cannot read the reward function: %s", e.msg);
         return NULL;
     }
     if (strlen(src) != n) {
