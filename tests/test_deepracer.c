@@ -446,42 +446,35 @@ START_TEST(test_car_model)
 {
     fixture fx;
     make(&fx, "actions = 0:2.0, 30:0.5, 30:4.0\n", 1);
-    drive(&fx, 0, 1); /* the prepare step */
-    /* Speed: a first-order lag with time constant 0.25 s from rest. */
-    dr_env_set_pose(fx.e, 0.0, -SR, 0, 1);
-    drive(&fx, 0, 3);
-    ck_assert_double_eq_tol(fx.e->car.v, 2.0 * (1 - exp(-0.2 / 0.25)), 1e-12);
-    unmake(&fx);
-
-    /* Full left lock at low speed: a circle of radius lr / sin(beta) with
-     * tan(beta) = tan(30 deg) / 2, centred left of the car. */
-    make(&fx, "actions = 0:2.0, 30:0.5, 30:4.0\n", 1);
+    const dr_car_model *m = &fx.e->model;
+    ck_assert_str_eq(m->name, "sim2026");
     dr_car *c = &fx.e->car;
-    double t = tan(PI / 6), R = 0.082 * sqrt(4 + t * t) / t;
-    *c = (dr_car){.v = 0.5, .cy = 1.0};
-    double xs[200], ys[200];
-    for (int i = 0; i < 200; i++) {
-        dr_car_step(c, &fx.e->model, dr_car_curvature(PI / 6), 0.5);
+    /* Steady state at full left lock and 0.5 m/s: a circle of radius
+     * 1 / kappa, kappa = dr_car_curvature_at(30 deg, speed reached). */
+    *c = (dr_car){.cy = 1.0};
+    double xs[300], ys[300];
+    for (int i = 0; i < 300; i++) {
+        dr_car_step(c, m, PI / 6, 0.5, DR_DT);
         xs[i] = c->x;
         ys[i] = c->y;
     }
-    /* The circle's centre: the mean of a whole number of turns' points is
-     * close to it; check the distance of every point from the centre the
-     * model implies instead: (x0 - R sin(beta), y0 + R cos(beta)) rotated. */
-    double beta = atan(t / 2), cx = -R * sin(beta), cy = R * cos(beta);
-    for (int i = 0; i < 200; i++)
-        ck_assert_double_eq_tol(hypot(xs[i] - cx, ys[i] - cy), R, 1e-3);
-    ck_assert_double_eq_tol(R, 0.2957, 1e-4);
-
-    /* Too fast for the grip: at 4 m/s the path's radius is v^2 / (0.5 g). */
-    *c = (dr_car){.v = 4.0, .cy = 1.0};
+    double v = dr_car_speed_for(m, 0.5), k = dr_car_curvature_at(m, PI / 6, v);
+    ck_assert_double_eq_tol(c->v, v, 1e-9);
+    ck_assert_double_eq_tol(c->steer, PI / 6, 1e-9);
+    /* The centre: from the last point, 1 / k to the left of the velocity. */
+    double sb = k * 0.5 * DR_WHEELBASE, yaw = c->yaw + asin(sb);
+    double cx = xs[299] - sin(yaw) / k, cy = ys[299] + cos(yaw) / k;
+    for (int i = 150; i < 300; i++)
+        ck_assert_double_eq_tol(hypot(xs[i] - cx, ys[i] - cy), 1.0 / k, 1e-6);
+    /* Too fast for the grip: at 4 m/s the path's lateral acceleration is
+     * the grip limit. */
+    *c = (dr_car){.v = 4.0, .cy = 1.0, .steer = PI / 6};
     double yaw0 = c->yaw;
-    dr_car_step(c, &fx.e->model, dr_car_curvature(PI / 6), 4.0);
-    /* The heading's vector follows its angle. */
+    dr_car_step(c, m, PI / 6, 4.0 / m->speed_scale, DR_DT);
     ck_assert_double_eq_tol(c->cy, cos(c->yaw), 1e-12);
     ck_assert_double_eq_tol(c->sy, sin(c->yaw), 1e-12);
     double turned = c->yaw - yaw0, dist = 4.0 / 15.0;
-    ck_assert_double_eq_tol(dist / turned, 16.0 / (0.5 * 9.81), 1e-6);
+    ck_assert_double_eq_tol(dist / turned, 16.0 / m->a_lat_max, 1e-6);
     unmake(&fx);
 }
 END_TEST

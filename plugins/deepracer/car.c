@@ -1,40 +1,112 @@
-/* The car: a kinematic bicycle model of the 1/18 DeepRacer car.
+/* The car: the 1/18 DeepRacer car as the simulator's Gazebo model drives.
  *
- * The state is the origin (the middle of the wheelbase), the yaw and the
- * speed. Both front wheels take the commanded angle delta at once (the
- * simulator's servo is fast next to a 1/15 s frame). Referenced at the
- * middle of the wheelbase (lr = L / 2), the kinematic bicycle moves along a
- * path of curvature kappa = sin(beta) / lr with the slip angle
- * beta = atan(tan(delta) / 2) between the body and the velocity.
+ * The state is the origin (the middle of the wheelbase), the yaw, the speed
+ * and the front wheels' actual steering angle. doc/deepracer.md, "The car",
+ * gives the form, its constants and how they were fitted on real simulator
+ * trace logs (../shared/simlogs). Per substep of h seconds:
  *
- * Speed follows the command as a first-order lag with time constant
- * speed_tau (the wheel PID controllers seen in the simulator's logs, about
- * 3 m/s^2 for a 0.8 m/s step).
+ *  - the steering angle follows the command as a first-order lag with time
+ *    constant steer_tau (the steering joints' position controllers);
+ *  - the speed follows speed_scale times the command as a first-order lag
+ *    with time constant speed_tau, its change limited to accel_max forward
+ *    and brake_max backward (the wheel velocity controllers and the tyres);
+ *  - the path curvature is steer_gain tan(steer) / L, falling with speed as
+ *    1 / (1 + understeer v^2) (the tyres slip: the simulator's car turns far
+ *    less than the kinematic bicycle), capped by the grip: v^2 kappa cannot
+ *    exceed a_lat_max;
+ *  - the origin moves along its velocity, which points beta off the body's
+ *    heading with sin(beta) = kappa L / 2 (the rear axle's path), and the
+ *    heading turns by kappa times the distance.
  *
- * Grip: the lateral acceleration v^2 kappa cannot exceed friction * g.
- * Beyond it the tyres slide and the car follows the widest path the grip
- * allows, kappa = a_lat_max / v^2: too fast into a corner slides wide.
- *
- * Each frame is integrated in DR_SUBSTEPS steps, speed first (exactly, for
- * the lag), then position with the midpoint heading. The heading is kept
- * both as an angle and as its unit vector (cos, sin), which the step
- * rotates. */
+ * Speed and steering are updated exactly for the lag, then the position
+ * with the midpoint heading. The heading is kept both as an angle and as
+ * its unit vector (cos, sin), which the step rotates. */
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "deepracer.h"
 
-void dr_car_model_init(dr_car_model *m, double speed_tau, double friction)
+typedef struct preset {
+    const char *name;
+    double steer_tau, steer_gain, understeer, speed_tau, speed_scale, accel_max, brake_max,
+        a_lat_max;
+} preset;
+
+/* Fitted on ../shared/simlogs: doc/deepracer.md, "The car". */
+static const preset presets[] = {
+    {"sim2026", 0.17, 0.63, 0.0, 0.07, 1.0, 8.0, 8.0, 4.2},
+    {"sim2022", 0.42, 0.65, 0.25, 0.30, 0.9, 6.0, 6.0, 3.5},
+};
+
+const char dr_car_model_names[] = "sim2026 | sim2022";
+
+void dr_car_model_update(dr_car_model *m)
 {
-    m->speed_tau = speed_tau;
-    m->a_lat_max = friction * DR_GRAVITY;
-    m->alpha = 1.0 - exp(-(DR_DT / DR_SUBSTEPS) / speed_tau);
+    const double h = DR_DT / DR_SUBSTEPS;
+    m->alpha = 1.0 - exp(-h / m->speed_tau);
+    m->beta = m->steer_tau > 0 ? 1.0 - exp(-h / m->steer_tau) : 1.0;
 }
 
-double dr_car_curvature(double steer)
+int dr_car_model_preset(dr_car_model *m, const char *name)
 {
-    /* sin(atan(t / 2)) = t / sqrt(4 + t^2) */
-    double t = tan(steer);
-    return t / sqrt(4.0 + t * t) / (0.5 * DR_WHEELBASE);
+    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++) {
+        const preset *p = &presets[i];
+        if (strcmp(name, p->name) != 0) continue;
+        memset(m, 0, sizeof *m);
+        snprintf(m->name, sizeof m->name, "%s", p->name);
+        m->steer_tau = p->steer_tau;
+        m->steer_gain = p->steer_gain;
+        m->understeer = p->understeer;
+        m->speed_tau = p->speed_tau;
+        m->speed_scale = p->speed_scale;
+        m->accel_max = p->accel_max;
+        m->brake_max = p->brake_max;
+        m->a_lat_max = p->a_lat_max;
+        dr_car_model_update(m);
+        return 0;
+    }
+    return -1;
+}
+
+void dr_car_model_limits(const dr_car_model *m, dr_car_limits *out)
+{
+    out->v_max = dr_car_speed_for(m, DR_MAX_SPEED);
+    out->v_min = dr_car_speed_for(m, DR_MIN_SPEED);
+    out->a_lat = m->a_lat_max;
+    out->a_accel = m->accel_max;
+    out->a_brake = m->brake_max;
+    out->width = DR_CAR_WIDTH;
+    out->length = DR_CAR_LENGTH;
+}
+
+double dr_car_curvature_at(const dr_car_model *m, double steer, double v)
+{
+    double k = m->steer_gain * tan(steer) / DR_WHEELBASE / (1.0 + m->understeer * v * v);
+    double lim = m->a_lat_max / (v * v + 1e-12);
+    return k > lim ? lim : k < -lim ? -lim : k;
+}
+
+double dr_car_max_curvature(const dr_car_model *m, double v)
+{
+    return dr_car_curvature_at(m, DR_MAX_STEER * (DR_PI / 180.0), v);
+}
+
+double dr_car_steer_for(const dr_car_model *m, double kappa, double v)
+{
+    double full = DR_MAX_STEER * (DR_PI / 180.0);
+    double s = atan(kappa * DR_WHEELBASE * (1.0 + m->understeer * v * v) / m->steer_gain);
+    return s > full ? full : s < -full ? -full : s;
+}
+
+double dr_car_speed_for(const dr_car_model *m, double command)
+{
+    return m->speed_scale * command;
+}
+
+double dr_car_command_for(const dr_car_model *m, double v)
+{
+    return v / m->speed_scale;
 }
 
 void dr_car_set_yaw(dr_car *c, double yaw)
@@ -47,15 +119,30 @@ void dr_car_set_yaw(dr_car *c, double yaw)
 
 /* Per substep the heading turns by at most about 0.07 rad (the grip
  * limit bounds kappa * v), so the rotations use Taylor series, exact to
- * 1e-13, and a step needs no trigonometry at all. */
-void dr_car_step(dr_car *c, const dr_car_model *m, double kappa_cmd, double speed)
+ * 1e-13. */
+void dr_car_step(dr_car *c, const dr_car_model *m, double steer_cmd, double speed_cmd, double dt)
 {
-    const double lr = 0.5 * DR_WHEELBASE, h = DR_DT / DR_SUBSTEPS;
+    const double lr = 0.5 * DR_WHEELBASE, h = dt / DR_SUBSTEPS;
+    double alpha = m->alpha, beta = m->beta;
+    if (dt != DR_DT) {
+        alpha = 1.0 - exp(-h / m->speed_tau);
+        beta = m->steer_tau > 0 ? 1.0 - exp(-h / m->steer_tau) : 1.0;
+    }
+    const double target = m->speed_scale * speed_cmd, dv_up = m->accel_max * h,
+                 dv_down = -m->brake_max * h,
+                 gain = m->steer_gain / DR_WHEELBASE;
     double x = c->x, y = c->y, yaw = c->yaw, v = c->v, cy = c->cy, sy = c->sy, moved = 0;
+    double delta = c->steer;
     for (int k = 0; k < DR_SUBSTEPS; k++) {
-        double v1 = v + (speed - v) * m->alpha;
+        double d0 = delta;
+        delta += (steer_cmd - delta) * beta;
+        double dv = (target - v) * alpha;
+        if (dv > dv_up) dv = dv_up;
+        if (dv < dv_down) dv = dv_down;
+        double v1 = v + dv;
         double vm = 0.5 * (v + v1), d = vm * h;
-        double kappa = kappa_cmd, lim = m->a_lat_max / (vm * vm + 1e-12);
+        double kappa = gain * tan(0.5 * (d0 + delta)) / (1.0 + m->understeer * vm * vm);
+        double lim = m->a_lat_max / (vm * vm + 1e-12);
         if (kappa > lim) kappa = lim;
         if (kappa < -lim) kappa = -lim;
         /* The slip angle beta: sin(beta) = kappa lr. */
@@ -78,14 +165,15 @@ void dr_car_step(dr_car *c, const dr_car_model *m, double kappa_cmd, double spee
     }
     double norm = 1.0 / sqrt(cy * cy + sy * sy);
     /* Keep the yaw in (-pi, pi]. */
-    if (yaw > DR_PI) yaw -= 2 * DR_PI;
-    else if (yaw <= -DR_PI) yaw += 2 * DR_PI;
+    while (yaw > DR_PI) yaw -= 2 * DR_PI;
+    while (yaw <= -DR_PI) yaw += 2 * DR_PI;
     c->x = x;
     c->y = y;
     c->yaw = yaw;
     c->cy = cy * norm;
     c->sy = sy * norm;
     c->v = v;
+    c->steer = delta;
     c->moved = moved;
 }
 

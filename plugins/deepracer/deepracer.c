@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <ltdl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,7 +22,8 @@
 #include "drfiles.h"
 #include "pyreward.h"
 
-enum { LAYOUT = 2 };
+/* 3: the car's steering angle (d[24]); layout 2 had 0 there. */
+enum { LAYOUT = 3 };
 
 static const char *const status_names[] = {"prepare",  "in_progress", "off_track",    "crashed",
                                            "reversed", "immobilized", "lap_complete", "pause"};
@@ -74,10 +76,26 @@ static const rl_param dr_params[] = {
      "before that ends the lap (DR_EVAL_MAX_RESETS); 0: going off track ends the lap"},
     {"off_track_penalty", RL_PARAM_REAL, "5.0", 0, 3600, NULL,
      "evaluation: seconds the car is held after such a reset (DR_EVAL_OFF_TRACK_PENALTY)"},
-    {"speed_time_constant", RL_PARAM_REAL, "0.25", 0.001, 10, NULL,
-     "seconds: speed follows the command as a first-order lag"},
-    {"friction", RL_PARAM_REAL, "0.5", 0.01, 10, NULL,
-     "tyre friction: the lateral grip limit is friction * 9.81 m/s^2"},
+    {"car_model", RL_PARAM_CHOICE, "sim2026", 0, 0, "sim2026|sim2022",
+     "the car's dynamics, fitted on the simulator's trace logs: sim2026 (the current "
+     "simulator, ROS 2) or sim2022 (the 2021-23 one); the keys below override single constants"},
+    {"steering_time_constant", RL_PARAM_STRING, "", 0, 0, NULL,
+     "seconds: the steering follows the command as a first-order lag (empty: the car_model's)"},
+    {"steering_gain", RL_PARAM_STRING, "", 0, 0, NULL,
+     "the path curvature at low speed as a share of the kinematic tan(steer) / wheelbase "
+     "(empty: the car_model's)"},
+    {"understeer", RL_PARAM_STRING, "", 0, 0, NULL,
+     "s^2/m^2: the curvature falls as 1 / (1 + understeer v^2) (empty: the car_model's)"},
+    {"speed_time_constant", RL_PARAM_STRING, "", 0, 0, NULL,
+     "seconds: the speed follows the command as a first-order lag (empty: the car_model's)"},
+    {"speed_scale", RL_PARAM_STRING, "", 0, 0, NULL,
+     "the speed reached as a share of the command (empty: the car_model's)"},
+    {"max_acceleration", RL_PARAM_STRING, "", 0, 0, NULL,
+     "m/s^2: the largest forward acceleration (empty: the car_model's)"},
+    {"max_braking", RL_PARAM_STRING, "", 0, 0, NULL,
+     "m/s^2: the largest deceleration (empty: the car_model's)"},
+    {"max_lateral_acceleration", RL_PARAM_STRING, "", 0, 0, NULL,
+     "m/s^2: the grip limit; a faster corner slides wide (empty: the car_model's)"},
     {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
 };
 
@@ -373,6 +391,54 @@ static int load_reward(dr_env *e, rl_config *cfg, const char *sec, rl_error *err
     return RL_OK;
 }
 
+/* The car model: the car_model preset, then any constant a key sets. */
+int dr_car_model_read(dr_car_model *m, rl_config *cfg, const char *sec, rl_error *err)
+{
+    static const struct {
+        const char *key;
+        size_t off;
+        double lo, hi;
+        const char *unit;
+    } keys[] = {
+        {"steering_time_constant", offsetof(dr_car_model, steer_tau), 0, 10, " s"},
+        {"steering_gain", offsetof(dr_car_model, steer_gain), 0.01, 2, ""},
+        {"understeer", offsetof(dr_car_model, understeer), 0, 100, " s^2/m^2"},
+        {"speed_time_constant", offsetof(dr_car_model, speed_tau), 0.001, 10, " s"},
+        {"speed_scale", offsetof(dr_car_model, speed_scale), 0.1, 2, ""},
+        {"max_acceleration", offsetof(dr_car_model, accel_max), 0.1, 1000, " m/s^2"},
+        {"max_braking", offsetof(dr_car_model, brake_max), 0.1, 1000, " m/s^2"},
+        {"max_lateral_acceleration", offsetof(dr_car_model, a_lat_max), 0.1, 1000, " m/s^2"},
+    };
+    const char *name;
+    if (rl_config_get_string(cfg, sec, "car_model", &name) != RL_OK) return config_error(cfg, err);
+    if (dr_car_model_preset(m, name) != 0) {
+        rl_config_fail(cfg, RL_EINVAL, sec, "car_model", "no car model '%s' (known: %s)", name,
+                       dr_car_model_names);
+        return config_error(cfg, err);
+    }
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const char *text;
+        if (rl_config_get_string(cfg, sec, keys[i].key, &text) != RL_OK)
+            return config_error(cfg, err);
+        if (!text[0]) continue;
+        char *end;
+        double v = strtod(text, &end);
+        while (*end == ' ' || *end == '\t') end++;
+        if (end == text || *end || !isfinite(v)) {
+            rl_config_fail(cfg, RL_EINVAL, sec, keys[i].key, "'%s' is not a number", text);
+            return config_error(cfg, err);
+        }
+        if (v < keys[i].lo || v > keys[i].hi) {
+            rl_config_fail(cfg, RL_ERANGE, sec, keys[i].key, "%g is outside [%g, %g]%s", v,
+                           keys[i].lo, keys[i].hi, keys[i].unit);
+            return rl_error_set(err, RL_ERANGE, "%s", rl_config_errmsg(cfg));
+        }
+        *(double *)((char *)m + keys[i].off) = v;
+    }
+    dr_car_model_update(m);
+    return RL_OK;
+}
+
 static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *spec, rl_error *err)
 {
     dr_env *e = state;
@@ -397,12 +463,9 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
     const dr_track *t = &e->track;
 
     if ((rc = dr_read_actions(e, cfg, sec, err)) != RL_OK) return rc;
-    for (size_t i = 0; i < e->nactions; i++)
-        e->kappa[i] = dr_car_curvature(e->steer[i] * (DR_PI / 180.0));
     if ((rc = load_reward(e, cfg, sec, err)) != RL_OK) return rc;
 
     int64_t k, rays;
-    double tau, friction;
     int continuous_laps;
     if (rl_config_get_int(cfg, sec, "lookahead_points", &k) != RL_OK ||
         rl_config_get_real(cfg, sec, "lookahead_spacing", &e->spacing) != RL_OK ||
@@ -412,17 +475,15 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
         rl_config_get_real(cfg, sec, "round_robin_advance", &e->advance) != RL_OK ||
         rl_config_get_bool(cfg, sec, "is_continuous", &continuous_laps) != RL_OK ||
         rl_config_get_int(cfg, sec, "number_of_resets", &e->max_resets) != RL_OK ||
-        rl_config_get_real(cfg, sec, "off_track_penalty", &e->penalty) != RL_OK ||
-        rl_config_get_real(cfg, sec, "speed_time_constant", &tau) != RL_OK ||
-        rl_config_get_real(cfg, sec, "friction", &friction) != RL_OK)
+        rl_config_get_real(cfg, sec, "off_track_penalty", &e->penalty) != RL_OK)
         return config_error(cfg, err);
+    if ((rc = dr_car_model_read(&e->model, cfg, sec, err)) != RL_OK) return rc;
     e->k_ahead = (int)k;
     e->rays = (int)rays;
     e->lidar = strcmp(obs, "lidar") == 0;
     e->eval_continuous = continuous_laps;
     e->fresh = 1;
     e->slots = e->advance > 0 ? (uint32_t)ceil(1.0 / e->advance - 1e-9) : 1;
-    dr_car_model_init(&e->model, tau, friction);
 
     /* The waypoints reward functions see: the centre line in the driving
      * direction, closing point included. */
@@ -538,6 +599,7 @@ void dr_env_place(dr_env *e, double s)
     e->car.x = x;
     e->car.y = y;
     e->car.v = 0;
+    e->car.steer = 0;
     e->car.moved = 0;
     measure(e, seg);
 }
@@ -562,6 +624,7 @@ void dr_env_set_pose(dr_env *e, double x, double y, double heading, int search_a
     e->car.x = x - DR_POINT_AHEAD * e->car.cy;
     e->car.y = y - DR_POINT_AHEAD * e->car.sy;
     e->car.v = 0;
+    e->car.steer = 0;
     e->car.moved = 0;
     advance(e, search_all ? DR_NO_HINT : e->seg);
 }
@@ -754,6 +817,7 @@ static void reset_on_lane(dr_env *e, double travel_before, double ox, double oy)
     e->car.x = q[side][0];
     e->car.y = q[side][1];
     e->car.v = 0;
+    e->car.steer = 0;
     e->car.moved = 0;
     measure(e, DR_NO_HINT);
     e->s_prev = e->p.projection_distance;
@@ -769,6 +833,7 @@ static void held_step(dr_env *e, double *obs)
     e->steer_cmd = 0;
     e->speed_cmd = 0;
     e->car.v = 0;
+    e->car.steer = 0;
     e->car.moved = 0;
     e->reward = 0;
     e->p.steps = e->steps;
@@ -799,19 +864,17 @@ static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs
 {
     (void)rng;
     dr_env *e = state;
-    double kappa, steer, speed;
+    double steer, speed;
     int index;
     if (e->continuous) {
         steer = e->steer_lo + 0.5 * (action[0] + 1.0) * (e->steer_hi - e->steer_lo);
         speed = e->speed_lo + 0.5 * (action[1] + 1.0) * (e->speed_hi - e->speed_lo);
         index = -1;
-        kappa = dr_car_curvature(steer * (DR_PI / 180.0));
     } else {
         size_t a = (size_t)action[0];
         steer = e->steer[a];
         speed = e->speed[a];
         index = (int)a;
-        kappa = e->kappa[a];
     }
     /* The trace logs the pose the action starts from and the action
      * chosen, as the simulator does (also on prepare and pause steps,
@@ -830,7 +893,7 @@ static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs
     e->speed_cmd = speed;
     e->action_index = index;
     double ox = e->car.x, oy = e->car.y, travel_before = e->travel;
-    dr_car_step(&e->car, &e->model, kappa, e->speed_cmd);
+    dr_car_step(&e->car, &e->model, steer * (DR_PI / 180.0), e->speed_cmd, DR_DT);
     e->lap_ticks++;
     advance(e, e->seg);
     double progress = e->p.progress;
@@ -958,7 +1021,7 @@ static int dr_save(const void *state, rl_writer *w, rl_error *err)
         e->s_prev,      e->travel,     e->prev_progress, e->p.progress, e->s0,
         e->pause_len,   e->steer_cmd,  e->speed_cmd,  e->reward,      e->car.cy,
         e->car.sy,      e->max_progress, e->tr_x,     e->tr_y,        e->tr_heading,
-        e->tr_steer,    e->tr_speed,   e->tr_progress, e->tr_pause,   0,
+        e->tr_steer,    e->tr_speed,   e->tr_progress, e->tr_pause,   e->car.steer,
         0,              0};
     rl_write_f64_array(w, d, N_SAVED_D);
     rl_write_u64(w, e->seg);
@@ -982,7 +1045,7 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
     double d[N_SAVED_D] = {0};
     uint64_t seg = 0, rr = 0, clk = 0;
     rl_read_u32(r, &layout);
-    if (layout == LAYOUT) {
+    if (layout == LAYOUT || layout == 2) {
         rl_read_f64_array(r, d, N_SAVED_D);
         rl_read_u64(r, &seg);
         rl_read_u64(r, &rr);
@@ -991,7 +1054,7 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
     }
     if (r->failed) return rl_error_set(err, RL_EFORMAT, "deepracer state is truncated");
     uint32_t tr_action = u[15] & 0x7fffffffu;
-    int ok = layout == LAYOUT && seg < e->track.n && u[5] <= DR_PAUSE && u[6] <= e->nactions &&
+    int ok = (layout == LAYOUT || layout == 2) && seg < e->track.n && u[5] <= DR_PAUSE && u[6] <= e->nactions &&
              u[7] <= DR_PHASE_PAUSE && u[13] <= e->track.n && u[14] <= e->track.n &&
              tr_action <= e->nactions;
     for (int i = 0; i < N_SAVED_D; i++) ok = ok && isfinite(d[i]);
@@ -1004,7 +1067,7 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
                             (unsigned)u[5]);
     }
     e->car = (dr_car){.x = d[0], .y = d[1], .yaw = d[2], .v = d[3], .moved = d[4],
-                      .cy = d[14], .sy = d[15]};
+                      .cy = d[14], .sy = d[15], .steer = d[24]};
     e->s_prev = d[5];
     e->travel = d[6];
     e->prev_progress = d[7];

@@ -22,7 +22,8 @@
 #define DR_MAX_STEER 30.0        /* degrees */
 #define DR_MIN_SPEED 0.1         /* m/s, commanded speed is clipped to */
 #define DR_MAX_SPEED 4.0         /* m/s */
-#define DR_GRAVITY 9.81
+#define DR_CAR_WIDTH 0.196      /* m, the car's footprint */
+#define DR_CAR_LENGTH 0.324
 #define DR_PI 3.14159265358979323846
 
 typedef struct dr_car {
@@ -30,28 +31,75 @@ typedef struct dr_car {
     double yaw;    /* radians, in (-pi, pi] */
     double cy, sy; /* cos and sin of yaw, kept by the step */
     double v;      /* speed, m/s */
+    double steer;  /* the front wheels' actual angle, radians (+ left) */
     double moved;  /* distance covered by the last step */
 } dr_car;
 
-/* Constants of the model a configuration may change. */
+/* The car model's constants: a preset (car_model = sim2026 | sim2022)
+ * which keys of [deepracer] may override. doc/deepracer.md, "The car",
+ * states the form and how each constant was fitted. */
 typedef struct dr_car_model {
-    double speed_tau;  /* s, time constant of the speed response */
-    double a_lat_max;  /* m/s^2, the lateral grip limit (friction * g) */
-    double alpha;      /* 1 - exp(-h / speed_tau), h = DR_DT / DR_SUBSTEPS */
+    char name[16];      /* the preset's name */
+    double steer_tau;   /* s, time constant of the steering actuator (0: instant) */
+    double steer_gain;  /* path curvature / kinematic tan(steer) / L, at low speed */
+    double understeer;  /* s^2/m^2: the gain falls as 1 / (1 + understeer v^2) */
+    double speed_tau;   /* s, time constant of the speed response */
+    double speed_scale; /* the speed reached / the command */
+    double accel_max;   /* m/s^2, the largest forward acceleration */
+    double brake_max;   /* m/s^2, the largest deceleration */
+    double a_lat_max;   /* m/s^2, the lateral grip limit */
+    /* Derived by dr_car_model_update. */
+    double alpha;       /* 1 - exp(-h / speed_tau), h = DR_DT / DR_SUBSTEPS */
+    double beta;        /* 1 - exp(-h / steer_tau) */
 } dr_car_model;
 
-void dr_car_model_init(dr_car_model *m, double speed_tau, double friction);
+/* The preset called name ("sim2026", "sim2022"); -1 when there is none. */
+int dr_car_model_preset(dr_car_model *m, const char *name);
 
-/* The path curvature (1/m) the steering angle (radians, + left) asks for. */
-double dr_car_curvature(double steer);
+/* The preset names, joined with " | ", for messages and docs. */
+extern const char dr_car_model_names[];
+
+/* Recompute the derived constants after a change. */
+void dr_car_model_update(dr_car_model *m);
+
+/* What the model's car can do, for the race line and action spaces. */
+typedef struct dr_car_limits {
+    double v_max;      /* m/s, the top speed reached (the largest command's) */
+    double v_min;      /* m/s, the smallest command's speed */
+    double a_lat;      /* m/s^2, lateral grip */
+    double a_accel;    /* m/s^2, forward acceleration */
+    double a_brake;    /* m/s^2, braking */
+    double width;      /* m, the car's width */
+    double length;     /* m, the car's length */
+} dr_car_limits;
+
+void dr_car_model_limits(const dr_car_model *m, dr_car_limits *out);
+
+/* The largest steady |path curvature| (1/m) at speed v: full lock through
+ * the steering gain, capped by the grip. */
+double dr_car_max_curvature(const dr_car_model *m, double v);
+
+/* The steady path curvature (1/m) a steering angle (radians) gives at
+ * speed v, and the steering angle that gives curvature kappa (clipped to
+ * full lock). */
+double dr_car_curvature_at(const dr_car_model *m, double steer, double v);
+double dr_car_steer_for(const dr_car_model *m, double kappa, double v);
+
+/* The steady speed a command reaches, and the command that reaches v. */
+double dr_car_speed_for(const dr_car_model *m, double command);
+double dr_car_command_for(const dr_car_model *m, double v);
+
+/* Read the car model of section sec: the car_model preset and the keys
+ * that override its constants (doc/config.md, [deepracer]). */
+int dr_car_model_read(dr_car_model *m, rl_config *cfg, const char *sec, rl_error *err);
 
 /* Set the heading (radians, any value; kept in (-pi, pi]) and its unit
  * vector. */
 void dr_car_set_yaw(dr_car *c, double yaw);
 
-/* Advance one frame with the commanded curvature (dr_car_curvature of the
- * steering) and speed (m/s, already clipped). */
-void dr_car_step(dr_car *c, const dr_car_model *m, double kappa, double speed);
+/* Advance one frame of dt seconds (DR_DT in the environment) with the
+ * commanded steering (radians, + left) and speed (m/s, already clipped). */
+void dr_car_step(dr_car *c, const dr_car_model *m, double steer, double speed, double dt);
 
 /* The four wheel centres (front left, front right, rear left, rear right),
  * x then y. */
@@ -114,7 +162,6 @@ typedef struct dr_env {
     int continuous;
     size_t nactions;
     double steer[MAX_ACTIONS], speed[MAX_ACTIONS]; /* degrees, m/s */
-    double kappa[MAX_ACTIONS];                     /* their curvatures */
     double steer_lo, steer_hi, speed_lo, speed_hi; /* continuous */
 
     /* observations */
