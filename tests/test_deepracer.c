@@ -462,19 +462,20 @@ START_TEST(test_car_model)
     ck_assert_double_eq_tol(c->v, v, 1e-9);
     ck_assert_double_eq_tol(c->steer, PI / 6, 1e-9);
     /* The centre: from the last point, 1 / k to the left of the velocity. */
-    double sb = k * 0.5 * DR_WHEELBASE, yaw = c->yaw + asin(sb);
+    double sb = m->sideslip * k * 0.5 * DR_WHEELBASE, yaw = c->yaw + asin(sb);
     double cx = xs[299] - sin(yaw) / k, cy = ys[299] + cos(yaw) / k;
     for (int i = 150; i < 300; i++)
-        ck_assert_double_eq_tol(hypot(xs[i] - cx, ys[i] - cy), 1.0 / k, 1e-6);
-    /* Too fast for the grip: at 4 m/s the path's lateral acceleration is
-     * the grip limit. */
-    *c = (dr_car){.v = 4.0, .cy = 1.0, .steer = PI / 6};
+        ck_assert_double_eq_tol(hypot(xs[i] - cx, ys[i] - cy), 1.0 / k, 1e-4);
+    /* Too fast for the grip: at 3.5 m/s the path's lateral acceleration is
+     * the grip limit (the yaw rate already there). */
+    *c = (dr_car){.v = 3.5, .cy = 1.0, .steer = PI / 6, .yaw_rate = m->a_lat_max / 3.5};
     double yaw0 = c->yaw;
-    dr_car_step(c, m, PI / 6, 4.0 / m->speed_scale, DR_DT);
+    dr_car_step(c, m, PI / 6, 3.5 / m->speed_scale, DR_DT);
     ck_assert_double_eq_tol(c->cy, cos(c->yaw), 1e-12);
     ck_assert_double_eq_tol(c->sy, sin(c->yaw), 1e-12);
-    double turned = c->yaw - yaw0, dist = 4.0 / 15.0;
-    ck_assert_double_eq_tol(dist / turned, 16.0 / m->a_lat_max, 1e-6);
+    double turned = c->yaw - yaw0, dist = 3.5 / 15.0;
+    ck_assert_double_eq_tol(c->v, 3.5, 1e-12);
+    ck_assert_double_eq_tol(dist / turned, 3.5 * 3.5 / m->a_lat_max, 1e-6);
     unmake(&fx);
 }
 END_TEST

@@ -30,13 +30,15 @@
 typedef struct preset {
     const char *name;
     double steer_tau, steer_gain, understeer, speed_tau, speed_scale, accel_max, brake_max,
-        a_lat_max;
+        a_lat_max, top_speed, yaw_tau, yaw_tau_v, sideslip;
 } preset;
 
 /* Fitted on ../shared/simlogs: doc/deepracer.md, "The car". */
 static const preset presets[] = {
-    {"sim2026", 0.17, 0.63, 0.0, 0.07, 1.0, 8.0, 8.0, 4.2},
-    {"sim2022", 0.42, 0.65, 0.25, 0.30, 0.9, 6.0, 6.0, 3.5},
+    {"sim2026", 0.1436, 0.6294, 0.0002, 0.0678, 1.014, 9.2166, 7.7111, 4.4162, 3.9981, 0.0499, 0,
+     0.8519},
+    {"sim2022", 0.2862, 0.6395, 0.0237, 0.2946, 1.0026, 3.2859, 9.3024, 2.6103, 4.1714, 0.1081, 0,
+     1.0882},
 };
 
 const char dr_car_model_names[] = "sim2026 | sim2022";
@@ -63,6 +65,10 @@ int dr_car_model_preset(dr_car_model *m, const char *name)
         m->accel_max = p->accel_max;
         m->brake_max = p->brake_max;
         m->a_lat_max = p->a_lat_max;
+        m->top_speed = p->top_speed;
+        m->yaw_tau = p->yaw_tau;
+        m->yaw_tau_v = p->yaw_tau_v;
+        m->sideslip = p->sideslip;
         dr_car_model_update(m);
         return 0;
     }
@@ -101,7 +107,8 @@ double dr_car_steer_for(const dr_car_model *m, double kappa, double v)
 
 double dr_car_speed_for(const dr_car_model *m, double command)
 {
-    return m->speed_scale * command;
+    double v = m->speed_scale * command;
+    return v < m->top_speed ? v : m->top_speed;
 }
 
 double dr_car_command_for(const dr_car_model *m, double v)
@@ -128,11 +135,12 @@ void dr_car_step(dr_car *c, const dr_car_model *m, double steer_cmd, double spee
         alpha = 1.0 - exp(-h / m->speed_tau);
         beta = m->steer_tau > 0 ? 1.0 - exp(-h / m->steer_tau) : 1.0;
     }
-    const double target = m->speed_scale * speed_cmd, dv_up = m->accel_max * h,
-                 dv_down = -m->brake_max * h,
+    double target = m->speed_scale * speed_cmd;
+    if (target > m->top_speed) target = m->top_speed;
+    const double dv_up = m->accel_max * h, dv_down = -m->brake_max * h,
                  gain = m->steer_gain / DR_WHEELBASE;
     double x = c->x, y = c->y, yaw = c->yaw, v = c->v, cy = c->cy, sy = c->sy, moved = 0;
-    double delta = c->steer;
+    double delta = c->steer, r = c->yaw_rate;
     for (int k = 0; k < DR_SUBSTEPS; k++) {
         double d0 = delta;
         delta += (steer_cmd - delta) * beta;
@@ -141,12 +149,20 @@ void dr_car_step(dr_car *c, const dr_car_model *m, double steer_cmd, double spee
         if (dv < dv_down) dv = dv_down;
         double v1 = v + dv;
         double vm = 0.5 * (v + v1), d = vm * h;
+        /* The curvature the wheels ask for, within the grip... */
         double kappa = gain * tan(0.5 * (d0 + delta)) / (1.0 + m->understeer * vm * vm);
         double lim = m->a_lat_max / (vm * vm + 1e-12);
         if (kappa > lim) kappa = lim;
         if (kappa < -lim) kappa = -lim;
-        /* The slip angle beta: sin(beta) = kappa lr. */
-        double sb = kappa * lr, cb = sqrt(1.0 - sb * sb);
+        /* ...which the yaw rate follows with a lag. */
+        double tau_r = m->yaw_tau + m->yaw_tau_v * vm;
+        r += (vm * kappa - r) * (tau_r > 1e-9 ? 1.0 - exp(-h / tau_r) : 1.0);
+        kappa = vm > 1e-9 ? r / vm : 0.0;
+        /* The slip angle: sin(beta) = sideslip kappa lr. */
+        double sb = m->sideslip * kappa * lr;
+        if (sb > 0.9) sb = 0.9;
+        if (sb < -0.9) sb = -0.9;
+        double cb = sqrt(1.0 - sb * sb);
         double a = 0.5 * kappa * d, a2 = a * a;
         double sa = a * (1.0 - a2 / 6.0 * (1.0 - a2 / 20.0));
         double ca = 1.0 - a2 / 2.0 * (1.0 - a2 / 12.0 * (1.0 - a2 / 30.0));
@@ -174,6 +190,7 @@ void dr_car_step(dr_car *c, const dr_car_model *m, double steer_cmd, double spee
     c->sy = sy * norm;
     c->v = v;
     c->steer = delta;
+    c->yaw_rate = r;
     c->moved = moved;
 }
 

@@ -21,14 +21,16 @@
 #include "deepracer.h"
 #include "drfiles.h"
 #include "pyreward.h"
+#include "replay.h"
 
-/* 3: the car's steering angle (d[24]); layout 2 had 0 there. */
+/* 3: the car's steering angle and yaw rate (d[24], d[25]); layout 2 had
+ * 0 there. */
 enum { LAYOUT = 3 };
 
 static const char *const status_names[] = {"prepare",  "in_progress", "off_track",    "crashed",
                                            "reversed", "immobilized", "lap_complete", "pause"};
 
-static const rl_param dr_params[] = {
+const rl_param dr_params[] = {
     {"track", RL_PARAM_STRING, "technical", 0, 0, NULL,
      "the track: a name from envs/tracks (technical, oval) or the path of a DeepRacer .npy "
      "or a .csv track file"},
@@ -96,6 +98,16 @@ static const rl_param dr_params[] = {
      "m/s^2: the largest deceleration (empty: the car_model's)"},
     {"max_lateral_acceleration", RL_PARAM_STRING, "", 0, 0, NULL,
      "m/s^2: the grip limit; a faster corner slides wide (empty: the car_model's)"},
+    {"top_speed", RL_PARAM_STRING, "", 0, 0, NULL,
+     "m/s: the fastest the car goes whatever the command (empty: the car_model's)"},
+    {"yaw_time_constant", RL_PARAM_STRING, "", 0, 0, NULL,
+     "seconds: the yaw rate follows the steering's as a first-order lag (empty: the "
+     "car_model's)"},
+    {"yaw_time_constant_per_speed", RL_PARAM_STRING, "", 0, 0, NULL,
+     "seconds per m/s: how that lag grows with speed (empty: the car_model's)"},
+    {"sideslip", RL_PARAM_STRING, "", 0, 0, NULL,
+     "the velocity points asin(sideslip x curvature x wheelbase / 2) off the body's heading "
+     "(empty: the car_model's)"},
     {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
 };
 
@@ -408,6 +420,10 @@ int dr_car_model_read(dr_car_model *m, rl_config *cfg, const char *sec, rl_error
         {"max_acceleration", offsetof(dr_car_model, accel_max), 0.1, 1000, " m/s^2"},
         {"max_braking", offsetof(dr_car_model, brake_max), 0.1, 1000, " m/s^2"},
         {"max_lateral_acceleration", offsetof(dr_car_model, a_lat_max), 0.1, 1000, " m/s^2"},
+        {"top_speed", offsetof(dr_car_model, top_speed), 0.1, 100, " m/s"},
+        {"yaw_time_constant", offsetof(dr_car_model, yaw_tau), 0, 10, " s"},
+        {"yaw_time_constant_per_speed", offsetof(dr_car_model, yaw_tau_v), 0, 10, " s per m/s"},
+        {"sideslip", offsetof(dr_car_model, sideslip), 0, 5, ""},
     };
     const char *name;
     if (rl_config_get_string(cfg, sec, "car_model", &name) != RL_OK) return config_error(cfg, err);
@@ -600,6 +616,7 @@ void dr_env_place(dr_env *e, double s)
     e->car.y = y;
     e->car.v = 0;
     e->car.steer = 0;
+    e->car.yaw_rate = 0;
     e->car.moved = 0;
     measure(e, seg);
 }
@@ -625,6 +642,7 @@ void dr_env_set_pose(dr_env *e, double x, double y, double heading, int search_a
     e->car.y = y - DR_POINT_AHEAD * e->car.sy;
     e->car.v = 0;
     e->car.steer = 0;
+    e->car.yaw_rate = 0;
     e->car.moved = 0;
     advance(e, search_all ? DR_NO_HINT : e->seg);
 }
@@ -818,6 +836,7 @@ static void reset_on_lane(dr_env *e, double travel_before, double ox, double oy)
     e->car.y = q[side][1];
     e->car.v = 0;
     e->car.steer = 0;
+    e->car.yaw_rate = 0;
     e->car.moved = 0;
     measure(e, DR_NO_HINT);
     e->s_prev = e->p.projection_distance;
@@ -834,6 +853,7 @@ static void held_step(dr_env *e, double *obs)
     e->speed_cmd = 0;
     e->car.v = 0;
     e->car.steer = 0;
+    e->car.yaw_rate = 0;
     e->car.moved = 0;
     e->reward = 0;
     e->p.steps = e->steps;
@@ -1022,7 +1042,7 @@ static int dr_save(const void *state, rl_writer *w, rl_error *err)
         e->pause_len,   e->steer_cmd,  e->speed_cmd,  e->reward,      e->car.cy,
         e->car.sy,      e->max_progress, e->tr_x,     e->tr_y,        e->tr_heading,
         e->tr_steer,    e->tr_speed,   e->tr_progress, e->tr_pause,   e->car.steer,
-        0,              0};
+        e->car.yaw_rate,              0};
     rl_write_f64_array(w, d, N_SAVED_D);
     rl_write_u64(w, e->seg);
     rl_write_u64(w, e->rr);
@@ -1067,7 +1087,7 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
                             (unsigned)u[5]);
     }
     e->car = (dr_car){.x = d[0], .y = d[1], .yaw = d[2], .v = d[3], .moved = d[4],
-                      .cy = d[14], .sy = d[15], .steer = d[24]};
+                      .cy = d[14], .sy = d[15], .steer = d[24], .yaw_rate = d[25]};
     e->s_prev = d[5];
     e->travel = d[6];
     e->prev_progress = d[7];
@@ -1140,5 +1160,6 @@ RL_PLUGIN_ENTRY(deepracer)
     int rc = rl_registry_add_env(registry, &rl_deepracer_env);
     if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_import_command);
     if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_export_command);
+    if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_replay_command);
     return rc;
 }

@@ -32,6 +32,7 @@ typedef struct dr_car {
     double cy, sy; /* cos and sin of yaw, kept by the step */
     double v;      /* speed, m/s */
     double steer;  /* the front wheels' actual angle, radians (+ left) */
+    double yaw_rate; /* rad/s */
     double moved;  /* distance covered by the last step */
 } dr_car;
 
@@ -48,6 +49,10 @@ typedef struct dr_car_model {
     double accel_max;   /* m/s^2, the largest forward acceleration */
     double brake_max;   /* m/s^2, the largest deceleration */
     double a_lat_max;   /* m/s^2, the lateral grip limit */
+    double top_speed;   /* m/s, the fastest the car goes whatever the command */
+    double yaw_tau;     /* s, time constant of the yaw rate's response... */
+    double yaw_tau_v;   /* s per m/s: ...which grows with speed */
+    double sideslip;    /* the velocity points asin(sideslip kappa L / 2) off the body */
     /* Derived by dr_car_model_update. */
     double alpha;       /* 1 - exp(-h / speed_tau), h = DR_DT / DR_SUBSTEPS */
     double beta;        /* 1 - exp(-h / steer_tau) */
@@ -104,6 +109,9 @@ void dr_car_step(dr_car *c, const dr_car_model *m, double steer, double speed, d
 /* The four wheel centres (front left, front right, rear left, rear right),
  * x then y. */
 void dr_car_wheels(const dr_car *c, double wx[4], double wy[4]);
+
+/* The keys of [deepracer] (deepracer.c). */
+extern const rl_param dr_params[];
 
 /* ---- reward presets ------------------------------------------------------ */
 
