@@ -775,6 +775,62 @@ START_TEST(test_save_load)
 }
 END_TEST
 
+/* Continuous actions resume: the record of an instance just reset (no
+ * action index) or one that has stepped loads, before any step and right
+ * after an episode ended, and the run goes on as it would have. */
+START_TEST(test_continuous_resume)
+{
+    char ini[512];
+    snprintf(ini, sizeof ini,
+             "[deepracer]\ntrack = %s\naction_space_type = continuous\nspeed_range = 0.5,2\n",
+             ccw_path);
+    rl_config *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    rl_env_batch *a = rl_env_batch_alloc(&rl_deepracer_env, cfg, 2, &err);
+    rl_env_batch *b = rl_env_batch_alloc(&rl_deepracer_env, cfg, 2, &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    double obs_a[2 * 64], obs_b[2 * 64], act[4], ra[2], rb[2];
+    unsigned char ta[2], tb[2], ua[2], ub[2];
+    ck_assert_int_eq(rl_env_batch_reset(a, 11, obs_a), RL_OK);
+    ck_assert_int_eq(rl_env_batch_reset(b, 12, obs_b), RL_OK);
+    rl_writer w = {0};
+    ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    rl_reader r0 = {w.data, w.len, 0, 0};
+    ck_assert_msg(rl_env_batch_load(b, &r0, &err) == RL_OK, "%s", err.msg);
+    rl_writer_free(&w);
+    /* Full left lock at 2 m/s: off the 1 m road within a lap. */
+    act[0] = act[2] = 1.0;
+    act[1] = act[3] = 1.0;
+    int ended = 0;
+    for (int i = 0; i < 2000 && !ended; i++) {
+        ck_assert_int_eq(rl_env_batch_step(a, act, obs_a, ra, ta, ua, NULL), RL_OK);
+        ended = ta[0] || ua[0];
+    }
+    ck_assert(ended);
+    ck_assert_int_eq(((dr_env *)rl_env_state(rl_env_batch_env(a, 0)))->status, DR_PREPARE);
+    memset(&w, 0, sizeof w);
+    ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    rl_reader r = {w.data, w.len, 0, 0};
+    ck_assert_msg(rl_env_batch_load(b, &r, &err) == RL_OK, "%s", err.msg);
+    size_t dim = rl_space_dim(rl_env_observation_space(rl_env_batch_env(a, 0)));
+    for (int k = 0; k < 400; k++) {
+        act[0] = sin(0.1 * k), act[1] = cos(0.07 * k);
+        act[2] = -act[0], act[3] = act[1];
+        ck_assert_int_eq(rl_env_batch_step(a, act, obs_a, ra, ta, ua, NULL), RL_OK);
+        ck_assert_int_eq(rl_env_batch_step(b, act, obs_b, rb, tb, ub, NULL), RL_OK);
+        ck_assert_mem_eq(obs_a, obs_b, 2 * dim * sizeof(double));
+        ck_assert_mem_eq(ra, rb, sizeof ra);
+        ck_assert_mem_eq(ta, tb, sizeof ta);
+    }
+    rl_writer_free(&w);
+    rl_env_batch_free(a);
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
+}
+END_TEST
+
 /* 1 when two spaces are the same: kind, size and bounds. */
 static int same_space(const rl_space *a, const rl_space *b)
 {
@@ -1420,6 +1476,7 @@ static Suite *deepracer_suite(void)
     tcase_add_test(tc, test_save_load);
     tcase_add_test(tc, test_several_tracks);
     tcase_add_test(tc, test_several_tracks_resume);
+    tcase_add_test(tc, test_continuous_resume);
     tcase_add_test(tc, test_trace_row);
     tcase_add_test(tc, test_track_width_sim);
     tcase_add_test(tc, test_prepare_step);

@@ -820,7 +820,7 @@ static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
     e->phase = DR_PHASE_PREPARE;
     e->steer_cmd = 0;
     e->speed_cmd = 0;
-    e->action_index = 0;
+    e->action_index = e->continuous ? -1 : 0; /* a continuous action has no index */
     e->reward = 0;
     /* The simulator's start: the origin on the centre line at s0, so the
      * car point is 0.14 m on, and progress counts from s0. */
@@ -1151,6 +1151,13 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
     size_t course = (size_t)d[25];
     const dr_track *t = &e->courses[course].track;
     uint32_t tr_action = u[15] & 0x7fffffffu;
+    if (e->continuous) {
+        /* No action index (-1, written as 0); records written before a
+         * reset or a first step said so with 1 (index 0): either reads as
+         * none. */
+        if (u[6] <= 1) u[6] = 0;
+        if (tr_action <= 1) tr_action = 0;
+    }
     int ok = (layout == LAYOUT || layout == 2) && seg < t->n && u[5] <= DR_PAUSE && u[6] <= e->nactions &&
              u[7] <= DR_PHASE_PAUSE && u[13] <= t->n && u[14] <= t->n &&
              tr_action <= e->nactions;
