@@ -214,26 +214,38 @@ int rl_algo_save(rl_algo *a, const char *path)
     return rc == RL_OK ? RL_OK : failed(a, rc, &e);
 }
 
-int rl_algo_load(rl_algo *a, const char *path)
+/* Read the checkpoint at path and check it holds this algorithm's agent
+ * for this environment type; the payload is the caller's to free. */
+static int read_checkpoint(rl_algo *a, const char *path, unsigned char **payload, size_t *len)
 {
     rl_checkpoint_meta meta;
-    unsigned char *payload = NULL;
-    size_t len = 0;
     rl_error e = {0};
-    int rc = rl_checkpoint_read(path, &meta, &payload, &len, &e);
+    int rc = rl_checkpoint_read(path, &meta, payload, len, &e);
     if (rc != RL_OK) return failed(a, rc, &e);
     const rl_env_type *et = rl_env_get_type(rl_env_batch_env(a->envs, 0));
     if (strcmp(meta.algo, a->type->name) != 0) {
-        free(payload);
+        free(*payload);
+        *payload = NULL;
         return rl__fmt(a->errmsg, RL_EINVAL, "checkpoint '%s' holds a '%s' agent, not '%s'", path,
                        meta.algo, a->type->name);
     }
     if (strcmp(meta.env, et->name) != 0) {
-        free(payload);
+        free(*payload);
+        *payload = NULL;
         return rl__fmt(a->errmsg, RL_EINVAL,
                        "checkpoint '%s' was trained on environment '%s', not '%s'", path,
                        meta.env, et->name);
     }
+    return RL_OK;
+}
+
+int rl_algo_load(rl_algo *a, const char *path)
+{
+    unsigned char *payload = NULL;
+    size_t len = 0;
+    rl_error e = {0};
+    int rc = read_checkpoint(a, path, &payload, &len);
+    if (rc != RL_OK) return rc;
     /* All or nothing: the agent and the environments are restored in turn,
      * so keep what they were and put it back if any part fails. */
     rl_writer backup = {0};
@@ -253,6 +265,54 @@ int rl_algo_load(rl_algo *a, const char *path)
         return failed(a, rc, &e);
     }
     rl_writer_free(&backup);
+    return RL_OK;
+}
+
+int rl_algo_load_agent(rl_algo *a, const char *path)
+{
+    unsigned char *payload = NULL;
+    size_t len = 0;
+    int rc = read_checkpoint(a, path, &payload, &len);
+    if (rc != RL_OK) return rc;
+    /* The payload begins with the counters and the agent; the
+     * environments' record after it is left unread. */
+    rl_reader r = {payload, len, 0, 0};
+    uint64_t iterations = 0, steps = 0;
+    rl_read_u64(&r, &iterations);
+    rl_read_u64(&r, &steps);
+    if (r.failed) {
+        free(payload);
+        return rl__fmt(a->errmsg, RL_EFORMAT, "checkpoint '%s': payload has too few bytes", path);
+    }
+    /* All or nothing, whatever the type's load does on a failure: keep
+     * the agent as it is and put it back if the load fails. */
+    rl_writer backup = {0};
+    rl_error e = {0};
+    rc = a->type->save(a->state, &backup, &e);
+    if (rc == RL_OK && backup.failed)
+        rc = rl_error_set(&e, RL_ENOMEM, "out of memory keeping the agent");
+    if (rc != RL_OK) {
+        free(payload);
+        rl_writer_free(&backup);
+        return failed(a, rc, &e);
+    }
+    int (*load)(void *, rl_reader *, rl_error *) =
+        a->type->load_agent ? a->type->load_agent : a->type->load;
+    rc = load(a->state, &r, &e);
+    if (rc == RL_OK && r.failed)
+        rc = rl_error_set(&e, RL_EFORMAT, "checkpoint '%s': payload has too few bytes", path);
+    free(payload);
+    if (rc != RL_OK) {
+        if (!e.msg[0]) rl_error_set(&e, rc, "checkpoint '%s' does not fit this agent", path);
+        rl_reader br = {backup.data, backup.len, 0, 0};
+        rl_error ignored = {0};
+        a->type->load(a->state, &br, &ignored);
+        rl_writer_free(&backup);
+        return failed(a, rc, &e);
+    }
+    rl_writer_free(&backup);
+    a->iterations = iterations;
+    a->env_steps = steps;
     return RL_OK;
 }
 

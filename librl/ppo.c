@@ -1012,9 +1012,11 @@ static int ppo_save(const void *state, rl_writer *w, rl_error *err)
     return RL_OK;
 }
 
-static int ppo_load(void *state, rl_reader *r, rl_error *err)
+/* ppo_load (agent_only 0) and ppo_load_agent (1): the latter reads past
+ * the running returns, one per environment of the run that saved, and
+ * keeps this instance's. */
+static int ppo_read(ppo *p, rl_reader *r, int agent_only, rl_error *err)
 {
-    ppo *p = state;
     uint64_t np = 0, od = 0, n = 0;
     uint32_t layout = 0;
     rl_read_u32(r, &layout);
@@ -1032,7 +1034,9 @@ static int ppo_load(void *state, rl_reader *r, rl_error *err)
                             "this configuration's have %zu over %zu (check [ppo] hidden)",
                             (unsigned long long)np, (unsigned long long)od, p->ac.nparams,
                             p->obs_dim);
-    if (n != p->n)
+    if (agent_only && n > (uint64_t)(r->len - r->pos) / 8)
+        return rl_error_set(err, RL_EFORMAT, "ppo checkpoint is truncated");
+    if (!agent_only && n != p->n)
         return rl_error_set(err, RL_EINVAL,
                             "the checkpoint was trained with %llu environments; this run has %zu "
                             "([run] num_envs must match)",
@@ -1058,7 +1062,12 @@ static int ppo_load(void *state, rl_reader *r, rl_error *err)
     double *obs_stats = d, *ret_stats = d + 2 * D + 1, *acc = ret_stats + 3;
     rs_read(r, obs_stats, D);
     rs_read(r, ret_stats, 1);
-    rl_read_f64_array(r, acc, p->n);
+    if (agent_only) {
+        if (r->pos <= r->len && n * 8 <= r->len - r->pos) r->pos += (size_t)n * 8;
+        else r->failed = 1;
+    } else {
+        rl_read_f64_array(r, acc, p->n);
+    }
     int bad = r->failed || !rl_all_finite_f(f, 3 * P);
     if (bad) {
         free(f);
@@ -1072,12 +1081,22 @@ static int ppo_load(void *state, rl_reader *r, rl_error *err)
     p->adam.t = t;
     rs_commit(&p->obs_rms, obs_stats);
     rs_commit(&p->ret_rms, ret_stats);
-    memcpy(p->ret_acc, acc, p->n * sizeof *d);
+    if (!agent_only) memcpy(p->ret_acc, acc, p->n * sizeof *d);
     p->steps_done = steps;
     p->rng = rng;
     free(f);
     free(d);
     return RL_OK;
+}
+
+static int ppo_load(void *state, rl_reader *r, rl_error *err)
+{
+    return ppo_read(state, r, 0, err);
+}
+
+static int ppo_load_agent(void *state, rl_reader *r, rl_error *err)
+{
+    return ppo_read(state, r, 1, err);
 }
 
 static void ppo_fini(void *state)
@@ -1109,4 +1128,5 @@ const rl_algo_type rl__ppo_type = {
     .load = ppo_load,
     .fini = ppo_fini,
     .policy = ppo_policy,
+    .load_agent = ppo_load_agent,
 };

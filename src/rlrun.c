@@ -996,7 +996,10 @@ int main(int argc, char **argv)
             }
             char ckpt[4200];
             snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.eval_dir);
-            if (rl_algo_load(r.algo, ckpt) != RL_OK)
+            /* The agent only: evaluation runs episodes of its own, so the
+             * training episodes under way stay behind, and the batch may
+             * differ (num_envs, a track never trained on). */
+            if (rl_algo_load_agent(r.algo, ckpt) != RL_OK)
                 status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
             else
                 status = evaluate(&r, &o);

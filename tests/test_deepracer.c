@@ -776,6 +776,209 @@ START_TEST(test_save_load)
 }
 END_TEST
 
+/* Continuous actions resume: the record of an instance just reset (no
+ * action index) or one that has stepped loads, before any step and right
+ * after an episode ended, and the run goes on as it would have. */
+START_TEST(test_continuous_resume)
+{
+    char ini[512];
+    snprintf(ini, sizeof ini,
+             "[deepracer]\ntrack = %s\naction_space_type = continuous\nspeed_range = 0.5,2\n",
+             ccw_path);
+    rl_config *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    rl_env_batch *a = rl_env_batch_alloc(&rl_deepracer_env, cfg, 2, &err);
+    rl_env_batch *b = rl_env_batch_alloc(&rl_deepracer_env, cfg, 2, &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    double obs_a[2 * 64], obs_b[2 * 64], act[4], ra[2], rb[2];
+    unsigned char ta[2], tb[2], ua[2], ub[2];
+    ck_assert_int_eq(rl_env_batch_reset(a, 11, obs_a), RL_OK);
+    ck_assert_int_eq(rl_env_batch_reset(b, 12, obs_b), RL_OK);
+    rl_writer w = {0};
+    ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    rl_reader r0 = {w.data, w.len, 0, 0};
+    ck_assert_msg(rl_env_batch_load(b, &r0, &err) == RL_OK, "%s", err.msg);
+    rl_writer_free(&w);
+    /* Full left lock at 2 m/s: off the 1 m road within a lap. */
+    act[0] = act[2] = 1.0;
+    act[1] = act[3] = 1.0;
+    int ended = 0;
+    for (int i = 0; i < 2000 && !ended; i++) {
+        ck_assert_int_eq(rl_env_batch_step(a, act, obs_a, ra, ta, ua, NULL), RL_OK);
+        ended = ta[0] || ua[0];
+    }
+    ck_assert(ended);
+    ck_assert_int_eq(((dr_env *)rl_env_state(rl_env_batch_env(a, 0)))->status, DR_PREPARE);
+    memset(&w, 0, sizeof w);
+    ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    rl_reader r = {w.data, w.len, 0, 0};
+    ck_assert_msg(rl_env_batch_load(b, &r, &err) == RL_OK, "%s", err.msg);
+    size_t dim = rl_space_dim(rl_env_observation_space(rl_env_batch_env(a, 0)));
+    for (int k = 0; k < 400; k++) {
+        act[0] = sin(0.1 * k), act[1] = cos(0.07 * k);
+        act[2] = -act[0], act[3] = act[1];
+        ck_assert_int_eq(rl_env_batch_step(a, act, obs_a, ra, ta, ua, NULL), RL_OK);
+        ck_assert_int_eq(rl_env_batch_step(b, act, obs_b, rb, tb, ub, NULL), RL_OK);
+        ck_assert_mem_eq(obs_a, obs_b, 2 * dim * sizeof(double));
+        ck_assert_mem_eq(ra, rb, sizeof ra);
+        ck_assert_mem_eq(ta, tb, sizeof ta);
+    }
+    rl_writer_free(&w);
+    rl_env_batch_free(a);
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
+}
+END_TEST
+
+/* 1 when two spaces are the same: kind, size and bounds. */
+static int same_space(const rl_space *a, const rl_space *b)
+{
+    if (a->kind != b->kind || a->n != b->n || a->size != b->size || a->ndim != b->ndim) return 0;
+    if (a->kind != RL_SPACE_BOX) return 1;
+    return memcmp(a->low, b->low, a->size * sizeof *a->low) == 0 &&
+           memcmp(a->high, b->high, a->size * sizeof *a->high) == 0;
+}
+
+/* track = a, b, c: every track loaded once; training episodes take the
+ * tracks in turn (the instance's first drawn from its generator), each
+ * track's starts going round its own lap in 5% steps; the waypoints,
+ * track_length and start follow the track; the spaces are the same;
+ * evaluation drives the first track; exact resume keeps the track; a bad
+ * name in the list is named with its place. */
+START_TEST(test_several_tracks)
+{
+    fixture one, fx;
+    make(&one, "", 0);
+    char keys[512];
+    snprintf(keys, sizeof keys, "track = %s , %s,technical\n", ccw_path, cw_path);
+    make(&fx, keys, 0);
+    dr_env *e = fx.e;
+    ck_assert_uint_eq(e->ncourses, 3);
+    ck_assert_double_eq_tol(e->courses[0].track.length, stadium_length(), 1e-9);
+    ck_assert_double_eq_tol(e->courses[1].track.length, stadium_length(), 1e-9);
+    ck_assert_int_eq(e->courses[1].track.ccw, 0);
+    ck_assert_double_eq_tol(e->courses[2].track.length, 31.86, 0.005);
+    ck_assert(same_space(rl_env_observation_space(one.env), rl_env_observation_space(fx.env)));
+    ck_assert(same_space(rl_env_action_space(one.env), rl_env_action_space(fx.env)));
+    unmake(&one);
+
+    size_t first = e->course;
+    double s0[3], seen[3] = {0, 0, 0};
+    for (int k = 0; k < 9; k++) {
+        if (k) ck_assert_int_eq(rl_env_reset(fx.env, fx.obs), RL_OK);
+        size_t c = (first + (size_t)k) % 3;
+        ck_assert_uint_eq(e->course, c);
+        const dr_track *t = &e->courses[c].track;
+        ck_assert_double_eq(e->track.length, t->length);
+        ck_assert_double_eq(e->p.track_length, t->length);
+        ck_assert_ptr_eq(e->p.waypoints, e->courses[c].wp);
+        ck_assert_int_eq(e->p.num_waypoints, (int)t->n + 1);
+        ck_assert_double_eq(e->p.waypoints[t->n][0], t->cx[0]);
+        /* The start on this track's centre line, progress from there. */
+        double x, y;
+        dr_track_point_at(t, e->s0, &x, &y, NULL, NULL);
+        ck_assert_double_eq_tol(e->car.x, x, 1e-12);
+        ck_assert_double_eq_tol(e->car.y, y, 1e-12);
+        /* (a little less where the start is on a curve: the point 0.14 m
+         * ahead on the tangent projects back onto the arc) */
+        ck_assert(e->p.progress > 0.98 * 100 * 0.14 / t->length);
+        ck_assert(e->p.progress <= 100 * 0.14 / t->length + 1e-12);
+        /* Each track's starts: 5% of its lap on from its last. */
+        if (k >= 3) {
+            double d = fmod(e->s0 - s0[c] + 2 * t->length, t->length);
+            ck_assert_double_eq_tol(d, 0.05 * t->length, 1e-6);
+        }
+        s0[c] = e->s0;
+        seen[c] = 1;
+        /* A few steps drive on this track. */
+        double a[1] = {0};
+        rl_step st;
+        for (int i = 0; i < 5; i++) ck_assert_int_eq(rl_env_step(fx.env, a, fx.obs, &st), RL_OK);
+        ck_assert_double_eq(e->p.track_length, t->length);
+    }
+    ck_assert(seen[0] && seen[1] && seen[2]);
+    /* Evaluation: the first track, from its start line. */
+    ck_assert_int_eq(rl_env_set_evaluation(fx.env, 1), RL_OK);
+    ck_assert_int_eq(rl_env_reset(fx.env, fx.obs), RL_OK);
+    ck_assert_uint_eq(e->course, 0);
+    ck_assert_double_eq(e->s0, 0);
+    ck_assert_double_eq_tol(e->p.track_length, stadium_length(), 1e-9);
+    unmake(&fx);
+
+    make_fails("track = technical, no_such_track, oval\n", RL_ENOTFOUND, "test.ini:3",
+               "track 2 of 3: no track named 'no_such_track'");
+    make_fails("track = oval, /nonexistent/t.npy\n", RL_EFORMAT, "track 2 of 2: ",
+               "/nonexistent/t.npy");
+    make_fails("track = technical,,oval\n", RL_EINVAL, "test.ini:3", "track 2 of 3");
+    char many[512] = "track = oval";
+    for (int i = 0; i < DR_MAX_TRACKS; i++) strcat(many, ",oval");
+    strcat(many, "\n");
+    make_fails(many, RL_ERANGE, "test.ini:3", "more than 32 tracks");
+}
+END_TEST
+
+/* Exact resume on several tracks: the episode's track is in the record,
+ * and a configuration listing fewer tracks refuses it. */
+START_TEST(test_several_tracks_resume)
+{
+    char ini[1024];
+    snprintf(ini, sizeof ini, "[deepracer]\ntrack = %s, %s, oval\nactions = 0:1.0, 10:1.0, -10:1.0\n",
+             ccw_path, cw_path);
+    rl_config *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg, ini, "test.ini"), RL_OK);
+    rl_error err = {0};
+    rl_env_batch *a = rl_env_batch_alloc(&rl_deepracer_env, cfg, 2, &err);
+    rl_env_batch *b = rl_env_batch_alloc(&rl_deepracer_env, cfg, 2, &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    double obs_a[2 * 64], obs_b[2 * 64], act[2], ra[2], rb[2];
+    unsigned char ta[2], tb[2], ua[2], ub[2];
+    ck_assert_int_eq(rl_env_batch_reset(a, 5, obs_a), RL_OK);
+    /* Until an instance is on a track other than the first. */
+    int i = 0;
+    while (((dr_env *)rl_env_state(rl_env_batch_env(a, 0)))->course == 0 ||
+           ((dr_env *)rl_env_state(rl_env_batch_env(a, 1)))->course == 0 || i < 40) {
+        act[0] = i % 3, act[1] = (i / 2) % 3;
+        ck_assert_int_eq(rl_env_batch_step(a, act, obs_a, ra, ta, ua, NULL), RL_OK);
+        ck_assert_int_lt(++i, 5000);
+    }
+    rl_writer w = {0};
+    ck_assert_int_eq(rl_env_batch_save(a, &w, &err), RL_OK);
+    rl_reader r = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &r, &err), RL_OK);
+    size_t dim = rl_space_dim(rl_env_observation_space(rl_env_batch_env(a, 0)));
+    for (int k = 0; k < 2; k++)
+        ck_assert_uint_eq(((dr_env *)rl_env_state(rl_env_batch_env(b, k)))->course,
+                          ((dr_env *)rl_env_state(rl_env_batch_env(a, k)))->course);
+    for (int k = 0; k < 600; k++) {
+        act[0] = (k * 7) % 3, act[1] = (k * 5) % 3;
+        ck_assert_int_eq(rl_env_batch_step(a, act, obs_a, ra, ta, ua, NULL), RL_OK);
+        ck_assert_int_eq(rl_env_batch_step(b, act, obs_b, rb, tb, ub, NULL), RL_OK);
+        ck_assert_mem_eq(obs_a, obs_b, 2 * dim * sizeof(double));
+        ck_assert_mem_eq(ra, rb, sizeof ra);
+    }
+    /* One track fewer: the record's track is not in the list. */
+    rl_config *one = rl_config_alloc(NULL);
+    snprintf(ini, sizeof ini, "[deepracer]\ntrack = %s\nactions = 0:1.0, 10:1.0, -10:1.0\n",
+             ccw_path);
+    ck_assert_int_eq(rl_config_load_string(one, ini, "test.ini"), RL_OK);
+    rl_env_batch *c = rl_env_batch_alloc(&rl_deepracer_env, one, 2, &err);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(rl_env_batch_reset(c, 5, obs_b), RL_OK);
+    rl_reader r2 = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(c, &r2, &err), RL_EFORMAT);
+    ck_assert_msg(strstr(err.msg, "this configuration lists 1"), "%s", err.msg);
+    rl_env_batch_free(c);
+    rl_config_free(one);
+    rl_writer_free(&w);
+    rl_env_batch_free(a);
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
+}
+END_TEST
+
 /* The trace rows: 19 columns in the simulator's order and formats; each
  * row's pose is the one its action starts from, the first row of an
  * episode is its prepare step, tstamp is the instance's clock. */
@@ -1272,6 +1475,9 @@ static Suite *deepracer_suite(void)
     tcase_add_test(tc, test_tracks_by_name);
     tcase_add_test(tc, test_round_robin);
     tcase_add_test(tc, test_save_load);
+    tcase_add_test(tc, test_several_tracks);
+    tcase_add_test(tc, test_several_tracks_resume);
+    tcase_add_test(tc, test_continuous_resume);
     tcase_add_test(tc, test_trace_row);
     tcase_add_test(tc, test_track_width_sim);
     tcase_add_test(tc, test_prepare_step);

@@ -531,6 +531,65 @@ START_TEST(test_resume_needs_same_shape)
 END_TEST
 
 
+/* rl_algo_load_agent: the agent alone (networks, normaliser, counters),
+ * into a batch of another size; it then acts and evaluates exactly as the
+ * agent that was saved. A checkpoint whose networks do not fit is refused
+ * and leaves the agent as it was. */
+START_TEST(test_load_agent)
+{
+    const char *ini = "[ppo]\nsteps_per_iteration = 256\nbatch_size = 64\nepochs = 2\n"
+                      "normalize_observations = true\n";
+    char dir[] = "/tmp/rl-ppo-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/c.rlck", dir);
+    trained a = make_ppo("pendulum", ini, 2, 4);
+    iterate(&a, 2, NULL);
+    ck_assert_int_eq(rl_algo_save(a.algo, path), RL_OK);
+    trained b = make_ppo("pendulum", ini, 3, 99);
+    ck_assert_msg(rl_algo_load_agent(b.algo, path) == RL_OK, "%s", rl_algo_errmsg(b.algo));
+    ck_assert_uint_eq(rl_algo_iterations(b.algo), 2);
+    ck_assert_uint_eq(rl_algo_env_steps(b.algo), rl_algo_env_steps(a.algo));
+    /* rl_algo_load still needs the same number of environments. */
+    ck_assert_int_ne(rl_algo_load(b.algo, path), RL_OK);
+    ck_assert_ptr_nonnull(strstr(rl_algo_errmsg(b.algo), "num_envs"));
+    /* The same greedy actions (the mean, through the same normaliser). */
+    double obs[3 * 5], act_a[5], act_b[5];
+    for (int i = 0; i < 15; i++) obs[i] = sin(1.7 * i) * (i % 3 == 2 ? 6 : 1);
+    ck_assert_int_eq(rl_algo_act(a.algo, obs, 5, act_a, 1), RL_OK);
+    ck_assert_int_eq(rl_algo_act(b.algo, obs, 5, act_b, 1), RL_OK);
+    ck_assert_mem_eq(act_a, act_b, sizeof act_a);
+    /* The same evaluation episode, return and length. */
+    rl_error err = {0};
+    rl_env *env = rl_env_alloc(rl_registry_find_env(reg, "pendulum"), a.cfg, &err);
+    ck_assert_ptr_nonnull(env);
+    rl_episode_result ra, rb;
+    ck_assert_int_eq(rl_algo_evaluate(a.algo, env, 1000000, 0, &ra), RL_OK);
+    ck_assert_int_eq(rl_algo_evaluate(b.algo, env, 1000000, 0, &rb), RL_OK);
+    ck_assert_double_eq(ra.ret, rb.ret);
+    ck_assert_int_eq(ra.length, 200);
+    ck_assert_int_eq(rb.length, 200);
+    rl_env_free(env);
+    free_ppo(&b);
+    /* Other hidden layers: refused, the agent as it was. */
+    trained c = make_ppo("pendulum", "[ppo]\nhidden = 32\nsteps_per_iteration = 256\n", 1, 4);
+    double before[5], after[5];
+    ck_assert_int_eq(rl_algo_act(c.algo, obs, 5, before, 1), RL_OK);
+    ck_assert_int_ne(rl_algo_load_agent(c.algo, path), RL_OK);
+    ck_assert_ptr_nonnull(strstr(rl_algo_errmsg(c.algo), "hidden"));
+    ck_assert_int_eq(rl_algo_iterations(c.algo), 0);
+    ck_assert_int_eq(rl_algo_act(c.algo, obs, 5, after, 1), RL_OK);
+    ck_assert_mem_eq(before, after, sizeof before);
+    free_ppo(&c);
+    /* No file: refused, with the path. */
+    ck_assert_int_ne(rl_algo_load_agent(a.algo, "/nonexistent/c.rlck"), RL_OK);
+    ck_assert_ptr_nonnull(strstr(rl_algo_errmsg(a.algo), "/nonexistent/c.rlck"));
+    free_ppo(&a);
+    remove(path);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_policy_interface)
 {
     /* The agent's rl_policy acts as the agent does; its logp and value are
@@ -601,6 +660,7 @@ static Suite *make_suite(void)
     tcase_add_test(tr, test_episodes_per_iteration);
     tcase_add_test(tr, test_bad_configs);
     tcase_add_test(tr, test_resume_needs_same_shape);
+    tcase_add_test(tr, test_load_agent);
     tcase_add_test(tr, test_policy_interface);
     suite_add_tcase(s, tr);
     return s;

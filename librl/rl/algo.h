@@ -49,6 +49,14 @@ typedef struct rl_algo_type {
     void (*fini)(void *state);
     /* Optional: the policy the agent acts with (owned by the state). */
     const rl_policy *(*policy)(void *state);
+    /* Optional: restore the agent only, for evaluation
+     * (rl_algo_load_agent): from a record save wrote, everything but what
+     * belongs to the environments the agent trained with (for ppo, each
+     * environment's running discounted return), which is read past and
+     * left as it is; so the record loads whatever the number of
+     * environments, as long as the networks fit. All or nothing. NULL:
+     * load serves, and then the record must fit as it does for a resume. */
+    int (*load_agent)(void *state, rl_reader *r, rl_error *err);
 } rl_algo_type;
 
 /* The first fields of every rl_algo_type table (see RL_ENV_TYPE_HEADER). */
@@ -101,9 +109,24 @@ RL_API int rl_algo_evaluate(rl_algo *algo, rl_env *env, uint64_t seed, int64_t m
                             rl_episode_result *out);
 
 /* Save the full training state to a checkpoint file (atomically), or load
- * one written for the same algorithm and environment. */
+ * one written for the same algorithm and environment: the agent, its
+ * counters and the environments' episodes in progress, to resume training
+ * exactly (the batch must have as many instances, and each type's own
+ * record must fit its configuration). All or nothing. */
 RL_API int rl_algo_save(rl_algo *algo, const char *path);
 RL_API int rl_algo_load(rl_algo *algo, const char *path);
+
+/* Load only the agent from a checkpoint written for the same algorithm
+ * and environment type: what acting needs (for ppo: the networks and the
+ * observation normaliser, with the rest of its learning state) and the
+ * iteration and step counters, not the environments' record, which is
+ * not read. The batch may thus differ from the one the checkpoint was
+ * written with, in size or in configuration (another track, say), as long
+ * as the observation and action spaces fit the agent. For evaluation
+ * (rlrun --eval); rl_algo_load resumes training. All or nothing: on
+ * failure the agent is as it was. RL_OK, or an RL_E* code with the message
+ * in rl_algo_errmsg. */
+RL_API int rl_algo_load_agent(rl_algo *algo, const char *path);
 
 /* The agent's policy, or NULL when its type does not expose one. Valid
  * while algo lives. */

@@ -23,8 +23,9 @@
 #include "pyreward.h"
 #include "replay.h"
 
-/* 3: the car's steering angle and yaw rate (d[24], d[25]); layout 2 had
- * 0 there. */
+/* 3: the car's steering angle and yaw rate (d[24], d[26]); layout 2 had
+ * 0 there. d[25], the episode's track in the `track` list, was 0 in both
+ * before there could be several, which still reads as the first. */
 enum { LAYOUT = 3 };
 
 static const char *const status_names[] = {"prepare",  "in_progress", "off_track",    "crashed",
@@ -33,7 +34,8 @@ static const char *const status_names[] = {"prepare",  "in_progress", "off_track
 const rl_param dr_params[] = {
     {"track", RL_PARAM_STRING, "technical", 0, 0, NULL,
      "the track: a name from envs/tracks (technical, oval) or the path of a DeepRacer .npy "
-     "or a .csv track file"},
+     "or a .csv track file; several, separated by commas, take turns episode by episode in "
+     "training, and evaluation drives the first"},
     {"is_reversed", RL_PARAM_BOOL, "false", 0, 0, NULL,
      "drive the track in the reverse direction (DeepRacer's is_reversed)"},
     {"reward_function", RL_PARAM_STRING, "follow_centerline", 0, 0, NULL,
@@ -455,6 +457,102 @@ int dr_car_model_read(dr_car_model *m, rl_config *cfg, const char *sec, rl_error
     return RL_OK;
 }
 
+/* ---- tracks ----------------------------------------------------------------- */
+
+/* Make course i the current track: the geometry, the waypoints reward
+ * functions see and track_length. */
+static void use_course(dr_env *e, size_t i)
+{
+    const dr_course *c = &e->courses[i];
+    e->course = i;
+    e->track = c->track;
+    e->wp = c->wp;
+    e->seg_yaw = c->seg_yaw;
+    e->p.track_length = c->track.length;
+    e->p.waypoints = (const double (*)[2])c->wp;
+    e->p.num_waypoints = (int)c->track.n + 1;
+}
+
+/* Load one track named name (a project track's name or a path) into c,
+ * with its waypoints and segment directions. A failure is reported against
+ * the key; prefix (empty for a single track) says which of the list. */
+static int load_course(dr_course *c, rl_config *cfg, const char *sec, const char *name,
+                       int reversed, const char *prefix, rl_error *err)
+{
+    char path[4096], searched[4096], msg[1024];
+    if (!name[0] || !find_track(name, path, sizeof path, searched, sizeof searched)) {
+        rl_config_fail(cfg, RL_ENOTFOUND, sec, "track",
+                       "%sno track named '%s' (looked for %s.csv and %s.npy in %s)", prefix,
+                       name, name, name, searched);
+        return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
+    }
+    if (dr_track_load(&c->track, path, reversed, msg, sizeof msg) != 0) {
+        rl_config_fail(cfg, RL_EFORMAT, sec, "track", "%s%s", prefix, msg);
+        return rl_error_set(err, RL_EFORMAT, "%s", rl_config_errmsg(cfg));
+    }
+    const dr_track *t = &c->track;
+    /* The waypoints reward functions see: the centre line in the driving
+     * direction, closing point included. */
+    c->wp = malloc((t->n + 1) * sizeof *c->wp);
+    if (!c->wp) return rl_error_set(err, RL_ENOMEM, "out of memory for the waypoints");
+    for (size_t i = 0; i <= t->n; i++) {
+        c->wp[i][0] = t->cx[i];
+        c->wp[i][1] = t->cy[i];
+    }
+    /* Each centre segment's direction, for the heading error. */
+    c->seg_yaw = malloc(t->n * sizeof *c->seg_yaw);
+    if (!c->seg_yaw) return rl_error_set(err, RL_ENOMEM, "out of memory for the segments");
+    for (size_t i = 0; i < t->n; i++) c->seg_yaw[i] = atan2(t->uy[i], t->ux[i]);
+    return RL_OK;
+}
+
+/* `track = a, b, c`: every track of the list, loaded once. A name cannot
+ * hold a comma; blanks around names are dropped. */
+static int load_tracks(dr_env *e, rl_config *cfg, const char *sec, const char *list,
+                       int reversed, rl_error *err)
+{
+    char names[4096];
+    if (strlen(list) >= sizeof names) {
+        rl_config_fail(cfg, RL_EINVAL, sec, "track", "the list of tracks is too long");
+        return config_error(cfg, err);
+    }
+    char *item[DR_MAX_TRACKS];
+    size_t n = 0;
+    snprintf(names, sizeof names, "%s", list);
+    for (char *p = names, *next; p; p = next) {
+        next = strchr(p, ',');
+        if (next) *next++ = 0;
+        while (*p == ' ' || *p == '\t') p++;
+        size_t len = strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) p[--len] = 0;
+        if (n == DR_MAX_TRACKS) {
+            rl_config_fail(cfg, RL_ERANGE, sec, "track", "more than %d tracks in '%s'",
+                           DR_MAX_TRACKS, list);
+            return rl_error_set(err, RL_ERANGE, "%s", rl_config_errmsg(cfg));
+        }
+        item[n++] = p;
+    }
+    if (n > 1)
+        for (size_t i = 0; i < n; i++)
+            if (!item[i][0]) {
+                rl_config_fail(cfg, RL_EINVAL, sec, "track",
+                               "track %zu of %zu in '%s' is empty: name tracks separated by "
+                               "commas",
+                               i + 1, n, list);
+                return config_error(cfg, err);
+            }
+    e->courses = calloc(n, sizeof *e->courses);
+    if (!e->courses) return rl_error_set(err, RL_ENOMEM, "out of memory for the tracks");
+    e->ncourses = n;
+    for (size_t i = 0; i < n; i++) {
+        char prefix[64] = "";
+        if (n > 1) snprintf(prefix, sizeof prefix, "track %zu of %zu: ", i + 1, n);
+        int rc = load_course(&e->courses[i], cfg, sec, item[i], reversed, prefix, err);
+        if (rc != RL_OK) return rc;
+    }
+    return RL_OK;
+}
+
 static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *spec, rl_error *err)
 {
     dr_env *e = state;
@@ -465,19 +563,7 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
         rl_config_get_string(cfg, sec, "observation", &obs) != RL_OK)
         return config_error(cfg, err);
 
-    char path[4096], searched[4096], msg[1024];
-    if (!track[0] || !find_track(track, path, sizeof path, searched, sizeof searched)) {
-        rl_config_fail(cfg, RL_ENOTFOUND, sec, "track",
-                       "no track named '%s' (looked for %s.csv and %s.npy in %s)", track, track,
-                       track, searched);
-        return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
-    }
-    if (dr_track_load(&e->track, path, reversed, msg, sizeof msg) != 0) {
-        rl_config_fail(cfg, RL_EFORMAT, sec, "track", "%s", msg);
-        return rl_error_set(err, RL_EFORMAT, "%s", rl_config_errmsg(cfg));
-    }
-    const dr_track *t = &e->track;
-
+    if ((rc = load_tracks(e, cfg, sec, track, reversed, err)) != RL_OK) return rc;
     if ((rc = dr_read_actions(e, cfg, sec, err)) != RL_OK) return rc;
     if ((rc = load_reward(e, cfg, sec, err)) != RL_OK) return rc;
 
@@ -501,23 +587,9 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
     e->fresh = 1;
     e->slots = e->advance > 0 ? (uint32_t)ceil(1.0 / e->advance - 1e-9) : 1;
 
-    /* The waypoints reward functions see: the centre line in the driving
-     * direction, closing point included. */
-    e->wp = malloc((t->n + 1) * sizeof *e->wp);
-    if (!e->wp) return rl_error_set(err, RL_ENOMEM, "out of memory for the waypoints");
-    for (size_t i = 0; i <= t->n; i++) {
-        e->wp[i][0] = t->cx[i];
-        e->wp[i][1] = t->cy[i];
-    }
-    /* Each centre segment's direction, for the heading error. */
-    e->seg_yaw = malloc(t->n * sizeof *e->seg_yaw);
-    if (!e->seg_yaw) return rl_error_set(err, RL_ENOMEM, "out of memory for the segments");
-    for (size_t i = 0; i < t->n; i++) e->seg_yaw[i] = atan2(t->uy[i], t->ux[i]);
     e->p.size = sizeof e->p;
     e->p.is_reversed = reversed;
-    e->p.track_length = t->length;
-    e->p.waypoints = (const double (*)[2])e->wp;
-    e->p.num_waypoints = (int)t->n + 1;
+    use_course(e, 0);
 
     /* Spaces. */
     e->obs_dim = e->lidar ? 2 + (size_t)e->rays : 5 + 2 * (size_t)e->k_ahead;
@@ -548,9 +620,13 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
 static void dr_fini(void *state)
 {
     dr_env *e = state;
-    dr_track_free(&e->track);
-    free(e->wp);
-    free(e->seg_yaw);
+    /* e->track, e->wp and e->seg_yaw are one course's: freed with it. */
+    for (size_t i = 0; e->courses && i < e->ncourses; i++) {
+        dr_track_free(&e->courses[i].track);
+        free(e->courses[i].wp);
+        free(e->courses[i].seg_yaw);
+    }
+    free(e->courses);
     if (e->module) lt_dlclose(e->module);
     if (e->ltdl_up) lt_dlexit();
     dr_pyreward_close(e->py);
@@ -733,13 +809,22 @@ static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
     }
     double s0 = 0;
     if (!e->eval) {
+        /* One counter makes both round robins: with T tracks, episode rr
+         * drives track rr % T from start slot (rr / T) % slots, so the
+         * tracks take turns and each one's starts go round its lap. */
+        uint64_t nt = e->ncourses;
         if (!e->rr_started) {
-            /* Each instance begins its round robin at a place of its own. */
+            /* Each instance begins its round robin at a place of its own
+             * (and, with several tracks, on a track of its own). */
             e->rr = rl_pcg32_bounded(rng, e->slots);
+            if (nt > 1) e->rr = e->rr * nt + rl_pcg32_bounded(rng, (uint32_t)nt);
             e->rr_started = 1;
         }
-        s0 = fmod((double)(e->rr % e->slots) * e->advance, 1.0) * e->track.length;
+        if (nt > 1) use_course(e, (size_t)(e->rr % nt));
+        s0 = fmod((double)(e->rr / nt % e->slots) * e->advance, 1.0) * e->track.length;
         e->rr++;
+    } else if (e->course != 0) {
+        use_course(e, 0); /* evaluation: the first track listed */
     }
     e->fresh = 0;
     e->steps = 0;
@@ -752,7 +837,7 @@ static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
     e->phase = DR_PHASE_PREPARE;
     e->steer_cmd = 0;
     e->speed_cmd = 0;
-    e->action_index = 0;
+    e->action_index = e->continuous ? -1 : 0; /* a continuous action has no index */
     e->reward = 0;
     /* The simulator's start: the origin on the centre line at s0, so the
      * car point is 0.14 m on, and progress counts from s0. */
@@ -1042,7 +1127,7 @@ static int dr_save(const void *state, rl_writer *w, rl_error *err)
         e->pause_len,   e->steer_cmd,  e->speed_cmd,  e->reward,      e->car.cy,
         e->car.sy,      e->max_progress, e->tr_x,     e->tr_y,        e->tr_heading,
         e->tr_steer,    e->tr_speed,   e->tr_progress, e->tr_pause,   e->car.steer,
-        e->car.yaw_rate,              0};
+        (double)e->course, e->car.yaw_rate};
     rl_write_f64_array(w, d, N_SAVED_D);
     rl_write_u64(w, e->seg);
     rl_write_u64(w, e->rr);
@@ -1073,9 +1158,27 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
         for (int i = 0; i < N_SAVED_U; i++) rl_read_u32(r, &u[i]);
     }
     if (r->failed) return rl_error_set(err, RL_EFORMAT, "deepracer state is truncated");
+    /* d[25]: the episode's track among those listed (0 before there were
+     * several). */
+    if (!(d[25] >= 0 && d[25] < (double)e->ncourses && d[25] == floor(d[25]))) {
+        r->failed = 1;
+        return rl_error_set(err, RL_EFORMAT,
+                            "deepracer state is on track %g of a list; this configuration "
+                            "lists %zu (the [deepracer] track list must match to resume)",
+                            d[25] + 1, e->ncourses);
+    }
+    size_t course = (size_t)d[25];
+    const dr_track *t = &e->courses[course].track;
     uint32_t tr_action = u[15] & 0x7fffffffu;
-    int ok = (layout == LAYOUT || layout == 2) && seg < e->track.n && u[5] <= DR_PAUSE && u[6] <= e->nactions &&
-             u[7] <= DR_PHASE_PAUSE && u[13] <= e->track.n && u[14] <= e->track.n &&
+    if (e->continuous) {
+        /* No action index (-1, written as 0); records written before a
+         * reset or a first step said so with 1 (index 0): either reads as
+         * none. */
+        if (u[6] <= 1) u[6] = 0;
+        if (tr_action <= 1) tr_action = 0;
+    }
+    int ok = (layout == LAYOUT || layout == 2) && seg < t->n && u[5] <= DR_PAUSE && u[6] <= e->nactions &&
+             u[7] <= DR_PHASE_PAUSE && u[13] <= t->n && u[14] <= t->n &&
              tr_action <= e->nactions;
     for (int i = 0; i < N_SAVED_D; i++) ok = ok && isfinite(d[i]);
     if (!ok) {
@@ -1083,11 +1186,12 @@ static int dr_load(void *state, rl_reader *r, rl_error *err)
         return rl_error_set(err, RL_EFORMAT,
                             "deepracer state does not fit this configuration (layout %u, "
                             "segment %llu of %zu, status %u)",
-                            (unsigned)layout, (unsigned long long)seg, e->track.n,
+                            (unsigned)layout, (unsigned long long)seg, t->n,
                             (unsigned)u[5]);
     }
+    use_course(e, course);
     e->car = (dr_car){.x = d[0], .y = d[1], .yaw = d[2], .v = d[3], .moved = d[4],
-                      .cy = d[14], .sy = d[15], .steer = d[24], .yaw_rate = d[25]};
+                      .cy = d[14], .sy = d[15], .steer = d[24], .yaw_rate = d[26]};
     e->s_prev = d[5];
     e->travel = d[6];
     e->prev_progress = d[7];

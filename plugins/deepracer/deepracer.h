@@ -160,10 +160,27 @@ typedef enum dr_phase {
     DR_PHASE_PAUSE     /* an evaluation reset's penalty: hold the car */
 } dr_phase;
 
-typedef struct dr_env {
+/* One track of `track = a, b, c`: loaded once, with what is derived from
+ * it. */
+typedef struct dr_course {
     dr_track track;
     double (*wp)[2];              /* the waypoints handed to reward functions */
     double *seg_yaw;              /* direction of each centre segment, radians */
+} dr_course;
+
+#define DR_MAX_TRACKS 32          /* tracks one `track` key may list */
+
+typedef struct dr_env {
+    /* The current episode's track: copies of courses[course]'s fields
+     * (its arrays belong to courses). */
+    dr_track track;
+    double (*wp)[2];              /* the waypoints handed to reward functions */
+    double *seg_yaw;              /* direction of each centre segment, radians */
+    /* Every track the `track` key lists, in its order; training episodes
+     * take them in turn, evaluation the first (doc/deepracer.md, "Several
+     * tracks"). */
+    dr_course *courses;
+    size_t ncourses, course;
     dr_car_model model;
 
     /* actions */

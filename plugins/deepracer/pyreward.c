@@ -116,6 +116,8 @@ struct dr_pyreward {
     PyObject *func;      /* its reward function */
     PyObject *params;    /* the dict passed to it, reused from step to step */
     PyObject *waypoints; /* list of (x, y) tuples, built at the first step */
+    const void *wp_of;   /* the waypoints it was built from: a new track's
+                          * (`track = a, b`) get a new list */
     PyObject *lists[NLISTS];
     int started;         /* counted among the interpreter's users */
 };
@@ -628,8 +630,12 @@ static int fill(dr_pyreward *r, const rl_deepracer_params *p, double sim_time)
         }
     }
     PyObject *d = r->params;
-    /* What never changes, once. */
-    if (!r->waypoints && !(r->waypoints = make_waypoints(p))) return -1;
+    /* What never changes while the track stays, once per track. */
+    if (r->waypoints && r->wp_of != (const void *)p->waypoints) Py_CLEAR(r->waypoints);
+    if (!r->waypoints) {
+        if (!(r->waypoints = make_waypoints(p))) return -1;
+        r->wp_of = (const void *)p->waypoints;
+    }
     int n = p->num_objects > 0 ? p->num_objects : 0;
     int rc = 0;
     rc |= put(d, K_ALL_WHEELS_ON_TRACK, new_bool(p->all_wheels_on_track));

@@ -39,7 +39,9 @@ dr_pyreward *dr_pyreward_open(const char *path, const char *symbol, int *code, c
 
 /* Call the function with the parameters of a step (sim_time: the episode's
  * simulated seconds). The first call turns p's waypoints into the list of
- * (x, y) tuples every later call passes again: they must not change. RL_OK with the value in *reward, which the caller
+ * (x, y) tuples every later call passes again, as long as p->waypoints
+ * points to the same array (whose contents must not change); another
+ * array (the next track's) gets a list of its own. RL_OK with the value in *reward, which the caller
  * checks for range; or RL_EPLUGIN with a message fragment that follows
  * "reward function 'FILE' ": "raised TYPE: MESSAGE (traceback: FILE:LINE in
  * FUNC > ...)" or "returned a TYPE, not a number". */
