@@ -400,6 +400,26 @@ static int sync_parent_dir(const char *path)
 static int write_parts(const char *path, const void *const *parts, const size_t *lens,
                        size_t nparts, const char *kind, rl_error *err)
 {
+    /* A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written to as
+     * it is: renaming a file over it would replace the device node. */
+    struct stat target;
+    if (stat(path, &target) == 0 && !S_ISREG(target.st_mode)) {
+        if (S_ISDIR(target.st_mode))
+            return rl_error_set(err, RL_EIO, "cannot write %s '%s': it is a directory", kind, path);
+        int dfd = open(path, O_WRONLY | O_CLOEXEC);
+        if (dfd < 0)
+            return rl_error_set(err, RL_EIO, "cannot open %s '%s': %s", kind, path,
+                                strerror(errno));
+        int bad = 0;
+        for (size_t i = 0; i < nparts && !bad; i++) bad = write_all(dfd, parts[i], lens[i]) != 0;
+        int e = errno;
+        if (close(dfd) != 0 && !bad) {
+            e = errno;
+            bad = 1;
+        }
+        if (bad) return rl_error_set(err, RL_EIO, "cannot write %s '%s': %s", kind, path, strerror(e));
+        return RL_OK;
+    }
     /* The temporary file must live in the target's directory: rename() is
      * atomic only within one file system. */
     /* The name is made unique by process id and a counter, and O_EXCL makes

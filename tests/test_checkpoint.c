@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <signal.h>
@@ -459,6 +460,23 @@ START_TEST(test_read_write_whole_files)
     ck_assert_msg(strstr(err.msg, "file '") != NULL, "%s", err.msg);
     ck_assert_int_eq(rl_read_file(dir, 0, &back, &len, &err), RL_EIO);
     rmdir(dir);
+    /* A device or a pipe is written to, never replaced by a file. */
+    struct stat st;
+    ck_assert_int_eq(rl_write_file_atomic("/dev/null", text, sizeof text - 1, &err), RL_OK);
+    ck_assert_int_eq(stat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    const char *fifo = in_tmp("fifo");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    int rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(rfd, 0);
+    ck_assert_int_eq(rl_write_file_atomic(fifo, "via fifo", 8, &err), RL_OK);
+    char got[16] = {0};
+    ck_assert_int_eq(read(rfd, got, sizeof got - 1), 8);
+    ck_assert_str_eq(got, "via fifo");
+    close(rfd);
+    ck_assert_int_eq(stat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    unlink(fifo);
 }
 END_TEST
 

@@ -85,7 +85,9 @@ RL_API int rl_checkpoint_write(const char *path, const char *algo, const char *e
  * written: a temporary file beside it, fsync, rename over path, fsync of
  * the directory. A new file gets mode 0666 less the umask; an overwritten
  * one keeps its mode. RL_EIO naming the path and errno's text; the old
- * file, if any, is then untouched. */
+ * file, if any, is then untouched. A path naming a device or a pipe
+ * (/dev/null, /dev/stdout, a FIFO) is written to directly, never replaced;
+ * a directory is RL_EIO. */
 RL_API int rl_write_file_atomic(const char *path, const void *data, size_t len, rl_error *err);
 
 /* Read a whole file into a malloc'd, NUL-terminated buffer the caller

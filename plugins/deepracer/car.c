@@ -30,15 +30,19 @@
 typedef struct preset {
     const char *name;
     double steer_tau, steer_gain, understeer, speed_tau, speed_scale, accel_max, brake_max,
-        a_lat_max, top_speed, yaw_tau, yaw_tau_v, sideslip;
+        a_lat_max, top_speed, yaw_tau, yaw_tau_v, sideslip, kappa_max, scrub;
 } preset;
 
 /* Fitted on ../shared/simlogs: doc/deepracer.md, "The car". */
 static const preset presets[] = {
-    {"sim2026", 0.1436, 0.6294, 0.0002, 0.0678, 1.014, 9.2166, 7.7111, 4.4162, 3.9981, 0.0499, 0,
-     0.8519},
-    {"sim2022", 0.2862, 0.6395, 0.0237, 0.2946, 1.0026, 3.2859, 9.3024, 2.6103, 4.1714, 0.1081, 0,
-     1.0882},
+    {.name = "sim2026", .steer_tau = 0.1436, .steer_gain = 0.6294, .understeer = 0.0002,
+     .speed_tau = 0.0678, .speed_scale = 1.014, .accel_max = 9.2166, .brake_max = 7.7111,
+     .a_lat_max = 4.4162, .top_speed = 3.9981, .yaw_tau = 0.0499, .yaw_tau_v = 0,
+     .sideslip = 0.8519, .kappa_max = 0, .scrub = 0},
+    {.name = "sim2022", .steer_tau = 0.2862, .steer_gain = 0.6395, .understeer = 0.0237,
+     .speed_tau = 0.2946, .speed_scale = 1.0026, .accel_max = 3.2859, .brake_max = 9.3024,
+     .a_lat_max = 2.6103, .top_speed = 4.1714, .yaw_tau = 0.1081, .yaw_tau_v = 0,
+     .sideslip = 1.0882, .kappa_max = 0, .scrub = 0},
 };
 
 const char dr_car_model_names[] = "sim2026 | sim2022";
@@ -48,6 +52,7 @@ void dr_car_model_update(dr_car_model *m)
     const double h = DR_DT / DR_SUBSTEPS;
     m->alpha = 1.0 - exp(-h / m->speed_tau);
     m->beta = m->steer_tau > 0 ? 1.0 - exp(-h / m->steer_tau) : 1.0;
+    m->gamma = m->yaw_tau > 0 ? 1.0 - exp(-h / m->yaw_tau) : 1.0;
 }
 
 int dr_car_model_preset(dr_car_model *m, const char *name)
@@ -69,6 +74,8 @@ int dr_car_model_preset(dr_car_model *m, const char *name)
         m->yaw_tau = p->yaw_tau;
         m->yaw_tau_v = p->yaw_tau_v;
         m->sideslip = p->sideslip;
+        m->kappa_max = p->kappa_max;
+        m->scrub = p->scrub;
         dr_car_model_update(m);
         return 0;
     }
@@ -89,6 +96,7 @@ void dr_car_model_limits(const dr_car_model *m, dr_car_limits *out)
 double dr_car_curvature_at(const dr_car_model *m, double steer, double v)
 {
     double k = m->steer_gain * tan(steer) / DR_WHEELBASE / (1.0 + m->understeer * v * v);
+    if (m->kappa_max > 0) k = m->kappa_max * tanh(k / m->kappa_max);
     double lim = m->a_lat_max / (v * v + 1e-12);
     return k > lim ? lim : k < -lim ? -lim : k;
 }
@@ -101,6 +109,12 @@ double dr_car_max_curvature(const dr_car_model *m, double v)
 double dr_car_steer_for(const dr_car_model *m, double kappa, double v)
 {
     double full = DR_MAX_STEER * (DR_PI / 180.0);
+    if (m->kappa_max > 0) {
+        double q = kappa / m->kappa_max;
+        if (q >= 1) return full;
+        if (q <= -1) return -full;
+        kappa = m->kappa_max * atanh(q);
+    }
     double s = atan(kappa * DR_WHEELBASE * (1.0 + m->understeer * v * v) / m->steer_gain);
     return s > full ? full : s < -full ? -full : s;
 }
@@ -130,10 +144,11 @@ void dr_car_set_yaw(dr_car *c, double yaw)
 void dr_car_step(dr_car *c, const dr_car_model *m, double steer_cmd, double speed_cmd, double dt)
 {
     const double lr = 0.5 * DR_WHEELBASE, h = dt / DR_SUBSTEPS;
-    double alpha = m->alpha, beta = m->beta;
+    double alpha = m->alpha, beta = m->beta, gamma = m->gamma;
     if (dt != DR_DT) {
         alpha = 1.0 - exp(-h / m->speed_tau);
         beta = m->steer_tau > 0 ? 1.0 - exp(-h / m->steer_tau) : 1.0;
+        gamma = m->yaw_tau > 0 ? 1.0 - exp(-h / m->yaw_tau) : 1.0;
     }
     double target = m->speed_scale * speed_cmd;
     if (target > m->top_speed) target = m->top_speed;
@@ -147,16 +162,24 @@ void dr_car_step(dr_car *c, const dr_car_model *m, double steer_cmd, double spee
         double dv = (target - v) * alpha;
         if (dv > dv_up) dv = dv_up;
         if (dv < dv_down) dv = dv_down;
-        double v1 = v + dv;
+        /* Turning scrubs speed off: the wheels all turn at the command's
+         * rate while the car's path curves. */
+        dv -= m->scrub * fabs(r * v) * h;
+        double v1 = v + dv > 0 ? v + dv : 0;
         double vm = 0.5 * (v + v1), d = vm * h;
         /* The curvature the wheels ask for, within the grip... */
         double kappa = gain * tan(0.5 * (d0 + delta)) / (1.0 + m->understeer * vm * vm);
+        if (m->kappa_max > 0) kappa = m->kappa_max * tanh(kappa / m->kappa_max);
         double lim = m->a_lat_max / (vm * vm + 1e-12);
         if (kappa > lim) kappa = lim;
         if (kappa < -lim) kappa = -lim;
         /* ...which the yaw rate follows with a lag. */
-        double tau_r = m->yaw_tau + m->yaw_tau_v * vm;
-        r += (vm * kappa - r) * (tau_r > 1e-9 ? 1.0 - exp(-h / tau_r) : 1.0);
+        double g = gamma;
+        if (m->yaw_tau_v > 0) {
+            double tau_r = m->yaw_tau + m->yaw_tau_v * vm;
+            g = tau_r > 1e-9 ? 1.0 - exp(-h / tau_r) : 1.0;
+        }
+        r += (vm * kappa - r) * g;
         kappa = vm > 1e-9 ? r / vm : 0.0;
         /* The slip angle: sin(beta) = sideslip kappa lr. */
         double sb = m->sideslip * kappa * lr;

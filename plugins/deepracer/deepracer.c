@@ -107,6 +107,11 @@ const rl_param dr_params[] = {
      "car_model's)"},
     {"yaw_time_constant_per_speed", RL_PARAM_STRING, "", 0, 0, NULL,
      "seconds per m/s: how that lag grows with speed (empty: the car_model's)"},
+    {"max_curvature", RL_PARAM_STRING, "", 0, 0, NULL,
+     "1/m: the path curvature saturates smoothly at it, kappa_max tanh(kappa / kappa_max); "
+     "0: no limit (empty: the car_model's)"},
+    {"scrub", RL_PARAM_STRING, "", 0, 0, NULL,
+     "turning slows the car by scrub x its lateral acceleration (empty: the car_model's)"},
     {"sideslip", RL_PARAM_STRING, "", 0, 0, NULL,
      "the velocity points asin(sideslip x curvature x wheelbase / 2) off the body's heading "
      "(empty: the car_model's)"},
@@ -425,7 +430,9 @@ int dr_car_model_read(dr_car_model *m, rl_config *cfg, const char *sec, rl_error
         {"top_speed", offsetof(dr_car_model, top_speed), 0.1, 100, " m/s"},
         {"yaw_time_constant", offsetof(dr_car_model, yaw_tau), 0, 10, " s"},
         {"yaw_time_constant_per_speed", offsetof(dr_car_model, yaw_tau_v), 0, 10, " s per m/s"},
-        {"sideslip", offsetof(dr_car_model, sideslip), 0, 5, ""},
+        {"sideslip", offsetof(dr_car_model, sideslip), -5, 5, ""},
+        {"max_curvature", offsetof(dr_car_model, kappa_max), 0, 100, " 1/m"},
+        {"scrub", offsetof(dr_car_model, scrub), 0, 10, ""},
     };
     const char *name;
     if (rl_config_get_string(cfg, sec, "car_model", &name) != RL_OK) return config_error(cfg, err);

@@ -53,9 +53,12 @@ typedef struct dr_car_model {
     double yaw_tau;     /* s, time constant of the yaw rate's response... */
     double yaw_tau_v;   /* s per m/s: ...which grows with speed */
     double sideslip;    /* the velocity points asin(sideslip kappa L / 2) off the body */
+    double kappa_max;   /* 1/m: the curvature saturates smoothly at it (0: no limit) */
+    double scrub;       /* the tyres' scrub: deceleration = scrub x lateral acceleration */
     /* Derived by dr_car_model_update. */
     double alpha;       /* 1 - exp(-h / speed_tau), h = DR_DT / DR_SUBSTEPS */
     double beta;        /* 1 - exp(-h / steer_tau) */
+    double gamma;       /* 1 - exp(-h / yaw_tau), when yaw_tau_v is 0 */
 } dr_car_model;
 
 /* The preset called name ("sim2026", "sim2022"); -1 when there is none. */

@@ -294,7 +294,7 @@ static double quantile(double *v, size_t n, double q)
     return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
 }
 
-int dr_replay_run(const dr_replay_log *log, const dr_car_model *m, FILE *csv,
+int dr_replay_run(const dr_replay_log *log, const dr_car_model *m, int parity, FILE *csv,
                   dr_replay_stats *stats, rl_error *err)
 {
     const row *r = log->rows;
@@ -331,6 +331,7 @@ int dr_replay_run(const dr_replay_log *log, const dr_car_model *m, FILE *csv,
     size_t w = 0;
     for (size_t k = 1; k + HORIZON < n; k++) {
         if (r[k].held || !follows(r, k, HORIZON)) continue;
+        if (parity >= 0 && (r[k].episode & 1) != parity) continue;
         int ok = 1;
         for (size_t j = 1; j <= HORIZON && ok; j++) ok = !r[k + j].held;
         if (!ok) continue;
@@ -404,11 +405,23 @@ static int model_from_sets(char *const *sets, int nsets, dr_car_model *m, rl_err
 static int replay_run(int argc, char *const *argv, FILE *out, rl_error *err)
 {
     const char *log_path = NULL, *csv_path = "replay-simtrace.csv";
+    int parity = -1;
     char *sets[64];
     int nsets = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
+        if (strcmp(a, "--episodes") == 0 || strncmp(a, "--episodes=", 11) == 0) {
+            const char *e = a[10] == '=' ? a + 11 : i + 1 < argc ? argv[++i] : "";
+            if (strcmp(e, "even") == 0) parity = 0;
+            else if (strcmp(e, "odd") == 0) parity = 1;
+            else if (strcmp(e, "all") == 0) parity = -1;
+            else
+                return rl_error_set(err, RL_EINVAL,
+                                    "--replay-simtrace: --episodes takes even, odd or all, not '%s'",
+                                    e);
+            continue;
+        }
         if (strcmp(a, "--set") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (i + 1 == argc)
                 return rl_error_set(err, RL_EINVAL, "--replay-simtrace: %s needs a value", a);
@@ -425,7 +438,7 @@ static int replay_run(int argc, char *const *argv, FILE *out, rl_error *err)
         } else if (a[0] == '-' && a[1]) {
             return rl_error_set(err, RL_EINVAL,
                                 "--replay-simtrace: unknown option '%s' (known: --set "
-                                "deepracer.KEY=VALUE, -o FILE)",
+                                "deepracer.KEY=VALUE, -o FILE, --episodes even|odd|all)",
                                 a);
         } else if (log_path) {
             return rl_error_set(err, RL_EINVAL, "--replay-simtrace: one log at a time ('%s', '%s')",
@@ -449,7 +462,7 @@ static int replay_run(int argc, char *const *argv, FILE *out, rl_error *err)
         return rl_error_set(err, RL_ENOMEM, "out of memory for the predictions");
     }
     dr_replay_stats s;
-    rc = dr_replay_run(&log, &m, csv, &s, err);
+    rc = dr_replay_run(&log, &m, parity, csv, &s, err);
     if (fclose(csv) != 0 && rc == RL_OK) rc = rl_error_set(err, RL_ENOMEM, "out of memory");
     if (rc == RL_OK && !s.windows)
         rc = rl_error_set(err, RL_EFORMAT,
@@ -478,7 +491,7 @@ static int replay_run(int argc, char *const *argv, FILE *out, rl_error *err)
 const rl_command dr_replay_command = {
     RL_COMMAND_HEADER,
     .name = "replay-simtrace",
-    .args = "LOG [--set deepracer.car_model=NAME] [-o FILE]",
+    .args = "LOG [--set deepracer.KEY=VALUE]... [-o FILE] [--episodes even|odd|all]",
     .summary = "drive the car model with a real simulator trace log's commands from its poses "
                "and report how far it ends from where the simulator's car went",
     .min_args = 1,

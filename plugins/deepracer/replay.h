@@ -30,9 +30,10 @@ typedef struct dr_replay_stats {
     double cv15_median;       /* m: constant velocity after 15 steps */
 } dr_replay_stats;
 
-/* Replay every start of the log with model m; one CSV row per start to csv
- * (NULL: none). */
-int dr_replay_run(const dr_replay_log *log, const dr_car_model *m, FILE *csv,
+/* Replay every start of the log with model m (parity 0 or 1: only the
+ * starts in even or odd-numbered episodes; -1: all); one CSV row per start
+ * to csv (NULL: none). */
+int dr_replay_run(const dr_replay_log *log, const dr_car_model *m, int parity, FILE *csv,
                   dr_replay_stats *stats, rl_error *err);
 
 extern const rl_command dr_replay_command;
