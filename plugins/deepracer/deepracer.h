@@ -113,7 +113,8 @@ typedef enum dr_reward_preset {
     DR_REWARD_STAY_INSIDE_BORDERS,
     DR_REWARD_PREVENT_ZIGZAG,
     DR_REWARD_PROGRESS_PER_STEP,
-    DR_REWARD_PYTHON             /* reward_function(params) from a .py file */
+    DR_REWARD_PYTHON,            /* reward_function(params) from a .py file */
+    DR_REWARD_FOLLOW_RACELINE    /* near the race line, at its speed (raceline.h) */
 } dr_reward_preset;
 
 /* The preset called name, or DR_REWARD_MODULE when there is none. */
@@ -219,6 +220,8 @@ typedef struct dr_env {
     int tr_cw[2], tr_action, tr_on;
 
     rl_deepracer_params p;
+
+    struct dr_raceline *line;     /* the race line, when made (raceline.h) */
 } dr_env;
 
 extern const rl_env_type rl_deepracer_env;
