@@ -5,12 +5,15 @@
  *
  *  1. Resample the centre line at n points, centre_ds apart (about
  *     opts.spacing; n a multiple of 2^K so that coarser levels are every
- *     2^k-th point). Each point gets the unit normal of the chord from its
- *     predecessor to its successor (to the driver's left), and bounds on
- *     its offset along that normal: the farthest offsets, either way, at
- *     which the point is on the road and at least `clearance` (half the
- *     car's width plus the margin) from both border polylines, found by a
- *     scan in 2.5 cm steps then bisection.
+ *     2^k-th point) and smooth away its polyline's kinks: the reference
+ *     line. Each point gets the unit normal (to the driver's left) of the
+ *     chord 0.3 m either side, and bounds on its offset along it: the
+ *     farthest offsets, either way, at which the point is on the road and
+ *     at least the clearance (half the car's width plus the margin, plus 5
+ *     mm for the chords) from both border polylines, by a scan in 2.5 cm
+ *     steps then bisection; then lowered to their envelope under parabolas
+ *     (a line riding a bound bends at most 0.5 1/m more than the
+ *     reference), and kept short of where neighbouring normals meet.
  *  2. Two lines by projected Gauss-Seidel, coarse to fine (stride 2^K down
  *     to 1, each level started from the coarser one by cubic
  *     interpolation): the minimum-curvature line (least squares of the
@@ -23,20 +26,23 @@
  *  4. Refinement by lap time: smooth raised-cosine bumps of the offsets
  *     (the whole line at once, then half-widths 1.6, 0.8, 0.4 and 0.2 m,
  *     centred every quarter width) moved by +-step and kept when the lap is
- *     shorter, the step halved when a sweep keeps nothing, from 1 cm to
+ *     shorter, the step halved when a sweep keeps nothing, from 8 cm to
  *     2.5 mm (40 sweeps at most per width). A trial redoes the speed
  *     passes only where they change.
  *
  * The lap time of a path: the curvature at each point from the circle
- * through it and its neighbours; the speed limit there is the largest v <=
+ * through it and the points about 0.1 m either side (its neighbours at
+ * the default spacing); the speed limit there is the largest v <=
  * v_max with |kappa| <= dr_car_max_curvature(m, v), found by binary
  * search in a table of that function (made non-increasing by a running
  * minimum) and bisection within the table step; then the periodic forward
  * pass (from the slowest point, whose speed no pass can change) with the
  * acceleration min(a_accel, (v_max - v) / speed_tau), and the backward
- * pass on its result with the braking min(a_brake, (v - v_min) /
- * speed_tau); each segment takes 2 ds / (v_i + v_i+1). With the friction
- * circle both are scaled by sqrt(1 - (v^2 kappa / a_lat)^2). */
+ * pass on its result with the braking a_brake; each segment takes
+ * 2 ds / (v_i + v_i+1). With the friction circle both are scaled by
+ * sqrt(1 - (v^2 kappa / a_lat)^2). A point that curves more than the car
+ * can at its slowest gets the slowest speed (and is counted in
+ * too_tight). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -59,6 +65,11 @@ static double now(void)
 #define NT 1024          /* entries of the speed-for-curvature table */
 #define LEVELS 4         /* coarse levels: strides 16, 8, 4, 2 */
 #define SCAN_STEP 0.025  /* m, the bound scan's step */
+#define CHORD_ALLOWANCE 0.005 /* m */
+#define NORMAL_HALF_CHORD 0.3 /* m */
+#define NORMAL_FOLD 0.8
+#define SMOOTH_PASSES 8
+#define BOUND_BEND 0.25  /* 1/m: half the extra curvature of a line riding a bound */
 
 void dr_raceline_opts_default(dr_raceline_opts *o)
 {
@@ -133,12 +144,10 @@ static double accel(const speed_table *st, double v, double k)
 
 static double brake(const speed_table *st, double v, double k)
 {
+    /* The speed lag would limit braking only within a_brake speed_tau of
+     * the slowest command, where no race line goes (and where it would
+     * stall the backward pass at a point too tight for any speed). */
     double b = st->lim.a_brake;
-    if (st->m->speed_tau > 0) {
-        double lag = (v - st->lim.v_min) / st->m->speed_tau;
-        if (lag < b) b = lag;
-    }
-    if (b < 0) b = 0;
     if (st->fc) {
         double r = v * v * fabs(k) / st->lim.a_lat;
         b *= r < 1 ? sqrt(1 - r * r) : 0;
@@ -151,7 +160,7 @@ static double brake(const speed_table *st, double v, double k)
  * cannot follow bends shorter than that, and a line that rides a border
  * polyline's small kinks should not pay for them. kb: that many points of
  * spacing ds. */
-#define CURVE_HALF_CHORD 0.2
+#define CURVE_HALF_CHORD 0.1
 static long baseline(double ds)
 {
     long k = lround(CURVE_HALF_CHORD / ds);
@@ -449,7 +458,7 @@ static double refine(work *w, double best)
                 for (long k = -W; k <= W; k++) w->bump[k + W] = 0.5 * (1 + cos(DR_PI * k / (W + 1)));
             long stride = W * 2 + 1 >= n ? n : (W / 2 > 1 ? W / 2 : 1);
             int sweeps = 0;
-            for (double step = 0.01; step >= 0.002 && sweeps < 40; sweeps++) {
+            for (double step = 0.08; step >= 0.002 && sweeps < 40; sweeps++) {
                 int kept = 0;
                 for (long c = 0; c < n; c += stride) {
                     for (int sign = 1; sign >= -1; sign -= 2) {
@@ -535,6 +544,9 @@ int dr_raceline_compute(dr_raceline *rl, const dr_track *t, const dr_car_model *
 
     dr_car_limits lim = w->st.lim;
     double c = 0.5 * lim.width + o.margin;
+    /* The points keep CHORD_ALLOWANCE more, so that the chords between
+     * them keep the clearance too where they pass a border's corner. */
+    double cb = c + CHORD_ALLOWANCE;
     size_t *segs = malloc(n * sizeof *segs);
     if (!segs) {
         free(w->mem);
@@ -543,15 +555,35 @@ int dr_raceline_compute(dr_raceline *rl, const dr_track *t, const dr_car_model *
         return rl_error_set(err, RL_ENOMEM, "race line: out of memory for %zu points", n);
     }
     for (size_t i = 0; i < n; i++) dr_track_point_at(t, (double)i * w->ds, &w->px[i], &w->py[i], NULL, &segs[i]);
+    /* The reference line: the centre line with its polyline's kinks
+     * smoothed away (SMOOTH_PASSES of p_i <- (p_i-1 + 2 p_i + p_i+1) / 4,
+     * which moves a point by less than a centimetre on a bend of radius
+     * 0.5 m), so that smooth offsets make a smooth line. */
+    for (int pass = 0; pass < SMOOTH_PASSES; pass++) {
+        double x0 = w->px[n - 1], y0 = w->py[n - 1], xf = w->px[0], yf = w->py[0];
+        for (size_t i = 0; i < n; i++) {
+            double xn = i + 1 < n ? w->px[i + 1] : xf, yn = i + 1 < n ? w->py[i + 1] : yf;
+            double xi = w->px[i], yi = w->py[i];
+            w->px[i] = 0.25 * (x0 + 2 * xi + xn);
+            w->py[i] = 0.25 * (y0 + 2 * yi + yn);
+            x0 = xi, y0 = yi;
+        }
+    }
     size_t pinched = 0;
+    /* The normals: of the chord NORMAL_HALF_CHORD m either side, which on
+     * a bend is parallel to the tangent, and smooth across the polyline's
+     * vertices, so that smooth offsets make a smooth line. */
+    size_t nk = (size_t)lround(NORMAL_HALF_CHORD / w->ds);
+    if (nk < 1) nk = 1;
+    if (nk > n / 8) nk = n / 8;
     for (size_t i = 0; i < n; i++) {
-        size_t p = (i + n - 1) % n, q = (i + 1) % n;
+        size_t p = (i + n - nk) % n, q = (i + nk) % n;
         double dx = w->px[q] - w->px[p], dy = w->py[q] - w->py[p], l = hypot(dx, dy);
         w->nx[i] = -dy / l;
         w->ny[i] = dx / l;
-        if (clear(t, w->px[i], w->py[i], segs[i], c)) {
-            w->hi[i] = reach(t, w->px[i], w->py[i], w->nx[i], w->ny[i], segs[i], c);
-            w->lo[i] = -reach(t, w->px[i], w->py[i], -w->nx[i], -w->ny[i], segs[i], c);
+        if (clear(t, w->px[i], w->py[i], segs[i], cb)) {
+            w->hi[i] = reach(t, w->px[i], w->py[i], w->nx[i], w->ny[i], segs[i], cb);
+            w->lo[i] = -reach(t, w->px[i], w->py[i], -w->nx[i], -w->ny[i], segs[i], cb);
         } else {
             /* Narrower than the car and its margins: the middle of the road
              * along the normal. */
@@ -563,6 +595,40 @@ int dr_raceline_compute(dr_raceline *rl, const dr_track *t, const dr_car_model *
         }
     }
     free(segs);
+    /* Bounds taken along turning normals against polyline borders jump by
+     * centimetres from one point to the next, and a line that rode such a
+     * dip would curve more than any car can. So each bound is lowered to
+     * its envelope under parabolas of curvature 2 BOUND_BEND hung from
+     * every point, hi_j = min_i hi_i + BOUND_BEND (s_j - s_i)^2 (lo
+     * likewise): never wider than before, and a line that rides it bends
+     * at most 2 BOUND_BEND 1/m more than the reference line. */
+    memcpy(w->mc, w->lo, n * sizeof *w->mc);
+    memcpy(w->sp, w->hi, n * sizeof *w->sp);
+    long reachk = lround(sqrt((2 * t->max_half) / BOUND_BEND) / w->ds) + 1;
+    if (reachk > (long)n / 2) reachk = (long)n / 2;
+    for (size_t i = 0; i < n; i++) {
+        for (long k = -reachk; k <= reachk; k++) {
+            size_t j = wrap(w, (long)i + k);
+            double lift = BOUND_BEND * (double)(k * k) * w->ds * w->ds;
+            if (w->mc[j] - lift > w->lo[i]) w->lo[i] = w->mc[j] - lift;
+            if (w->sp[j] + lift < w->hi[i]) w->hi[i] = w->sp[j] + lift;
+        }
+        if (w->lo[i] > w->hi[i]) w->lo[i] = w->hi[i] = 0.5 * (w->lo[i] + w->hi[i]);
+    }
+    /* Neighbouring normals that turn by an angle d meet at about ds / d on
+     * the inside of the turn: points there would bunch and fold. Keep
+     * each point within NORMAL_FOLD of that distance. */
+    for (size_t i = 0; i < n; i++) {
+        size_t j = (i + 1) % n;
+        double d = atan2(w->nx[i] * w->ny[j] - w->ny[i] * w->nx[j],
+                         w->nx[i] * w->nx[j] + w->ny[i] * w->ny[j]);
+        if (fabs(d) < 1e-12) continue;
+        double r = NORMAL_FOLD * w->ds / fabs(d);
+        for (size_t k = i; k != SIZE_MAX; k = k == i ? j : SIZE_MAX) {
+            if (d > 0 && w->hi[k] > r) w->hi[k] = r > w->lo[k] ? r : w->lo[k];
+            if (d < 0 && w->lo[k] < -r) w->lo[k] = -r < w->hi[k] ? -r : w->hi[k];
+        }
+    }
 
     solve(w, 0, top, w->mc);
     solve(w, 1, top, w->sp);
@@ -586,6 +652,7 @@ int dr_raceline_compute(dr_raceline *rl, const dr_track *t, const dr_car_model *
     }
     for (size_t i = 0; i < n; i++) w->save[i] = (1 - best_e) * w->mc[i] + best_e * w->sp[i];
     best = set_offsets(w, w->save);
+
     if (o.refine) best = refine(w, best);
     /* Measure the final line from scratch (no sums carried over). */
     memcpy(w->save, w->a, n * sizeof *w->save);
