@@ -51,7 +51,9 @@ check "evaluation trace: three laps, one prepare row, each ending done" awk -F, 
     $16 == "prepare" { prep++ }
     $10 == "True" { ends++ }
     END { exit bad || starts != 3 || ends != 3 || prep < 1 }' "$evaltrace"
-check "eval.csv has the lap columns" grep -qx "episode,return,length,terminated,truncated,lap_time,progress,off_track_count,complete" "$tmp/a/eval.csv"
+check "eval.csv has the lap columns" grep -qx "episode,return,length,terminated,truncated,lap_time,progress,off_track_count,complete,raceline_time,lap_time_ratio" "$tmp/a/eval.csv"
+check "eval.csv: the race line's time and each lap's ratio to it" awk -F, 'NR > 1 && ($10 < 5 || $10 > 20 || $11 <= 0) { bad = 1 } END { exit bad }' "$tmp/a/eval.csv"
+check "the run has raceline.csv (x,y,speed first)" grep -q "^x,y,speed," "$tmp/a/raceline.csv"
 check "eval.csv has 3 laps" test "$(wc -l <"$tmp/a/eval.csv")" -eq 4
 # lap_time is the simulated time after the prepare step: (length - 1) / 15
 # s for a lap from the start line, length / 15 for one that goes on from

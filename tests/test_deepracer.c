@@ -381,7 +381,7 @@ START_TEST(test_episode_ends)
     ck_assert_int_eq(st.terminated, 1);
     ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
     ck_assert_int_eq(fx.e->p.is_offtrack, 1);
-    double m[4];
+    double m[6];
     rl_env_metrics(fx.env, m);
     ck_assert_double_eq_tol(m[0], (fx.e->steps - 1) / 15.0, 1e-9); /* lap_time, after prepare */
     ck_assert(m[1] > 20 && m[1] < 50);                       /* progress */
@@ -432,7 +432,7 @@ START_TEST(test_lap_complete)
     ck_assert_int_eq(st.terminated, 1);
     ck_assert_int_eq(fx.e->status, DR_LAP_COMPLETE);
     ck_assert_double_eq(fx.e->p.progress, 100);
-    double m[4];
+    double m[6];
     rl_env_metrics(fx.env, m);
     ck_assert_double_eq(m[3], 1);
     ck_assert_double_eq(m[2], 0);
@@ -1129,7 +1129,7 @@ START_TEST(test_eval_continuous)
     pursue(&fx, 2000);
     ck_assert_int_eq(fx.e->status, DR_LAP_COMPLETE);
     int n1 = (int)rl_env_episode_steps(fx.env);
-    double m[4];
+    double m[6];
     rl_env_metrics(fx.env, m);
     ck_assert_double_eq_tol(m[0], (n1 - 1) / 15.0, 1e-12);
     double x = fx.e->car.x, v = fx.e->car.v, travel = fx.e->travel;
@@ -1224,7 +1224,7 @@ START_TEST(test_eval_resets)
     ck_assert_int_eq(st.terminated, 1);
     ck_assert_int_eq(fx.e->status, DR_OFF_TRACK);
     ck_assert_int_eq(fx.e->offtrack_count, 3);
-    double m4[4];
+    double m4[6];
     rl_env_metrics(fx.env, m4);
     ck_assert_double_eq_tol(m4[0], (fx.e->steps - 1) / 15.0, 1e-12); /* pauses included */
     ck_assert_double_eq(m4[2], 3);

@@ -718,7 +718,7 @@ static void check_roundtrip(const char *name, const char *ini, int warmup)
     }
     size_t nm = rl_env_metric_count(a);
     if (ended && nm) {
-        double ma[4], mb[4];
+        double ma[8], mb[8];
         rl_env_metrics(a, ma);
         rl_env_metrics(b, mb);
         ck_assert_mem_eq(mb, ma, nm * sizeof *ma);

@@ -22,6 +22,7 @@
 #include "drfiles.h"
 #include "pyreward.h"
 #include "replay.h"
+#include "raceline.h"
 
 /* 3: the car's steering angle and yaw rate (d[24], d[26]); layout 2 had
  * 0 there. d[25], the episode's track in the `track` list, was 0 in both
@@ -40,7 +41,7 @@ const rl_param dr_params[] = {
      "drive the track in the reverse direction (DeepRacer's is_reversed)"},
     {"reward_function", RL_PARAM_STRING, "follow_centerline", 0, 0, NULL,
      "a built-in reward (follow_centerline, stay_inside_borders, prevent_zigzag, "
-     "progress_per_step), or the path of your own: a Python file (.py) with the "
+     "progress_per_step, follow_raceline), or the path of your own: a Python file (.py) with the "
      "simulator's reward_function(params), or a libtool module (.la) or shared object "
      "(.so) in C"},
     {"reward_symbol", RL_PARAM_STRING, "reward_function", 0, 0, NULL,
@@ -55,7 +56,8 @@ const rl_param dr_params[] = {
     {"speeds", RL_PARAM_STRING, "0.5,1.0", 0, 0, NULL, "discrete: speeds in m/s"},
     {"actions", RL_PARAM_STRING, "", 0, 0, NULL,
      "discrete: an explicit action list, steering:speed pairs separated by commas "
-     "(e.g. -30:0.8, 0:1.5, 30:0.8); replaces steering_angles x speeds"},
+     "(e.g. -30:0.8, 0:1.5, 30:0.8), or raceline:N for N actions clustered from the race "
+     "line's steering and speeds; replaces steering_angles x speeds"},
     {"steering_range", RL_PARAM_STRING, "-30,30", 0, 0, NULL,
      "continuous: steering low,high in degrees"},
     {"speed_range", RL_PARAM_STRING, "0.5,1.0", 0, 0, NULL, "continuous: speed low,high in m/s"},
@@ -197,6 +199,8 @@ int dr_read_actions(dr_env *e, rl_config *cfg, const char *sec, rl_error *err)
     }
     const char *list;
     if (rl_config_get_string(cfg, sec, "actions", &list) != RL_OK) return config_error(cfg, err);
+    if (strncmp(list, "raceline:", 9) == 0)
+        return dr_raceline_read_actions(e, cfg, sec, list + 9, err);
     if (list[0]) {
         /* "s:v, s:v, ...": swap the colons for commas and read pairs. */
         char buf[8192];
@@ -304,6 +308,28 @@ static int find_track(const char *name, char *path, size_t len, char *searched, 
         }
     }
     return 0;
+}
+
+/* The track of section sec, as dr_init loads it (raceline.h). */
+int dr_track_from_config(dr_track *t, rl_config *cfg, const char *sec, rl_error *err)
+{
+    const char *track;
+    int reversed;
+    if (rl_config_get_string(cfg, sec, "track", &track) != RL_OK ||
+        rl_config_get_bool(cfg, sec, "is_reversed", &reversed) != RL_OK)
+        return config_error(cfg, err);
+    char path[4096], searched[4096], msg[1024];
+    if (!track[0] || !find_track(track, path, sizeof path, searched, sizeof searched)) {
+        rl_config_fail(cfg, RL_ENOTFOUND, sec, "track",
+                       "no track named '%s' (looked for %s.csv and %s.npy in %s)", track, track,
+                       track, searched);
+        return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
+    }
+    if (dr_track_load(t, path, reversed, msg, sizeof msg) != 0) {
+        rl_config_fail(cfg, RL_EFORMAT, sec, "track", "%s", msg);
+        return rl_error_set(err, RL_EFORMAT, "%s", rl_config_errmsg(cfg));
+    }
+    return RL_OK;
 }
 
 /* What a file that libltdl could not load is, for the message. */
@@ -477,6 +503,7 @@ static void use_course(dr_env *e, size_t i)
     e->seg_yaw = c->seg_yaw;
     e->p.track_length = c->track.length;
     e->p.waypoints = (const double (*)[2])c->wp;
+    e->line = c->line;
     e->p.num_waypoints = (int)c->track.n + 1;
 }
 
@@ -596,6 +623,12 @@ static int dr_init(void *state, rl_config *cfg, const char *sec, rl_env_spec *sp
 
     e->p.size = sizeof e->p;
     e->p.is_reversed = reversed;
+    /* follow_raceline needs each track's line at every step: made once,
+     * here. */
+    for (size_t i = 0; e->preset == DR_REWARD_FOLLOW_RACELINE && i < e->ncourses; i++) {
+        use_course(e, i);
+        if ((rc = dr_env_raceline(e, err)) != RL_OK) return rc;
+    }
     use_course(e, 0);
 
     /* Spaces. */
@@ -632,6 +665,8 @@ static void dr_fini(void *state)
         dr_track_free(&e->courses[i].track);
         free(e->courses[i].wp);
         free(e->courses[i].seg_yaw);
+        dr_raceline_free(e->courses[i].line);
+        free(e->courses[i].line);
     }
     free(e->courses);
     if (e->module) lt_dlclose(e->module);
@@ -1015,7 +1050,9 @@ static int dr_step(void *state, rl_pcg32 *rng, const double *action, double *obs
         int rc = python_reward(e, &r, err);
         if (rc != RL_OK) return rc;
     } else {
-        r = e->preset != DR_REWARD_MODULE
+        r = e->preset == DR_REWARD_FOLLOW_RACELINE
+                ? dr_reward_follow_raceline(e->line, &e->model, &e->p)
+                : e->preset != DR_REWARD_MODULE
                 ? dr_reward_preset_value(e->preset, &e->p, e->prev_progress)
                 : e->fn(&e->p);
     }
@@ -1063,10 +1100,18 @@ static void dr_seeded(void *state) { ((dr_env *)state)->rr_started = 0; }
 
 static int dr_set_evaluation(void *state, int on, rl_error *err)
 {
-    (void)err;
     dr_env *e = state;
     e->eval = on != 0;
     e->fresh = 1;
+    /* The race line, for the laps' ratio to it: made once, when first
+     * evaluating. */
+    if (e->eval && !e->courses[0].line) {
+        size_t now = e->course;
+        use_course(e, 0);
+        int rc = dr_env_raceline(e, err);
+        use_course(e, now);
+        return rc;
+    }
     return RL_OK;
 }
 
@@ -1075,9 +1120,12 @@ static const char *const dr_input_keys[] = {"reward_function", NULL};
 
 /* Per-episode figures, eval.csv's extra columns: what deepracer-utils
  * reads from the trace (the time after the prepare step, the highest
- * progress, the off_track rows). */
-static const char *const dr_metric_names[] = {"lap_time", "progress", "off_track_count",
-                                              "complete", NULL};
+ * progress, the off_track rows), then the race line's lap time and the
+ * lap's time over it (doc/deepracer.md, "Race line"; 0 until the line is
+ * made, which evaluation does). */
+static const char *const dr_metric_names[] = {"lap_time",      "progress",       "off_track_count",
+                                              "complete",      "raceline_time", "lap_time_ratio",
+                                              NULL};
 
 static void dr_metrics(const void *state, double *v)
 {
@@ -1086,6 +1134,7 @@ static void dr_metrics(const void *state, double *v)
     v[1] = e->max_progress;
     v[2] = e->offtrack_count;
     v[3] = e->status == DR_LAP_COMPLETE;
+    dr_raceline_ratio(e, v[0], &v[4], &v[5]);
 }
 
 /* ---- trace log: the simulator's SIM_TRACE_LOG columns --------------------------- */
@@ -1272,5 +1321,6 @@ RL_PLUGIN_ENTRY(deepracer)
     if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_import_command);
     if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_export_command);
     if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_replay_command);
+    if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_raceline_command);
     return rc;
 }

@@ -124,7 +124,8 @@ typedef enum dr_reward_preset {
     DR_REWARD_STAY_INSIDE_BORDERS,
     DR_REWARD_PREVENT_ZIGZAG,
     DR_REWARD_PROGRESS_PER_STEP,
-    DR_REWARD_PYTHON             /* reward_function(params) from a .py file */
+    DR_REWARD_PYTHON,            /* reward_function(params) from a .py file */
+    DR_REWARD_FOLLOW_RACELINE    /* near the race line, at its speed (raceline.h) */
 } dr_reward_preset;
 
 /* The preset called name, or DR_REWARD_MODULE when there is none. */
@@ -169,6 +170,7 @@ typedef struct dr_course {
     dr_track track;
     double (*wp)[2];              /* the waypoints handed to reward functions */
     double *seg_yaw;              /* direction of each centre segment, radians */
+    struct dr_raceline *line;     /* its race line, once made (raceline.c) */
 } dr_course;
 
 #define DR_MAX_TRACKS 32          /* tracks one `track` key may list */
@@ -247,6 +249,8 @@ typedef struct dr_env {
     int tr_cw[2], tr_action, tr_on;
 
     rl_deepracer_params p;
+
+    struct dr_raceline *line;     /* the current track's race line, when made (its course's) */
 } dr_env;
 
 extern const rl_env_type rl_deepracer_env;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "drfiles.h"
+#include "raceline.h"
 
 /* The longest file we read: DeepRacer's files are a few kilobytes. */
 #define MAX_FILE_BYTES (16u << 20)
@@ -1072,7 +1073,8 @@ static int write_json_files(const dr_model *m, const char *meta_dir, const char 
 
 int dr_write_run_files(const void *state, rl_config *cfg, const char *dir, rl_error *err)
 {
-    (void)state; /* everything needed is in the configuration */
+    /* The model files need only the configuration; the race line uses the
+     * state's track and car. */
     dr_model *m = malloc(sizeof *m);
     if (!m) return rl_error_set(err, RL_ENOMEM, "out of memory");
     int rc = dr_model_from_config(m, cfg, 0, err);
@@ -1085,6 +1087,8 @@ int dr_write_run_files(const void *state, rl_config *cfg, const char *dir, rl_er
         rc = rl_error_set(err, RL_EINVAL, "%s: the path is too long", dir);
     /* Without PPO there are no DeepRacer hyperparameters to write. */
     if (rc == RL_OK) rc = write_json_files(m, md, strcmp(algo, "ppo") == 0 ? ip : NULL, err);
+    /* The race line beside them, for plots (raceline.c). */
+    if (rc == RL_OK && state) rc = dr_raceline_run_file(state, dir, err);
     free(m);
     return rc;
 }
@@ -1304,7 +1308,8 @@ static int export_run(int argc, char *const *argv, FILE *out, rl_error *err)
         case DR_REWARD_PREVENT_ZIGZAG: preset_py = py_prevent_zigzag; break;
         case DR_REWARD_PROGRESS_PER_STEP: preset_py = py_progress_per_step; break;
         case DR_REWARD_MODULE:
-        case DR_REWARD_PYTHON: break;
+        case DR_REWARD_PYTHON:
+        case DR_REWARD_FOLLOW_RACELINE: break;
         }
         /* The run's own copy of its reward file (rlrun keeps one, see
          * rlrun(1), Input files) is what the run trained with, even when
