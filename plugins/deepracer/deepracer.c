@@ -313,11 +313,22 @@ static int find_track(const char *name, char *path, size_t len, char *searched, 
 /* The track of section sec, as dr_init loads it (raceline.h). */
 int dr_track_from_config(dr_track *t, rl_config *cfg, const char *sec, rl_error *err)
 {
-    const char *track;
+    const char *list;
     int reversed;
-    if (rl_config_get_string(cfg, sec, "track", &track) != RL_OK ||
+    if (rl_config_get_string(cfg, sec, "track", &list) != RL_OK ||
         rl_config_get_bool(cfg, sec, "is_reversed", &reversed) != RL_OK)
         return config_error(cfg, err);
+    /* The first track of a list `a, b, c`. */
+    char track[1024];
+    while (*list == ' ' || *list == '\t') list++;
+    size_t len = strcspn(list, ",");
+    while (len && (list[len - 1] == ' ' || list[len - 1] == '\t')) len--;
+    if (len >= sizeof track) {
+        rl_config_fail(cfg, RL_EINVAL, sec, "track", "the track's name is too long");
+        return config_error(cfg, err);
+    }
+    memcpy(track, list, len);
+    track[len] = 0;
     char path[4096], searched[4096], msg[1024];
     if (!track[0] || !find_track(track, path, sizeof path, searched, sizeof searched)) {
         rl_config_fail(cfg, RL_ENOTFOUND, sec, "track",

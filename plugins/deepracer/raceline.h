@@ -158,8 +158,8 @@ double dr_reward_follow_raceline(const struct dr_raceline *line, const dr_car_mo
  * track and car model. */
 int dr_raceline_run_file(const void *state, const char *dir, rl_error *err);
 
-/* deepracer.c: load the track of section sec (its track and is_reversed
- * keys) as dr_init does, with the same messages. */
+/* deepracer.c: load the track of section sec (the first of its track list,
+ * with is_reversed) as dr_init does, with the same messages. */
 int dr_track_from_config(dr_track *t, rl_config *cfg, const char *sec, rl_error *err);
 
 #endif /* RL_DEEPRACER_RACELINE_H */
