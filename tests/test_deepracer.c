@@ -458,8 +458,13 @@ START_TEST(test_car_model)
         xs[i] = c->x;
         ys[i] = c->y;
     }
-    double v = dr_car_speed_for(m, 0.5), k = dr_car_curvature_at(m, PI / 6, v);
-    ck_assert_double_eq_tol(c->v, v, 1e-9);
+    /* The speed settles where the lag's pull toward the command's speed
+     * equals the scrub of the turn. */
+    double v = c->v, k = dr_car_curvature_at(m, PI / 6, v);
+    ck_assert(v < dr_car_speed_for(m, 0.5) && v > 0.95 * dr_car_speed_for(m, 0.5));
+    ck_assert_double_eq_tol((dr_car_speed_for(m, 0.5) - v) * m->alpha,
+                            m->scrub * fabs(c->yaw_rate * v) * DR_DT / DR_SUBSTEPS, 1e-12);
+    ck_assert_double_eq_tol(c->yaw_rate, v * k, 1e-9);
     ck_assert_double_eq_tol(c->steer, PI / 6, 1e-9);
     /* The centre: from the last point, 1 / k to the left of the velocity. */
     double sb = m->sideslip * k * 0.5 * DR_WHEELBASE, yaw = c->yaw + asin(sb);
@@ -468,15 +473,48 @@ START_TEST(test_car_model)
         ck_assert_double_eq_tol(hypot(xs[i] - cx, ys[i] - cy), 1.0 / k, 1e-4);
     /* Too fast for the grip: at 3.5 m/s the path's lateral acceleration is
      * the grip limit (the yaw rate already there). */
+    dr_car_model noscrub = *m;
+    noscrub.scrub = 0; /* which would slow the car down */
     *c = (dr_car){.v = 3.5, .cy = 1.0, .steer = PI / 6, .yaw_rate = m->a_lat_max / 3.5};
     double yaw0 = c->yaw;
-    dr_car_step(c, m, PI / 6, 3.5 / m->speed_scale, DR_DT);
+    dr_car_step(c, &noscrub, PI / 6, 3.5 / m->speed_scale, DR_DT);
     ck_assert_double_eq_tol(c->cy, cos(c->yaw), 1e-12);
     ck_assert_double_eq_tol(c->sy, sin(c->yaw), 1e-12);
     double turned = c->yaw - yaw0, dist = 3.5 / 15.0;
     ck_assert_double_eq_tol(c->v, 3.5, 1e-12);
     ck_assert_double_eq_tol(dist / turned, 3.5 * 3.5 / m->a_lat_max, 1e-6);
     unmake(&fx);
+}
+END_TEST
+
+/* The presets and the keys that override their constants. */
+START_TEST(test_car_model_keys)
+{
+    dr_car_model a, b;
+    ck_assert_int_eq(dr_car_model_preset(&a, "sim2022"), 0);
+    ck_assert_int_eq(dr_car_model_preset(&b, "sim1999"), -1);
+    fixture fx;
+    make(&fx, "car_model = sim2022\nsteering_gain = 0.5\nmax_lateral_acceleration = 3\n", 1);
+    const dr_car_model *m = &fx.e->model;
+    ck_assert_str_eq(m->name, "sim2022");
+    ck_assert_double_eq(m->steer_gain, 0.5);
+    ck_assert_double_eq(m->a_lat_max, 3.0);
+    /* The others stay the preset's. */
+    ck_assert_double_eq(m->steer_tau, a.steer_tau);
+    ck_assert_double_eq(m->yaw_tau, a.yaw_tau);
+    ck_assert_double_eq(m->speed_tau, a.speed_tau);
+    unmake(&fx);
+    /* The steady-state inverses undo each other below full lock. */
+    for (double v = 0.5; v <= 4.0; v += 0.5)
+        for (double k = -0.5; k <= 0.5; k += 0.25) {
+            double s = dr_car_steer_for(&a, k, v);
+            if (fabs(s) < DR_MAX_STEER * (PI / 180.0) - 1e-9 && fabs(k) < a.a_lat_max / (v * v))
+                ck_assert_double_eq_tol(dr_car_curvature_at(&a, s, v), k, 1e-9);
+        }
+    ck_assert_double_eq_tol(dr_car_speed_for(&a, dr_car_command_for(&a, 2.0)), 2.0, 1e-12);
+    make_fails("car_model = sim1999\n", RL_EINVAL, "car_model", "sim2026|sim2022");
+    make_fails("steering_gain = fast\n", RL_EINVAL, "steering_gain", "'fast' is not a number");
+    make_fails("max_braking = 0\n", RL_ERANGE, "max_braking", "outside [0.1, 1000]");
 }
 END_TEST
 
@@ -1467,6 +1505,7 @@ static Suite *deepracer_suite(void)
     tcase_add_test(tc, test_episode_ends);
     tcase_add_test(tc, test_lap_complete);
     tcase_add_test(tc, test_car_model);
+    tcase_add_test(tc, test_car_model_keys);
     tcase_add_test(tc, test_actions);
     tcase_add_test(tc, test_observation);
     tcase_add_test(tc, test_reward_presets);

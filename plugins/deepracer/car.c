@@ -35,14 +35,14 @@ typedef struct preset {
 
 /* Fitted on ../shared/simlogs: doc/deepracer.md, "The car". */
 static const preset presets[] = {
-    {.name = "sim2026", .steer_tau = 0.1436, .steer_gain = 0.6294, .understeer = 0.0002,
-     .speed_tau = 0.0678, .speed_scale = 1.014, .accel_max = 9.2166, .brake_max = 7.7111,
-     .a_lat_max = 4.4162, .top_speed = 3.9981, .yaw_tau = 0.0499, .yaw_tau_v = 0,
-     .sideslip = 0.8519, .kappa_max = 0, .scrub = 0},
-    {.name = "sim2022", .steer_tau = 0.2862, .steer_gain = 0.6395, .understeer = 0.0237,
-     .speed_tau = 0.2946, .speed_scale = 1.0026, .accel_max = 3.2859, .brake_max = 9.3024,
-     .a_lat_max = 2.6103, .top_speed = 4.1714, .yaw_tau = 0.1081, .yaw_tau_v = 0,
-     .sideslip = 1.0882, .kappa_max = 0, .scrub = 0},
+    {.name = "sim2026", .steer_tau = 0.1254, .steer_gain = 0.6381, .understeer = 0,
+     .speed_tau = 0.0269, .speed_scale = 1.02, .accel_max = 12.4111, .brake_max = 11.5081,
+     .a_lat_max = 4.2, .top_speed = 4.0, .yaw_tau = 0.0592, .yaw_tau_v = 0,
+     .sideslip = 1.2935, .kappa_max = 3.2636, .scrub = 0.4227},
+    {.name = "sim2022", .steer_tau = 0.4131, .steer_gain = 0.924, .understeer = 0.1643,
+     .speed_tau = 0.2897, .speed_scale = 0.9975, .accel_max = 3.0041, .brake_max = 7.3231,
+     .a_lat_max = 2.4241, .top_speed = 4.0, .yaw_tau = 0.0225, .yaw_tau_v = 0,
+     .sideslip = 1.288, .kappa_max = 1.6693, .scrub = 0.0149},
 };
 
 const char dr_car_model_names[] = "sim2026 | sim2022";
