@@ -8,7 +8,12 @@
 # minute in all, so this is not part of `make check`: .ci/run runs it after
 # the suite.
 #
+# With an INI (and a bound), the same for another example: each lap's
+# lap_time_ratio (its time over the race line's, eval.csv) must be at most
+# the bound too; .ci/run checks examples/deepracer-fast.ini at 1.10.
+#
 #   sh tests/e2e_deepracer.sh            (from a built source tree)
+#   sh tests/e2e_deepracer.sh examples/deepracer-fast.ini 1.10
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 rlrun="${abs_top_builddir:-$here}/src/rlrun"
@@ -18,22 +23,29 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/rl-e2e-dr.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 fails=0; passes=0; skips=0
 export OPENBLAS_NUM_THREADS=1
+ini="$src/${1:-examples/deepracer.ini}"
+bound=${2:-}
 
 run() { # NAME TRACK-OR-EMPTY
     name=$1 track=$2
     set -- --quiet --set run.output_dir="$tmp/$name"
     [ -n "$track" ] && set -- "$@" --set deepracer.track="$track"
     t0=$(date +%s.%N)
-    "$rlrun" "$@" "$src/examples/deepracer.ini" >"$tmp/$name.out" 2>&1
+    "$rlrun" "$@" "$ini" >"$tmp/$name.out" 2>&1
     status=$?
     t1=$(date +%s.%N)
     wall=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
     laps=$(awk -F, 'NR > 1 && $9 == 1 { n++ } END { print n + 0 }' "$tmp/$name/eval.csv" 2>/dev/null)
     laptime=$(awk -F, 'NR > 1 { s += $6; n++ } END { if (n) printf "%.2f", s / n }' "$tmp/$name/eval.csv" 2>/dev/null)
-    if [ "$status" -eq 0 ] && [ "$laps" = 3 ]; then
-        echo "PASS: $name: 3/3 laps complete, lap time ${laptime} s simulated, ${wall} s wall" >"$tmp/$name.result"
+    # Columns by name: the worst lap's ratio to the race line.
+    ratio=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "lap_time_ratio") c = i; next }
+        c && $c > m { m = $c } END { printf "%.3f", m }' "$tmp/$name/eval.csv" 2>/dev/null)
+    fast=yes
+    [ -n "$bound" ] && fast=$(awk -v r="$ratio" -v b="$bound" 'BEGIN { print (r > 0 && r <= b) ? "yes" : "no" }')
+    if [ "$status" -eq 0 ] && [ "$laps" = 3 ] && [ "$fast" = yes ]; then
+        echo "PASS: $name: 3/3 laps complete, lap time ${laptime} s simulated, worst lap ${ratio} x the race line, ${wall} s wall" >"$tmp/$name.result"
     else
-        { echo "FAIL: $name: exit $status, ${laps:-0}/3 laps complete (${wall} s wall)"
+        { echo "FAIL: $name: exit $status, ${laps:-0}/3 laps complete, worst lap ${ratio} x the race line${bound:+ (at most $bound)} (${wall} s wall)"
           cat "$tmp/$name.out"; } >"$tmp/$name.result"
     fi
 }
