@@ -404,10 +404,12 @@ static int read_eval_trace(plot_data *d, const char *path, rl_error *err)
         episode_add(&a, &r, prev.tstamp, first);
         /* The path breaks where the car did not drive from the last row:
          * at the start, on a new episode that is not a continuous lap,
-         * around a reset's pause and where time does not move on. */
+         * where the car was held (the prepare step, a reset's pause: the
+         * row after them is where the car stood) and where time does not
+         * move on. */
         double v = NAN, dt = r.tstamp - prev.tstamp;
-        int held = strcmp(r.status, "pause") == 0 || strcmp(r.status, "prepare") == 0 ||
-                   strcmp(prev.status ? prev.status : "", "pause") == 0;
+        int cur_held = strcmp(r.status, "pause") == 0 || strcmp(r.status, "prepare") == 0;
+        int held = cur_held || (prev.status && prev.status[0]);
         if (!first && !held && dt > 0 && dt < 1.0) {
             v = hypot(r.x - prev.x, r.y - prev.y) / dt;
             if (v > 20) v = NAN; /* a jump, not driving */
@@ -421,7 +423,7 @@ static int read_eval_trace(plot_data *d, const char *path, rl_error *err)
         d->px[d->np] = r.x, d->py[d->np] = r.y, d->pv[d->np] = v;
         d->np++;
         prev = r;
-        prev.status = strcmp(r.status, "pause") == 0 ? "pause" : "";
+        prev.status = cur_held ? "held" : "";
         first = 0;
     }
     if (k < 0) rc = err->code;
