@@ -91,6 +91,9 @@ static int exists(const char *path)
  * the speed of the segment that ends there (NaN: no segment). */
 static double ex[MAX_PTS], ey[MAX_PTS], ev[MAX_PTS];
 static size_t en;
+/* Each lap's time as the trace implies it: its last tstamp less its
+ * prepare row's. */
+static double lap_time[2];
 
 /* A value as the file holds it: printed, then read back. */
 static double as_written(char *buf, size_t len, const char *fmt, double v)
@@ -123,6 +126,7 @@ static void drive_lap(FILE *f, int episode, double offset, double (*speed)(doubl
     double s = 0, t = *t_clock;
     int step = 1;
     size_t first = en;
+    double t_first = 0, t_last = 0;
     while (s < oval.length - 0.05 && en < MAX_PTS) {
         double x, y, h;
         size_t seg;
@@ -136,6 +140,8 @@ static void drive_lap(FILE *f, int episode, double offset, double (*speed)(doubl
         ex[en] = as_written(b, sizeof b, "%.4f", x);
         ey[en] = as_written(b, sizeof b, "%.4f", y);
         double tw = as_written(b, sizeof b, "%.3f", t);
+        if (en == first) t_first = tw;
+        t_last = tw;
         if (en <= first + 1) {
             ev[en] = NAN; /* the prepare row, and the row after it where the car stood */
         } else {
@@ -148,6 +154,7 @@ static void drive_lap(FILE *f, int episode, double offset, double (*speed)(doubl
         step++;
     }
     *t_clock = t;
+    lap_time[episode] = t_last - t_first;
 }
 
 static double rising(double s) { return 1.0 + 2.0 * s / oval.length; }
@@ -272,8 +279,22 @@ START_TEST(test_pictures)
     int rc = dr_plots_write(&oval, "oval", tmpdir, capture_open(&out), &err);
     capture_close(&out);
     ck_assert_msg(rc == RL_OK, "%s", err.msg);
-    ck_assert_ptr_nonnull(strstr(out.text, "track.png: the track, 2 evaluation laps and the race line"));
-    ck_assert_ptr_nonnull(strstr(out.text, "learning.png: the learning curve, 3 iterations\n"));
+    /* The laps' times; the race line's: the centre line's length at 1.5
+     * m/s. */
+    char want[256];
+    snprintf(want, sizeof want, "track.png: the track, 2 evaluation laps (%.2f s, %.2f s) and the "
+             "race line (%.2f s)\n", lap_time[0], lap_time[1], oval.length / 1.5);
+    ck_assert_msg(strstr(out.text, want) != NULL, "'%s' lacks '%s'", out.text, want);
+    /* ... which are those of the speeds driven: the integral of ds / v
+     * over the lap (L ln 3 / 2 from 1 to 3 m/s; L / 2 at 2 m/s), within a
+     * step and the prepare step. */
+    ck_assert_double_eq_tol(lap_time[0], oval.length * log(3.0) / 2, 0.15);
+    ck_assert_double_eq_tol(lap_time[1], oval.length / 2, 0.15);
+    /* Training iteration 2 (training-simtrace/1-iteration.csv): episodes
+     * of best progress 100 and 40, one lap completed in 45 steps, 3 s. */
+    ck_assert_ptr_nonnull(strstr(out.text, "learning.png: the learning curve, 3 iterations; "
+                                           "iteration 2 of the traces: progress 70.0%, "
+                                           "completion 50%, lap time 3.00 s\n"));
     ck_assert_ptr_nonnull(strstr(out.text, "reward.png: the reward by position, 2 cells"));
     ck_assert_ptr_null(strstr(out.text, "note:"));
     free(out.text);
@@ -397,7 +418,7 @@ START_TEST(test_no_traces)
     int rc = dr_plots_write(&oval, "oval", tmpdir, capture_open(&out), &err);
     capture_close(&out);
     ck_assert_msg(rc == RL_OK, "%s", err.msg);
-    ck_assert_ptr_nonnull(strstr(out.text, "track.png: the track, 0 evaluation laps and the race line"));
+    ck_assert_ptr_nonnull(strstr(out.text, "track.png: the track, 0 evaluation laps and the race line ("));
     ck_assert_ptr_nonnull(strstr(out.text, "(return only: no training traces)"));
     ck_assert_ptr_nonnull(strstr(out.text, "note: "));
     ck_assert_ptr_nonnull(strstr(out.text, "has no evaluation trace"));
@@ -423,10 +444,11 @@ static const struct bad {
     {"progress.csv", "", "", "progress.csv: empty, no header line", RL_EFORMAT},
     {"eval.csv", "episode,lap_time,complete\n1,x,1\n", "", "eval.csv:2: column 'lap_time': 'x' is not a finite number", RL_EFORMAT},
     {"raceline.csv", "y,x,speed\n1,2,3\n", "", "raceline.csv:1: the header must begin with x,y,speed", RL_EFORMAT},
-    {"raceline.csv", "x,y,speed\n1,2,3\n1,2,-1\n", "", "raceline.csv:3: speed -1 m/s is outside (0, 100]", RL_EFORMAT},
+    {"raceline.csv", "x,y,speed\n1,2,3\n1,2,-1\n", "", "raceline.csv:3: speed -1 m/s is outside [0.01, 100]", RL_EFORMAT},
     {"raceline.csv", "x,y,speed\n1,2,3\n", "", "raceline.csv: fewer than two points", RL_EFORMAT},
     {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,0,0,1,0,0,prepare\n0,2,nan,0,1,0,0,in_progress\n", "", "0-iteration.csv:3: column 'X': 'nan' is not a finite number", RL_EFORMAT},
     {"training-simtrace/0-iteration.csv", "episode,steps,X,reward,progress,tstamp,episode_status\n", "", "0-iteration.csv:1: no column 'Y'", RL_EFORMAT},
+    {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,0,0,2e5,0,0,in_progress\n", "", "0-iteration.csv:2: column 'reward': 200000 is outside [-1e5, 1e5]", RL_EFORMAT},
     {"evaluation-1/evaluation-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,0,0,1,0,0\n", "", "evaluation-1/evaluation-simtrace/0-iteration.csv:2: 7 fields where the header has 8", RL_EFORMAT},
 };
 

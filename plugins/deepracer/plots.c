@@ -327,6 +327,10 @@ static int trace_next(csv *c, const trace_cols *tc, trace_row *r, rl_error *err)
         csv_num(c, tc->progress, 0, &r->progress, err) ||
         csv_num(c, tc->tstamp, 0, &r->tstamp, err))
         return -1;
+    if (fabs(r->reward) > 1e5) /* the simulator's (and the environment's) limit */
+        return rl_error_set(err, RL_EFORMAT, "%s:%ld: column 'reward': %g is outside [-1e5, 1e5]",
+                            c->path, c->line, r->reward),
+               -1;
     r->status = c->field[tc->status];
     return 1;
 }
@@ -513,6 +517,11 @@ static int read_progress(plot_data *d, const char *path, rl_error *err)
             k = -1;
             break;
         }
+        if (d->nit == MAX_POINTS) {
+            rl_error_set(err, RL_EFORMAT, "%s:%ld: more than %u rows", path, c.line, MAX_POINTS);
+            k = -1;
+            break;
+        }
         if (it < 0 || it > 1e15 || it != floor(it)) {
             rl_error_set(err, RL_EFORMAT, "%s:%ld: column 'iteration': %.17g is not an iteration",
                          path, c.line, it);
@@ -585,8 +594,8 @@ static int read_raceline(plot_data *d, const char *path, rl_error *err)
             k = -1;
             break;
         }
-        if (s <= 0 || s > 100) {
-            rl_error_set(err, RL_EFORMAT, "%s:%ld: speed %g m/s is outside (0, 100]", path,
+        if (s < 0.01 || s > 100) {
+            rl_error_set(err, RL_EFORMAT, "%s:%ld: speed %g m/s is outside [0.01, 100]", path,
                          c.line, s);
             k = -1;
             break;
@@ -737,9 +746,9 @@ static void colour_bar(cairo_t *cr, int map, double lo, double hi, const char *l
     cairo_rectangle(cr, x, y0, w, y1 - y0);
     cairo_stroke(cr);
     font(cr, 15, 0);
-    double step = tick_step(hi - lo, 5);
-    for (double k = ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; k++) {
-        double val = k * step, yy = y1 - (val - lo) / (hi - lo) * (y1 - y0);
+    double step = tick_step(hi - lo, 5), k0 = ceil(lo / step - 1e-9);
+    for (int i = 0; i < 50 && (k0 + i) * step <= hi + 1e-9 * step; i++) {
+        double val = (k0 + i) * step, yy = y1 - (val - lo) / (hi - lo) * (y1 - y0);
         cairo_move_to(cr, x + w, yy);
         cairo_line_to(cr, x + w + 6, yy);
         cairo_stroke(cr);
@@ -811,8 +820,18 @@ static int draw_track_png(const plot_data *d, const dr_track *t, const char *nam
     if (d->nr >= 2) {
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_line_width(cr, 2.5);
-        cairo_move_to(cr, PX(d->rx[0]), PY(d->ry[0]));
-        for (size_t i = 1; i < d->nr; i++) cairo_line_to(cr, PX(d->rx[i]), PY(d->ry[i]));
+        int pen = 0;
+        for (size_t i = 0; i < d->nr; i++) {
+            double x = PX(d->rx[i]), y = PY(d->ry[i]);
+            if (fabs(x) > 1e5 || fabs(y) > 1e5) {
+                pen = 0; /* far outside the picture: not drawn */
+            } else if (pen) {
+                cairo_line_to(cr, x, y);
+            } else {
+                cairo_move_to(cr, x, y);
+                pen = 1;
+            }
+        }
         cairo_stroke(cr);
     }
     double lo = 0, hi = 1;
@@ -857,9 +876,22 @@ static int draw_track_png(const plot_data *d, const dr_track *t, const char *nam
     int rc = save_png(s, cr, path, err);
     cairo_destroy(cr);
     cairo_surface_destroy(s);
-    if (rc == RL_OK && out)
-        fprintf(out, "%s: the track, %zu evaluation lap%s%s\n", path, d->nlaps,
-                d->nlaps == 1 ? "" : "s", d->nr >= 2 ? " and the race line" : "");
+    if (rc == RL_OK && out) {
+        /* The figures drawn, for the user (and tests): each lap's time or
+         * progress, the race line's time. */
+        fprintf(out, "%s: the track, %zu evaluation lap%s", path, d->nlaps, d->nlaps == 1 ? "" : "s");
+        for (size_t i = 0; i < d->nlaps && i < 5; i++) {
+            const lap *l = &d->laps[i];
+            fputs(i ? ", " : " (", out);
+            if (l->complete)
+                fprintf(out, "%.2f s", l->time);
+            else
+                fprintf(out, "%.0f%%", l->progress);
+        }
+        fputs(d->nlaps > 5 ? ", ...)" : d->nlaps ? ")" : "", out);
+        if (d->nr >= 2) fprintf(out, " and the race line (%.2f s)", d->race_time);
+        fputc('\n', out);
+    }
     return rc;
 }
 
@@ -874,6 +906,10 @@ typedef struct panel {
     double ref, mark;
     const char *ref_label, *empty;
 } panel;
+
+/* A value a panel can draw: values beyond 1e12 (in a hostile file) are
+ * left out like NaN, so that the axes stay finite. */
+static int usable(double y) { return fabs(y) <= 1e12; }
 
 static void draw_panel(cairo_t *cr, double px, double py, double pw, double ph, const panel *p,
                        double xmax)
@@ -890,17 +926,21 @@ static void draw_panel(cairo_t *cr, double px, double py, double pw, double ph, 
     size_t known = 0;
     for (size_t i = 0; i < p->n; i++) {
         double y = p->y[i];
-        if (isnan(y)) continue;
+        if (!usable(y)) continue;
         known++;
         if (y < lo) lo = y;
         if (y > hi) hi = y;
     }
-    if (!isnan(p->ref)) lo = fmin(lo, p->ref), hi = fmax(hi, p->ref);
-    if (!isnan(p->mark)) lo = fmin(lo, p->mark), hi = fmax(hi, p->mark);
+    int ref = usable(p->ref), mark = usable(p->mark);
+    if (ref) lo = fmin(lo, p->ref), hi = fmax(hi, p->ref);
+    if (mark) lo = fmin(lo, p->mark), hi = fmax(hi, p->mark);
     if (!isnan(p->ymin_floor)) lo = fmin(isfinite(lo) ? lo : p->ymin_floor, p->ymin_floor);
     if (!isnan(p->ymax_ceil)) hi = fmax(isfinite(hi) ? hi : p->ymax_ceil, p->ymax_ceil);
     if (!isfinite(lo) || !isfinite(hi)) lo = 0, hi = 1;
-    if (hi - lo < 1e-9 * fmax(1, fabs(hi))) lo -= 0.5, hi += 0.5;
+    if (hi - lo < 1e-9 * fmax(1, fabs(hi))) {
+        double w = fmax(0.5, 1e-3 * fabs(hi));
+        lo -= w, hi += w;
+    }
     double ystep = tick_step(hi - lo, 5);
     lo = floor(lo / ystep) * ystep, hi = ceil(hi / ystep) * ystep;
     double xlo = 0, xhi = xmax > 1 ? xmax : 1, xstep = tick_step(xhi - xlo, 6);
@@ -910,7 +950,7 @@ static void draw_panel(cairo_t *cr, double px, double py, double pw, double ph, 
     /* Grid and ticks. */
     font(cr, 13, 0);
     cairo_set_line_width(cr, 1);
-    for (double k = 0; lo + k * ystep <= hi + 1e-9 * ystep; k++) {
+    for (int k = 0; k < 50 && lo + k * ystep <= hi + 1e-9 * ystep; k++) {
         double y = lo + k * ystep;
         cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
         cairo_move_to(cr, ax0, AY(y));
@@ -919,7 +959,7 @@ static void draw_panel(cairo_t *cr, double px, double py, double pw, double ph, 
         set_rgb(cr, INK);
         textf(cr, ax0 - 6, AY(y) + 4, 1, "%g", fabs(y) < 1e-9 * ystep ? 0.0 : y);
     }
-    for (double k = 0; xlo + k * xstep <= xhi + 1e-9 * xstep; k++) {
+    for (int k = 0; k < 50 && xlo + k * xstep <= xhi + 1e-9 * xstep; k++) {
         double x = xlo + k * xstep;
         set_rgb(cr, INK);
         cairo_move_to(cr, AX(x), ay1);
@@ -944,7 +984,7 @@ static void draw_panel(cairo_t *cr, double px, double py, double pw, double ph, 
     cairo_save(cr);
     cairo_rectangle(cr, ax0, ay0, ax1 - ax0, ay1 - ay0);
     cairo_clip(cr);
-    if (!isnan(p->ref)) {
+    if (ref) {
         static const double dash[2] = {6, 5};
         cairo_set_dash(cr, dash, 2, 0);
         cairo_set_source_rgb(cr, 0.55, 0.1, 0.1);
@@ -961,7 +1001,7 @@ static void draw_panel(cairo_t *cr, double px, double py, double pw, double ph, 
     int pen = 0;
     for (size_t i = 0; i < p->n; i++) {
         double y = p->y[i], x = p->x[i];
-        if (isnan(y)) {
+        if (!usable(y)) {
             pen = 0;
             continue;
         }
@@ -975,12 +1015,12 @@ static void draw_panel(cairo_t *cr, double px, double py, double pw, double ph, 
     if (known <= 60)
         for (size_t i = 0; i < p->n; i++) {
             double y = p->y[i], x = p->x[i];
-            if (isnan(y)) continue;
+            if (!usable(y)) continue;
             cairo_arc(cr, AX(x), AY(y), 3, 0, 2 * DR_PI);
             cairo_fill(cr);
         }
     cairo_restore(cr);
-    if (!isnan(p->mark)) {
+    if (mark) {
         /* The evaluation after training, at the last iteration. */
         double x = AX(xlast), y = AY(p->mark);
         cairo_set_source_rgb(cr, 0.85, 0.4, 0.0);
@@ -1028,9 +1068,22 @@ static int draw_learning_png(const plot_data *d, const char *name, const char *p
     int rc = save_png(s, cr, path, err);
     cairo_destroy(cr);
     cairo_surface_destroy(s);
-    if (rc == RL_OK && out)
-        fprintf(out, "%s: the learning curve, %zu iteration%s%s\n", path, d->nit,
-                d->nit == 1 ? "" : "s", d->ntr ? "" : " (return only: no training traces)");
+    if (rc == RL_OK && out) {
+        fprintf(out, "%s: the learning curve, %zu iteration%s", path, d->nit,
+                d->nit == 1 ? "" : "s");
+        if (d->ntr) {
+            size_t k = d->ntr - 1;
+            fprintf(out, "; iteration %.0f of the traces: progress %.1f%%, completion %.0f%%",
+                    d->tr_x[k], d->tr_progress[k], d->tr_completion[k]);
+            if (isnan(d->tr_lap_time[k]))
+                fputs(", no lap completed", out);
+            else
+                fprintf(out, ", lap time %.2f s", d->tr_lap_time[k]);
+        } else {
+            fputs(" (return only: no training traces)", out);
+        }
+        fputc('\n', out);
+    }
     return rc;
 }
 
@@ -1055,7 +1108,10 @@ static int draw_reward_png(const plot_data *d, const dr_track *t, const char *na
         snprintf(title, sizeof title, "%s: no training traces (run with --trace)", name);
     background(cr, title);
     draw_track(cr, t, v);
-    if (cells && !(hi > lo)) lo -= 0.5, hi += 0.5;
+    if (cells && !(hi - lo > 1e-9 * fmax(1, fabs(hi)))) {
+        double w = fmax(0.5, 1e-3 * fabs(hi));
+        lo -= w, hi += w;
+    }
     for (size_t i = 0; i < n; i++) {
         if (!d->gcount[i]) continue;
         double rgb[3];
