@@ -102,13 +102,17 @@ static double as_written(char *buf, size_t len, const char *fmt, double v)
     return strtod(buf, NULL);
 }
 
+/* The track_len column of the rows written: the oval's length, or
+ * another track's (training on several). */
+static double row_track_len;
+
 /* One trace row; the columns the simulator writes, in its order. */
 static void trace_row(FILE *f, int episode, int step, double x, double y, double reward,
                       double progress, double tstamp, const char *status)
 {
-    fprintf(f, "%d,%d,%.4f,%.4f,0.0,0.00,1.00,0,%.4f,False,True,%.4f,0,21.65,%.3f,%s,0.0,0,"
+    fprintf(f, "%d,%d,%.4f,%.4f,0.0,0.00,1.00,0,%.4f,False,True,%.4f,0,%.2f,%.3f,%s,0.0,0,"
                "1796301636.864\n",
-            episode, step, x, y, reward, progress, tstamp, status);
+            episode, step, x, y, reward, progress, row_track_len, tstamp, status);
 }
 
 static const char trace_header[] =
@@ -167,6 +171,7 @@ static const double ax = 0.0, ay = 0.0, bx = 0.0, by = 3.2;
 static void make_run(const char *dir, int with_traces)
 {
     char p[1024];
+    row_track_len = oval.length;
     snprintf(p, sizeof p, "%s/progress.csv", dir);
     put_text(p, "iteration,env_steps,episodes,mean_return,mean_length\n"
                 "1,100,2,10.5,50\n2,200,2,nan,0\n3,300,2,30.25,50\n");
@@ -221,6 +226,12 @@ static void make_run(const char *dir, int with_traces)
                       i == rows ? 100 : 50, i / 15.0, i == rows ? "lap_complete" : "in_progress");
         trace_row(f, 2 * k + 1, 1, ax, ay, 0, 0, 100, "prepare");
         trace_row(f, 2 * k + 1, 2, ax, ay, 1, 40, 100 + 1 / 15.0, "off_track");
+        /* An episode on another track (track = oval, technical): counted
+         * in the learning curve, but its rewards are not the oval's. */
+        row_track_len = 31.86;
+        trace_row(f, 2 * k + 2, 1, ax, ay, 0, 0, 200, "prepare");
+        trace_row(f, 2 * k + 2, 2, 2.0, 0.0, 7, 40, 200 + 1 / 15.0, "off_track");
+        row_track_len = oval.length;
         ck_assert_int_eq(fclose(f), 0);
     }
 }
@@ -291,10 +302,11 @@ START_TEST(test_pictures)
     ck_assert_double_eq_tol(lap_time[0], oval.length * log(3.0) / 2, 0.15);
     ck_assert_double_eq_tol(lap_time[1], oval.length / 2, 0.15);
     /* Training iteration 2 (training-simtrace/1-iteration.csv): episodes
-     * of best progress 100 and 40, one lap completed in 45 steps, 3 s. */
+     * of best progress 100, 40 and 40 (on another track), one lap
+     * completed in 45 steps, 3 s. */
     ck_assert_ptr_nonnull(strstr(out.text, "learning.png: the learning curve, 3 iterations; "
-                                           "iteration 2 of the traces: progress 70.0%, "
-                                           "completion 50%, lap time 3.00 s\n"));
+                                           "iteration 2 of the traces: progress 60.0%, "
+                                           "completion 33%, lap time 3.00 s\n"));
     ck_assert_ptr_nonnull(strstr(out.text, "reward.png: the reward by position, 2 cells"));
     ck_assert_ptr_null(strstr(out.text, "note:"));
     free(out.text);
@@ -368,7 +380,8 @@ START_TEST(test_pictures)
     cairo_surface_destroy(im.s);
 
     /* reward.png: cell A's mean reward is 1 (the low end of viridis),
-     * cell B's 3 (the high end); the prepare row's 50 counts nowhere. */
+     * cell B's 3 (the high end); the prepare row's 50 counts nowhere, nor
+     * the other track's 7 (a third cell). */
     image_load(&im, in_tmp("reward.png"));
     double c[3];
     for (int k = 0; k < 2; k++) {

@@ -62,14 +62,20 @@ void dr_plot_view_of(const dr_track *t, dr_plot_view *v)
     v->oy = DR_PLOT_MAP_Y0 + 0.5 * (h - v->scale * dy) + v->scale * y1;
 }
 
-/* A track's name for titles: its file name without folders and extension. */
+/* A track's name for titles: the first of the `track` key's list (the
+ * track evaluation drives), its file name without folders and extension. */
 static void track_title(const char *track, char *name, size_t len)
 {
-    const char *b = strrchr(track, '/');
-    b = b ? b + 1 : track;
-    const char *dot = strrchr(b, '.');
-    int n = dot && dot != b ? (int)(dot - b) : (int)strlen(b);
-    snprintf(name, len, "%.*s", n, b);
+    size_t n = strcspn(track, ",");
+    while (n && (track[n - 1] == ' ' || track[n - 1] == '\t')) n--;
+    while (n && (*track == ' ' || *track == '\t')) track++, n--;
+    const char *b = track;
+    for (size_t i = 0; i < n; i++)
+        if (track[i] == '/') b = track + i + 1;
+    size_t m = n - (size_t)(b - track), dot = 0;
+    for (size_t i = 1; i < m; i++)
+        if (b[i] == '.') dot = i; /* the last dot, not a leading one */
+    snprintf(name, len, "%.*s", (int)(dot ? dot : m), b);
 }
 
 #ifndef RL_HAVE_CAIRO
@@ -299,6 +305,7 @@ static int grow_arrays(size_t *cap, size_t need, double **a[], int k)
 /* The columns of a trace file (the simulator's SIM_TRACE_LOG header). */
 typedef struct trace_cols {
     int episode, x, y, reward, progress, tstamp, status;
+    int track_len; /* optional (-1) */
 } trace_cols;
 
 static int trace_columns(const csv *c, trace_cols *tc, rl_error *err)
@@ -309,12 +316,14 @@ static int trace_columns(const csv *c, trace_cols *tc, rl_error *err)
         (tc->tstamp = csv_col(c, "tstamp", 1, err)) < 0 ||
         (tc->status = csv_col(c, "episode_status", 1, err)) < 0)
         return RL_EFORMAT;
+    tc->track_len = csv_col(c, "track_len", 0, err);
     return RL_OK;
 }
 
 /* One row of a trace: the numbers every picture needs. */
 typedef struct trace_row {
     double episode, x, y, reward, progress, tstamp;
+    double track_len; /* NaN when the trace has no such column */
     const char *status;
 } trace_row;
 
@@ -331,6 +340,8 @@ static int trace_next(csv *c, const trace_cols *tc, trace_row *r, rl_error *err)
         return rl_error_set(err, RL_EFORMAT, "%s:%ld: column 'reward': %g is outside [-1e5, 1e5]",
                             c->path, c->line, r->reward),
                -1;
+    r->track_len = NAN;
+    if (tc->track_len >= 0 && csv_num(c, tc->track_len, 0, &r->track_len, err)) return -1;
     r->status = c->field[tc->status];
     return 1;
 }
@@ -445,7 +456,7 @@ oom:
 /* One training trace file: its episodes' figures, and its rewards into
  * the cells of reward.png. */
 static int read_training_trace(plot_data *d, const char *path, double iteration,
-                               const dr_plot_view *v, rl_error *err)
+                               const dr_plot_view *v, double track_length, rl_error *err)
 {
     csv c;
     trace_cols tc;
@@ -470,8 +481,12 @@ static int read_training_trace(plot_data *d, const char *path, double iteration,
         episode_add(&a, &r, prev_t, first);
         prev_t = r.tstamp;
         first = 0;
-        /* The reward function is not called on prepare and pause rows. */
+        /* The reward function is not called on prepare and pause rows.
+         * With several tracks (track = a,b,c), only the rows of the track
+         * drawn (by its length, as the trace writes it, to the cm) go on
+         * its map. */
         if (strcmp(r.status, "prepare") == 0 || strcmp(r.status, "pause") == 0) continue;
+        if (!isnan(r.track_len) && fabs(r.track_len - track_length) > 0.0051) continue;
         double gx = (v->ox + v->scale * r.x) / CELL_PX, gy = (v->oy - v->scale * r.y) / CELL_PX;
         if (gx >= 0 && gy >= 0 && gx < (double)d->gw && gy < (double)d->gh) {
             size_t cell = (size_t)gy * d->gw + (size_t)gx;
@@ -1184,7 +1199,7 @@ int dr_plots_write(const dr_track *t, const char *track_name, const char *dir, F
         struct stat st;
         snprintf(path, sizeof path, "%s/training-simtrace/%zu-iteration.csv", dir, k);
         if (stat(path, &st) != 0) break;
-        rc = read_training_trace(&d, path, (double)k + 1, &v, err);
+        rc = read_training_trace(&d, path, (double)k + 1, &v, t->length, err);
     }
     if (rc == RL_OK) {
         snprintf(path, sizeof path, "%s/track.png", dir);
@@ -1213,9 +1228,11 @@ int dr_plots_write(const dr_track *t, const char *track_name, const char *dir, F
 int dr_write_plots(const void *state, rl_config *cfg, const char *dir, FILE *out, rl_error *err)
 {
     const dr_env *e = state;
+    /* Evaluation drives the first track of the list. */
+    const dr_track *t = e->ncourses ? &e->courses[0].track : &e->track;
     const char *track = "track";
     if (cfg && rl_config_get_string(cfg, "deepracer", "track", &track) != RL_OK) track = "track";
     char name[256];
     track_title(track, name, sizeof name);
-    return dr_plots_write(&e->track, name, dir, out, err);
+    return dr_plots_write(t, name, dir, out, err);
 }
