@@ -835,11 +835,13 @@ static int draw_track_png(const plot_data *d, const dr_track *t, const char *nam
     if (d->nr >= 2) {
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_line_width(cr, 2.5);
-        int pen = 0;
+        /* A closed line (its ends less than 0.5 m apart: rlrun --raceline
+         * does not repeat the first point) is drawn closed. */
+        int pen = 0, whole = 1;
         for (size_t i = 0; i < d->nr; i++) {
             double x = PX(d->rx[i]), y = PY(d->ry[i]);
             if (fabs(x) > 1e5 || fabs(y) > 1e5) {
-                pen = 0; /* far outside the picture: not drawn */
+                pen = 0, whole = 0; /* far outside the picture: not drawn */
             } else if (pen) {
                 cairo_line_to(cr, x, y);
             } else {
@@ -847,6 +849,8 @@ static int draw_track_png(const plot_data *d, const dr_track *t, const char *nam
                 pen = 1;
             }
         }
+        if (whole && hypot(d->rx[0] - d->rx[d->nr - 1], d->ry[0] - d->ry[d->nr - 1]) < 0.5)
+            cairo_close_path(cr);
         cairo_stroke(cr);
     }
     double lo = 0, hi = 1;
