@@ -315,6 +315,20 @@ int rl_env_write_run_files(rl_env *env, rl_config *cfg, const char *dir)
     return rc;
 }
 
+int rl_env_write_plots(rl_env *env, rl_config *cfg, const char *dir, FILE *out)
+{
+    if (!env->type->write_plots) {
+        rl__fmt(env->errmsg, RL_EUNSUPPORTED, "environment '%s' draws no pictures",
+                env->type->name);
+        return RL_EUNSUPPORTED;
+    }
+    rl_error e = {0};
+    int rc = env->type->write_plots(env->state, cfg, dir, out, &e);
+    if (rc != RL_OK)
+        rl__fmt(env->errmsg, rc, "%s", e.msg[0] ? e.msg : rl_strerror(rc));
+    return rc;
+}
+
 int rl_env_has_own_trace(const rl_env *env) { return env->type->trace_row != NULL; }
 
 int rl_env_set_evaluation(rl_env *env, int on)

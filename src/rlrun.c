@@ -50,6 +50,9 @@ static const rl_param run_params[] = {
      "write every step to trace files, as --trace does"},
     {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
      "progress line every N iterations when output is not a terminal (0: about 20 lines)"},
+    {"plots", RL_PARAM_BOOL, "true", 0, 0, NULL,
+     "draw the environment's pictures of the run at its end, as --plot does (PNG; DeepRacer's "
+     "track.png, learning.png, reward.png; needs librl built with cairo)"},
     {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
 };
 
@@ -57,6 +60,7 @@ typedef struct options {
     const char *config;
     const char *eval_dir;
     const char *resume_dir;
+    const char *plot_dir;
     const char **sets;
     size_t nsets;
     const char *seed;
@@ -68,6 +72,7 @@ static void usage(FILE *f)
     fputs("Usage: rlrun [OPTION]... CONFIG.ini\n"
           "       rlrun --eval RUNDIR [OPTION]... [CONFIG.ini]\n"
           "       rlrun --resume RUNDIR [OPTION]... [CONFIG.ini]\n"
+          "       rlrun --plot RUNDIR [OPTION]... [CONFIG.ini]\n"
           "       rlrun --COMMAND ARG...   (a plugin's command, e.g. --import-deepracer)\n"
           "       rlrun --list | --help | --version\n"
           "Train the agent CONFIG.ini describes, then evaluate it greedily.\n\n"
@@ -75,6 +80,8 @@ static void usage(FILE *f)
           "                       (the config defaults to RUNDIR/config.ini)\n"
           "  --resume RUNDIR      continue training from the checkpoint in RUNDIR up to\n"
           "                       [run] total_steps, then evaluate (same config default)\n"
+          "  --plot RUNDIR        draw the pictures of the run in RUNDIR again from its\n"
+          "                       files (DeepRacer: track.png, learning.png, reward.png)\n"
           "  --set SEC.KEY=VALUE  override a key of the config (repeatable)\n"
           "  --seed N             the same as --set run.seed=N\n"
           "  --trace              write every step to trace files: trace.csv and\n"
@@ -128,8 +135,8 @@ static int setup_status(int code)
                : EXIT_RUNTIME;
 }
 
-static const char *const builtin_options[] = {"eval", "resume", "set",  "seed", "quiet",
-                                              "trace", "list",  "help", "version", NULL};
+static const char *const builtin_options[] = {"eval",  "resume", "plot", "set",     "seed", "quiet",
+                                              "trace", "list",   "help", "version", NULL};
 
 /* `rlrun --NAME ARG...` where NAME is no option of rlrun's own: a command
  * a plugin offers (rl_command). Returns -1 when argv is not such a call,
@@ -302,6 +309,7 @@ typedef struct run {
     const char *env_name;
     int64_t seed, total_steps, num_envs, eval_episodes, eval_max_steps, checkpoint_every, log_every;
     int trace;      /* --trace or [run] trace */
+    int plots;      /* [run] plots */
     int own_trace;  /* the environment writes its own trace format */
     char dir[4096];
     input inputs[MAX_INPUTS];
@@ -582,7 +590,8 @@ static int setup(run *r, const options *o)
         rl_config_get_int(cfg, "run", "checkpoint_every", &r->checkpoint_every) ||
         rl_config_get_int(cfg, "run", "log_every", &r->log_every) ||
         rl_config_get_int(cfg, "run", "eval_max_steps", &r->eval_max_steps) ||
-        rl_config_get_bool(cfg, "run", "trace", &r->trace))
+        rl_config_get_bool(cfg, "run", "trace", &r->trace) ||
+        rl_config_get_bool(cfg, "run", "plots", &r->plots))
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     r->trace = r->trace || o->trace;
     if (dir[0])
@@ -590,7 +599,7 @@ static int setup(run *r, const options *o)
     else
         snprintf(r->dir, sizeof r->dir, "runs/%s", r->env_name);
 
-    const char *run_dir = o->eval_dir ? o->eval_dir : o->resume_dir;
+    const char *run_dir = o->eval_dir ? o->eval_dir : o->resume_dir ? o->resume_dir : o->plot_dir;
     int st = prepare_inputs(r, run_dir);
     if (st != EXIT_OK) return st;
     r->envs = rl_env_batch_alloc(r->env_type, cfg, (size_t)r->num_envs, &err);
@@ -922,6 +931,27 @@ static int evaluate(run *r, const options *o)
     return status;
 }
 
+/* The environment's pictures of the run in r->dir (DeepRacer's track.png,
+ * learning.png, reward.png), whose lines go to standard output. Asked for
+ * (--plot), any failure is the exit status. At the end of a run, which
+ * has succeeded by then, a failure is a warning and a build without cairo
+ * a one-line note; [run] plots = false draws nothing. */
+static int draw_plots(run *r, const options *o, int asked)
+{
+    if (!asked && (!r->plots || !r->env_type->write_plots)) return EXIT_OK;
+    rl_env *env = rl_env_batch_env(r->envs, 0);
+    int rc = rl_env_write_plots(env, r->cfg, r->dir, o->quiet && !asked ? NULL : stdout);
+    fflush(stdout);
+    if (rc == RL_OK) return EXIT_OK;
+    if (asked) return fail(setup_status(rc), "--plot: %s", rl_env_errmsg(env));
+    if (rc == RL_EUNSUPPORTED) {
+        if (!o->quiet) fprintf(stderr, "rlrun: note: %s\n", rl_env_errmsg(env));
+    } else {
+        fprintf(stderr, "rlrun: warning: no pictures of the run: %s\n", rl_env_errmsg(env));
+    }
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; librl checks GSL's return codes. */
@@ -930,6 +960,7 @@ int main(int argc, char **argv)
 
     static const struct option longopts[] = {
         {"eval", required_argument, NULL, 'e'}, {"resume", required_argument, NULL, 'r'},
+        {"plot", required_argument, NULL, 'p'},
         {"set", required_argument, NULL, 's'},
         {"seed", required_argument, NULL, 'S'}, {"quiet", no_argument, NULL, 'q'},
         {"trace", no_argument, NULL, 't'},      {"list", no_argument, NULL, 'l'},
@@ -943,10 +974,11 @@ int main(int argc, char **argv)
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
     if (!o.sets) return fail(EXIT_RUNTIME, "out of memory");
     int c, status;
-    while ((c = getopt_long(argc, argv, "e:r:s:S:qtlhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "e:r:p:s:S:qtlhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e': o.eval_dir = optarg; break;
         case 'r': o.resume_dir = optarg; break;
+        case 'p': o.plot_dir = optarg; break;
         case 's': o.sets[o.nsets++] = optarg; break;
         case 'S': o.seed = optarg; break;
         case 'q': o.quiet = 1; break;
@@ -963,12 +995,13 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (o.eval_dir && o.resume_dir) {
+    if (!!o.eval_dir + !!o.resume_dir + !!o.plot_dir > 1) {
         free(o.sets);
-        fputs("rlrun: --eval and --resume do not go together\nTry 'rlrun --help'.\n", stderr);
+        fputs("rlrun: --eval, --resume and --plot do not go together\nTry 'rlrun --help'.\n",
+              stderr);
         return EXIT_USAGE;
     }
-    const char *run_dir = o.eval_dir ? o.eval_dir : o.resume_dir;
+    const char *run_dir = o.eval_dir ? o.eval_dir : o.resume_dir ? o.resume_dir : o.plot_dir;
     char eval_config[4200];
     if (optind == argc - 1) {
         o.config = argv[optind];
@@ -985,7 +1018,11 @@ int main(int argc, char **argv)
     run r = {0};
     status = setup(&r, &o);
     if (status == EXIT_OK) {
-        if (o.eval_dir) {
+        if (o.plot_dir) {
+            /* Draw the pictures again from the run's files. */
+            snprintf(r.dir, sizeof r.dir, "%s", o.plot_dir);
+            status = draw_plots(&r, &o, 1);
+        } else if (o.eval_dir) {
             /* Evaluate a trained agent: results go into its run directory. */
             snprintf(r.dir, sizeof r.dir, "%s", o.eval_dir);
             if (r.eval_episodes == 0) {
@@ -1001,8 +1038,8 @@ int main(int argc, char **argv)
              * differ (num_envs, a track never trained on). */
             if (rl_algo_load_agent(r.algo, ckpt) != RL_OK)
                 status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
-            else
-                status = evaluate(&r, &o);
+            else if ((status = evaluate(&r, &o)) == EXIT_OK)
+                status = draw_plots(&r, &o, 0);
         } else if (o.resume_dir) {
             /* Continue training: the run directory is the one resumed, the
              * configuration (with any --set) is written back over its own. */
@@ -1013,15 +1050,17 @@ int main(int argc, char **argv)
                 status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
             else if ((status = keep_inputs(&r)) == EXIT_OK &&
                      (status = write_config(&r)) == EXIT_OK &&
-                     (status = train(&r, &o)) == EXIT_OK)
-                status = evaluate(&r, &o);
+                     (status = train(&r, &o)) == EXIT_OK &&
+                     (status = evaluate(&r, &o)) == EXIT_OK)
+                status = draw_plots(&r, &o, 0);
         } else if (make_dirs(r.dir) != 0) {
             status = fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r.dir,
                           strerror(errno));
         } else if ((status = keep_inputs(&r)) == EXIT_OK &&
                    (status = write_config(&r)) == EXIT_OK &&
-                   (status = train(&r, &o)) == EXIT_OK) {
-            status = evaluate(&r, &o);
+                   (status = train(&r, &o)) == EXIT_OK &&
+                   (status = evaluate(&r, &o)) == EXIT_OK) {
+            status = draw_plots(&r, &o, 0);
         }
     }
     run_free(&r);

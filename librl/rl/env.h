@@ -129,6 +129,18 @@ typedef struct rl_env_type {
      * ip/hyperparameters.json), from the instance and the whole
      * configuration. Called once, after config.ini is written. */
     int (*write_run_files)(const void *state, rl_config *cfg, const char *dir, rl_error *err);
+    /* Optional: draw pictures (PNG) of a finished run into its run
+     * directory dir, from the files the run left there (progress.csv,
+     * eval.csv, the type's traces) and the whole configuration; a runner
+     * calls it at the end of a run, and rlrun --plot for a run directory.
+     * Each picture is written whole or not at all. A line per picture
+     * written, and a line per note on what could not be drawn (no traces),
+     * go to out (NULL: nothing is written there). RL_EUNSUPPORTED, with the
+     * reason in err, when this build cannot draw (no cairo); RL_ENOTFOUND
+     * or RL_EFORMAT for a missing or malformed file of the run, naming it
+     * (and the line). */
+    int (*write_plots)(const void *state, rl_config *cfg, const char *dir, FILE *out,
+                       rl_error *err);
 } rl_env_type;
 
 /* The first fields of every rl_env_type table this header builds:
@@ -192,6 +204,10 @@ RL_API int rl_env_has_own_trace(const rl_env *env);
 /* Write the type's own run files into the run directory dir (the type's
  * write_run_files slot); RL_OK and nothing written for types without. */
 RL_API int rl_env_write_run_files(rl_env *env, rl_config *cfg, const char *dir);
+
+/* Draw the type's pictures of the run in dir (the type's write_plots
+ * slot; see there); RL_EUNSUPPORTED with a message for types without. */
+RL_API int rl_env_write_plots(rl_env *env, rl_config *cfg, const char *dir, FILE *out);
 
 /* Evaluation (on = 1) or training (0) behaviour from the next reset on, for
  * types that tell them apart; RL_OK and no change for the others. */

@@ -20,6 +20,7 @@
 
 #include "deepracer.h"
 #include "drfiles.h"
+#include "plots.h"
 #include "pyreward.h"
 #include "replay.h"
 #include "raceline.h"
@@ -1324,6 +1325,7 @@ const rl_env_type rl_deepracer_env = {
     .eval_episodes = 3, /* DeepRacer's evaluation: 3 laps */
     .input_keys = dr_input_keys,
     .write_run_files = dr_write_run_files, /* model/ and ip/, drfiles.c */
+    .write_plots = dr_write_plots,         /* track.png ..., plots.c */
 };
 
 RL_PLUGIN_ENTRY(deepracer)
