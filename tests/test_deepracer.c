@@ -535,7 +535,9 @@ START_TEST(test_actions)
     ck_assert_int_eq(rl_env_step(fx.env, &a, fx.obs, &st), RL_OK);
     ck_assert_double_eq(fx.e->p.steering_angle, 15);
     ck_assert_double_eq(fx.e->p.speed, 1.0);
-    ck_assert_double_eq(fx.obs[1], 0.5); /* steering / 30 */
+    /* The wheels' actual angle / 30: one frame of the steering's lag on
+     * the way to 15 degrees. */
+    ck_assert_double_eq_tol(fx.obs[1], 0.5 * (1 - exp(-DR_DT / fx.e->model.steer_tau)), 1e-12);
     unmake(&fx);
 
     make(&fx, "actions = -20:0.8, 0:2.5, 20:0.8\n", 1);

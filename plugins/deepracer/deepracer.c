@@ -782,7 +782,7 @@ static void observe(const dr_env *e, double *obs)
     const dr_track *t = &e->track;
     const dr_car *c = &e->car;
     obs[0] = c->v / DR_MAX_SPEED;
-    obs[1] = e->steer_cmd / DR_MAX_STEER;
+    obs[1] = c->steer * (180.0 / DR_PI) / DR_MAX_STEER;
     double cy = c->cy, sy = c->sy;
     if (e->lidar) {
         double step = e->rays > 1 ? e->fov / (e->rays - (e->fov >= 360 ? 0 : 1)) : 0;
