@@ -538,17 +538,28 @@ START_TEST(test_eval_metrics)
     ck_assert_ptr_nonnull(fx.e->line);
     const dr_raceline *line = fx.e->line;
     ck_assert_int_eq(rl_env_reset_seeded(fx.env, 1, fx.obs), RL_OK);
-    /* A complete lap: its time over the line's. */
+    /* A complete lap from the standing start: its time over the line's
+     * from rest, which loses what accelerating from 0 costs. */
+    ck_assert_int_eq(fx.e->lap_from_rest, 1);
     fx.e->status = DR_LAP_COMPLETE;
+    double rest = dr_raceline_time_from_rest(line, fx.e->model.speed_tau, fx.e->s0,
+                                             fx.e->track.length);
+    ck_assert(rest > line->lap_time + 0.05 && rest < line->lap_time + 1.0);
+    dr_raceline_ratio(fx.e, 2 * rest, &v[0], &v[1]);
+    ck_assert_double_eq(v[0], rest);
+    ck_assert_double_eq_tol(v[1], 2.0, 1e-12);
+    /* A flying lap (a continuous evaluation's second): the line's lap. */
+    fx.e->lap_from_rest = 0;
     dr_raceline_ratio(fx.e, 2 * line->lap_time, &v[0], &v[1]);
     ck_assert_double_eq(v[0], line->lap_time);
     ck_assert_double_eq_tol(v[1], 2.0, 1e-12);
-    /* Half a lap: over the line's time for that half. */
+    /* Half a flying lap: over the line's time for that half. */
     fx.e->status = DR_OFF_TRACK;
     fx.e->max_progress = 50;
     double half = dr_raceline_time_over(line, fx.e->s0, 0.5 * fx.e->track.length);
     dr_raceline_ratio(fx.e, 1.5 * half, &v[0], &v[1]);
     ck_assert_double_eq_tol(v[1], 1.5, 1e-12);
+    fx.e->lap_from_rest = 1;
     fx.e->max_progress = 0;
     dr_raceline_ratio(fx.e, 3.0, &v[0], &v[1]);
     ck_assert_double_eq(v[1], 0);
@@ -559,7 +570,8 @@ START_TEST(test_eval_metrics)
         ck_assert_int_eq(rl_env_step(fx.env, &action, fx.obs, &out), RL_OK);
     double m[6];
     rl_env_metrics(fx.env, m);
-    ck_assert_double_eq(m[4], line->lap_time);
+    /* The line's lap from rest for a complete lap, its flying lap else. */
+    ck_assert_double_eq(m[4], fx.e->status == DR_LAP_COMPLETE ? rest : line->lap_time);
     ck_assert(m[5] > 0);
     unmake(&fx);
 }

@@ -858,6 +858,7 @@ static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
         e->falling = e->still = 0;
         e->status = DR_IN_PROGRESS;
         e->phase = DR_PHASE_RUN;
+        e->lap_from_rest = 0;
         observe(e, obs);
         return RL_OK;
     }
@@ -896,6 +897,7 @@ static int dr_reset(void *state, rl_pcg32 *rng, double *obs, rl_error *err)
     /* The simulator's start: the origin on the centre line at s0, so the
      * car point is 0.14 m on, and progress counts from s0. */
     e->s0 = s0;
+    e->lap_from_rest = 1;
     dr_env_place(e, s0);
     e->s_prev = e->p.projection_distance;
     e->travel = ds_wrap(s0, e->s_prev, e->track.length);

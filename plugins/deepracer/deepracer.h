@@ -221,6 +221,7 @@ typedef struct dr_env {
     /* the episode in progress (saved for exact resume) */
     dr_car car;
     double s0;                    /* arc length of the origin at the standing start */
+    int lap_from_rest;            /* the lap began at rest (not a continuous lap) */
     size_t seg;                   /* centre segment of the car point */
     double s_prev;                /* its arc length at the last step */
     double travel;                /* signed distance along the track since the start */

@@ -750,6 +750,39 @@ double dr_raceline_time_over(const dr_raceline *rl, double s_from, double dist)
     return time_at(rl, s_from + dist) - time_at(rl, s_from);
 }
 
+double dr_raceline_time_from_rest(const dr_raceline *rl, double speed_tau, double s_from,
+                                  double dist)
+{
+    double flying = dr_raceline_time_over(rl, s_from, dist);
+    size_t n = rl->n;
+    double L = rl->center_ds * (double)n, r = fmod(s_from, L);
+    if (!(r >= 0)) r = r < 0 ? r + L : 0;
+    size_t i = (size_t)(r / rl->center_ds) % n;
+    /* From rest, accelerating as the forward pass does, until the speed
+     * meets the flying lap's profile; what that costs is added. */
+    double v = 0, lost = 0, covered = 0;
+    for (size_t k = 0; k < n && covered < dist; k++) {
+        size_t j = (i + 1) % n;
+        double ds = hypot(rl->x[j] - rl->x[i], rl->y[j] - rl->y[i]);
+        double a = rl->limits.a_accel;
+        if (speed_tau > 0) {
+            double lag = (rl->limits.v_max - v) / speed_tau;
+            if (lag < a) a = lag;
+        }
+        double vr = sqrt(v * v + 2 * (a > 0 ? a : 0) * ds), vj = rl->v[j];
+        double fly = (j ? rl->t[j] : rl->lap_time) - rl->t[i];
+        if (vr >= vj) {
+            lost += (v + vj > 0 ? 2 * ds / (v + vj) : 0) - fly;
+            break;
+        }
+        lost += (v + vr > 0 ? 2 * ds / (v + vr) : 0) - fly;
+        v = vr;
+        covered += rl->center_ds;
+        i = j;
+    }
+    return flying + (lost > 0 ? lost : 0);
+}
+
 /* Squared distance from (x, y) to segment i of the line, and where on it. */
 static double seg_d2(const dr_raceline *rl, size_t i, double x, double y, double *f)
 {
@@ -974,7 +1007,14 @@ void dr_raceline_ratio(const dr_env *e, double lap_time, double *limit, double *
     double share = e->status == DR_LAP_COMPLETE ? 1.0 : e->max_progress / 100.0;
     if (share <= 0) return;
     if (share > 1) share = 1;
-    double t = dr_raceline_time_over(e->line, e->s0, share * e->track.length);
+    /* The line's time over the same distance, from rest when the lap began
+     * at rest (the first evaluation lap; every lap with is_continuous =
+     * false). */
+    double t = e->lap_from_rest
+                   ? dr_raceline_time_from_rest(e->line, e->model.speed_tau, e->s0,
+                                                share * e->track.length)
+                   : dr_raceline_time_over(e->line, e->s0, share * e->track.length);
+    *limit = t > 0 && share >= 1 ? t : *limit;
     if (t > 0) *ratio = lap_time / t;
 }
 
