@@ -9,16 +9,6 @@
 set -u
 . "${abs_top_srcdir:-$(pwd)}/tests/testlib.sh" plots
 
-if grep -q '^#define RL_HAVE_CAIRO 1' "${abs_top_builddir:-$(pwd)}/config.h"; then cairo=1; else cairo=0; fi
-
-# Width and height of a PNG, from its IHDR chunk, as "W H".
-png_size() {
-    od -An -tu1 -j16 -N8 "$1" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4, $5 * 16777216 + $6 * 65536 + $7 * 256 + $8 }'
-}
-is_png() {
-    test "$(od -An -c -j1 -N3 "$1" | tr -d ' ')" = PNG
-}
-
 run="--trace --set run.total_steps=4000 --set ppo.epochs=2"
 "$rlrun" $run --set run.output_dir="$tmp/a" "$src/examples/deepracer.ini" >"$tmp/a.out" 2>"$tmp/a.err"
 check "a short run exits 0" test $? -eq 0

@@ -2,13 +2,16 @@
  * a stadium, the line inside the borders less half the car on every track
  * of ../shared/tracks and envs/tracks, determinism, the time over part of
  * a lap, the follow_raceline reward, the actions derived from the line and
- * their errors, and the evaluation metrics.
+ * their errors, the evaluation metrics, and the picture of the line (its
+ * pixels on the line in the colours of the line's speeds).
  *
  * Every expected figure is computed from the car model's own limits
  * (dr_car_model_limits), never from constants written here, so the tests
  * hold when the model's constants change. */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
 #define _POSIX_C_SOURCE 200809L
 #define RL_TEST_TMPDIR "/tmp/rl_test_raceline_XXXXXX"
+#include "config.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,8 +22,14 @@
 #include <rl/rl.h>
 
 #include "deepracer.h"
+#include "plots.h"
 #include "raceline.h"
 #include "testutil.h"
+
+#ifdef RL_HAVE_CAIRO
+#include <cairo.h>
+#include <dlfcn.h>
+#endif
 
 #define PI 3.14159265358979323846
 
@@ -577,6 +586,131 @@ START_TEST(test_eval_metrics)
 }
 END_TEST
 
+/* ---- the picture ------------------------------------------------------------------ */
+
+#ifdef RL_HAVE_CAIRO
+/* cairo's toy fonts keep fontconfig's patterns for the process's life;
+ * dropping them lets valgrind's leak check see only ours (as
+ * test_dr_plots.c does). */
+static void release_fonts(void)
+{
+    cairo_debug_reset_static_data();
+    void (*fc_fini)(void);
+    *(void **)&fc_fini = dlsym(RTLD_DEFAULT, "FcFini");
+    if (fc_fini) fc_fini();
+}
+
+/* The pixel (x, y) of an RGB24 surface, 0..255 each. */
+static void pixel_at(cairo_surface_t *s, int x, int y, int rgb[3])
+{
+    ck_assert(x >= 0 && y >= 0 && x < DR_PLOT_W && y < DR_PLOT_H);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    uint32_t v;
+    memcpy(&v, d + (size_t)y * (size_t)cairo_image_surface_get_stride(s) + 4 * (size_t)x, 4);
+    rgb[0] = (int)(v >> 16 & 255), rgb[1] = (int)(v >> 8 & 255), rgb[2] = (int)(v & 255);
+}
+#endif
+
+/* rlrun --raceline's picture: decoded, every 5th point of the line (and
+ * the last, where the closing segment starts) is the colour of the speed
+ * of the segment drawn last over it, the one leaving it: the 3 px round
+ * cap covers the pixel whole, so the colour is exact; none of those
+ * pixels is road or background. The same line gives the same bytes; an
+ * unwritable path is an error naming it with no file left. */
+START_TEST(test_raceline_png)
+{
+    make_tmpdir();
+    char buf[1024];
+    dr_track t;
+    load(&t, track_path(0, buf, sizeof buf), 0);
+    dr_car_model m;
+    preset(&m, "sim2026");
+    dr_raceline rl;
+    rl_error err = {0};
+    ck_assert_int_eq(dr_raceline_compute(&rl, &t, &m, NULL, &err), RL_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/line.png", tmpdir);
+    int rc = dr_raceline_write_png(&rl, &t, "technical", path, &err);
+#ifdef RL_HAVE_CAIRO
+    ck_assert_msg(rc == RL_OK, "%s", err.msg);
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    ck_assert_int_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    ck_assert_int_eq(cairo_image_surface_get_width(s), 1200);
+    ck_assert_int_eq(cairo_image_surface_get_height(s), 900);
+    dr_plot_view v;
+    dr_plot_view_of(&t, &v);
+    double lo, hi;
+    dr_plot_speed_scale(rl.v_min, rl.v_max, &lo, &hi);
+    /* sim2026 on the technical track: from under 2 m/s to the top speed. */
+    ck_assert_double_eq(hi, 4.0);
+    ck_assert(lo >= 1.0 && lo <= 2.0);
+    static const int road[3] = {107, 107, 107}, bg[3] = {243, 244, 239};
+    size_t checked = 0, slow = 0, fast = 0;
+    for (size_t i = 0; i < rl.n; i += (i + 5 < rl.n || i == rl.n - 1) ? 5 : rl.n - 1 - i) {
+        int px = (int)floor(v.ox + v.scale * rl.x[i]), py = (int)floor(v.oy - v.scale * rl.y[i]);
+        int rgb[3];
+        pixel_at(s, px, py, rgb);
+        double speed = rl.v[(i + 1) % rl.n], c[3];
+        dr_plot_colour(DR_PLOT_SPEED_MAP, speed, lo, hi, c);
+        int far_road = 0, far_bg = 0;
+        for (int k = 0; k < 3; k++) {
+            ck_assert_msg(abs(rgb[k] - (int)lround(c[k] * 255)) <= 2,
+                          "point %zu (%.3f, %.3f) = pixel (%d, %d): (%d, %d, %d), expected the "
+                          "colour of %.3f m/s (%ld, %ld, %ld)",
+                          i, rl.x[i], rl.y[i], px, py, rgb[0], rgb[1], rgb[2], speed,
+                          lround(c[0] * 255), lround(c[1] * 255), lround(c[2] * 255));
+            far_road |= abs(rgb[k] - road[k]) > 30;
+            far_bg |= abs(rgb[k] - bg[k]) > 30;
+        }
+        ck_assert(far_road && far_bg);
+        checked++;
+        slow += speed < lo + 0.25 * (hi - lo);
+        fast += speed > hi - 0.25 * (hi - lo);
+    }
+    /* Both ends of the scale are on the picture. */
+    ck_assert_uint_ge(checked, rl.n / 5);
+    ck_assert_uint_gt(slow, 3);
+    ck_assert_uint_gt(fast, 10);
+    /* Half-way between the line and the centre line, where they are more
+     * than 0.2 m apart (about 20 px), away from the start line: road. */
+    size_t j = rl.n / 4;
+    while (j < rl.n && fabs(rl.offset[j]) <= 0.2) j++;
+    ck_assert_uint_lt(j, rl.n);
+    double h = rl.heading[j], half = rl.offset[j] / 2;
+    double sx = rl.x[j] + sin(h) * half, sy = rl.y[j] - cos(h) * half;
+    int rgb[3];
+    pixel_at(s, (int)floor(v.ox + v.scale * sx), (int)floor(v.oy - v.scale * sy), rgb);
+    for (int k = 0; k < 3; k++) ck_assert_int_le(abs(rgb[k] - road[k]), 1);
+    cairo_surface_destroy(s);
+    /* The same bytes again. */
+    size_t n1, n2;
+    unsigned char *a = rl_test_slurp(path, &n1);
+    ck_assert_int_eq(dr_raceline_write_png(&rl, &t, "technical", path, &err), RL_OK);
+    unsigned char *b = rl_test_slurp(path, &n2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_int_eq(memcmp(a, b, n1), 0);
+    free(a);
+    free(b);
+    /* A folder that is not there. */
+    snprintf(path, sizeof path, "%s/nosuchdir/line.png", tmpdir);
+    ck_assert_int_eq(dr_raceline_write_png(&rl, &t, "technical", path, &err), RL_EIO);
+    ck_assert_ptr_nonnull(strstr(err.msg, path));
+    struct stat st;
+    ck_assert_int_ne(stat(path, &st), 0);
+    release_fonts();
+#else
+    /* Without cairo: no picture, and the message says so. */
+    ck_assert_int_eq(rc, RL_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "plots are off"));
+    struct stat st;
+    ck_assert_int_ne(stat(path, &st), 0);
+#endif
+    dr_raceline_free(&rl);
+    dr_track_free(&t);
+    remove_tmpdir();
+}
+END_TEST
+
 static Suite *raceline_suite(void)
 {
     Suite *s = suite_create("raceline");
@@ -591,6 +725,7 @@ static Suite *raceline_suite(void)
     tcase_add_test(tc, test_raceline_actions);
     tcase_add_test(tc, test_raceline_action_errors);
     tcase_add_test(tc, test_eval_metrics);
+    tcase_add_test(tc, test_raceline_png);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -64,7 +64,7 @@ void dr_plot_view_of(const dr_track *t, dr_plot_view *v)
 
 /* A track's name for titles: the first of the `track` key's list (the
  * track evaluation drives), its file name without folders and extension. */
-static void track_title(const char *track, char *name, size_t len)
+void dr_plot_track_title(const char *track, char *name, size_t len)
 {
     size_t n = strcspn(track, ",");
     while (n && (track[n - 1] == ' ' || track[n - 1] == '\t')) n--;
@@ -88,6 +88,13 @@ int dr_plots_write(const dr_track *t, const char *track_name, const char *dir, F
                    rl_error *err)
 {
     (void)t, (void)track_name, (void)dir, (void)out;
+    return rl_error_set(err, RL_EUNSUPPORTED, "%s", no_cairo);
+}
+
+int dr_plot_track_png(const dr_track *t, const dr_plot_view *v, const dr_plot_track_spec *p,
+                      const char *path, rl_error *err)
+{
+    (void)t, (void)v, (void)p, (void)path;
     return rl_error_set(err, RL_EUNSUPPORTED, "%s", no_cairo);
 }
 
@@ -818,28 +825,22 @@ static int save_png(cairo_surface_t *s, cairo_t *cr, const char *path, rl_error 
     return rc;
 }
 
-static int draw_track_png(const plot_data *d, const dr_track *t, const char *name,
-                          const dr_plot_view *v, const char *path, FILE *out, rl_error *err)
+int dr_plot_track_png(const dr_track *t, const dr_plot_view *v, const dr_plot_track_spec *p,
+                      const char *path, rl_error *err)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, DR_PLOT_W, DR_PLOT_H);
     cairo_t *cr = cairo_create(s);
-    char title[400];
-    if (d->nlaps)
-        snprintf(title, sizeof title, "%s: %zu evaluation lap%s, coloured by speed", name,
-                 d->nlaps, d->nlaps == 1 ? "" : "s");
-    else
-        snprintf(title, sizeof title, "%s: no evaluation trace (run with --trace)", name);
-    background(cr, title);
+    background(cr, p->title ? p->title : "");
     draw_track(cr, t, v);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-    if (d->nr >= 2) {
+    if (p->ln >= 2) {
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_line_width(cr, 2.5);
         /* A closed line (its ends less than 0.5 m apart: rlrun --raceline
          * does not repeat the first point) is drawn closed. */
         int pen = 0, whole = 1;
-        for (size_t i = 0; i < d->nr; i++) {
-            double x = PX(d->rx[i]), y = PY(d->ry[i]);
+        for (size_t i = 0; i < p->ln; i++) {
+            double x = PX(p->lx[i]), y = PY(p->ly[i]);
             if (fabs(x) > 1e5 || fabs(y) > 1e5) {
                 pen = 0, whole = 0; /* far outside the picture: not drawn */
             } else if (pen) {
@@ -849,52 +850,80 @@ static int draw_track_png(const plot_data *d, const dr_track *t, const char *nam
                 pen = 1;
             }
         }
-        if (whole && hypot(d->rx[0] - d->rx[d->nr - 1], d->ry[0] - d->ry[d->nr - 1]) < 0.5)
+        if (whole && hypot(p->lx[0] - p->lx[p->ln - 1], p->ly[0] - p->ly[p->ln - 1]) < 0.5)
             cairo_close_path(cr);
         cairo_stroke(cr);
     }
-    double lo = 0, hi = 1;
-    if (d->vmax >= d->vmin) dr_plot_speed_scale(d->vmin, d->vmax, &lo, &hi);
     cairo_set_line_width(cr, 3.0);
     /* Each segment in its own colour; points far outside the picture are
      * left out (a hostile trace must not reach cairo's fixed-point
-     * limits). */
-    for (size_t i = 1; i < d->np; i++) {
-        if (isnan(d->pv[i])) continue;
-        double x0 = PX(d->px[i - 1]), y0 = PY(d->py[i - 1]), x1 = PX(d->px[i]), y1 = PY(d->py[i]);
+     * limits). Segment i ends at point i; the closing one (i = n) ends at
+     * point 0. */
+    size_t segs = p->closed && p->n >= 2 ? p->n + 1 : p->n;
+    for (size_t i = 1; i < segs; i++) {
+        size_t j = i == p->n ? 0 : i;
+        if (isnan(p->v[j])) continue;
+        double x0 = PX(p->x[i - 1]), y0 = PY(p->y[i - 1]), x1 = PX(p->x[j]), y1 = PY(p->y[j]);
         if (fabs(x0) > 1e5 || fabs(y0) > 1e5 || fabs(x1) > 1e5 || fabs(y1) > 1e5) continue;
         double rgb[3];
-        dr_plot_colour(DR_PLOT_SPEED_MAP, d->pv[i], lo, hi, rgb);
+        dr_plot_colour(DR_PLOT_SPEED_MAP, p->v[j], p->vlo, p->vhi, rgb);
         set_rgb(cr, rgb);
         cairo_move_to(cr, x0, y0);
         cairo_line_to(cr, x1, y1);
         cairo_stroke(cr);
     }
-    if (d->nlaps) colour_bar(cr, DR_PLOT_SPEED_MAP, lo, hi, "speed, m/s");
-    /* The legend: each lap's time, and the race line's. */
+    if (p->n) colour_bar(cr, DR_PLOT_SPEED_MAP, p->vlo, p->vhi, "speed, m/s");
     set_rgb(cr, INK);
     font(cr, 15, 0);
-    double ly = 62;
-    for (size_t i = 0; i < d->nlaps && i < 10; i++, ly += 20) {
-        const lap *l = &d->laps[i];
-        if (l->complete)
-            textf(cr, 1190, ly, 1, "lap %zu: %.2f s%s", i + 1, l->time,
-                  l->off_track ? " (off track)" : "");
-        else
-            textf(cr, 1190, ly, 1, "lap %zu: %.0f%%, not complete", i + 1, l->progress);
-    }
-    if (d->nlaps > 10) textf(cr, 1190, ly, 1, "... %zu laps", d->nlaps), ly += 20;
-    if (d->nr >= 2) {
+    for (size_t i = 0; i < p->nlegend; i++) text(cr, 1190, 62 + 20.0 * (double)i, 1, p->legend[i]);
+    if (p->ln >= 2 && p->line_label) {
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_line_width(cr, 2.5);
         cairo_move_to(cr, 1010, 860);
         cairo_line_to(cr, 1040, 860);
         cairo_stroke(cr);
-        textf(cr, 1190, 865, 1, "race line %.2f s", d->race_time);
+        text(cr, 1190, 865, 1, p->line_label);
     }
     int rc = save_png(s, cr, path, err);
     cairo_destroy(cr);
     cairo_surface_destroy(s);
+    return rc;
+}
+
+static int draw_track_png(const plot_data *d, const dr_track *t, const char *name,
+                          const dr_plot_view *v, const char *path, FILE *out, rl_error *err)
+{
+    char title[400];
+    if (d->nlaps)
+        snprintf(title, sizeof title, "%s: %zu evaluation lap%s, coloured by speed", name,
+                 d->nlaps, d->nlaps == 1 ? "" : "s");
+    else
+        snprintf(title, sizeof title, "%s: no evaluation trace (run with --trace)", name);
+    /* The legend: each lap's time (the first ten), and the race line's. */
+    char lines[11][96], line_label[64];
+    const char *legend[11];
+    size_t nl = 0;
+    for (size_t i = 0; i < d->nlaps && i < 10; i++, nl++) {
+        const lap *l = &d->laps[i];
+        if (l->complete)
+            snprintf(lines[nl], sizeof lines[nl], "lap %zu: %.2f s%s", i + 1, l->time,
+                     l->off_track ? " (off track)" : "");
+        else
+            snprintf(lines[nl], sizeof lines[nl], "lap %zu: %.0f%%, not complete", i + 1,
+                     l->progress);
+    }
+    if (d->nlaps > 10) snprintf(lines[nl++], sizeof lines[0], "... %zu laps", d->nlaps);
+    for (size_t i = 0; i < nl; i++) legend[i] = lines[i];
+    snprintf(line_label, sizeof line_label, "race line %.2f s", d->race_time);
+    dr_plot_track_spec p = {
+        .title = title,
+        .x = d->px, .y = d->py, .v = d->pv, .n = d->np,
+        .vlo = 0, .vhi = 1,
+        .lx = d->rx, .ly = d->ry, .ln = d->nr, .line_label = line_label,
+        .legend = legend, .nlegend = nl,
+    };
+    if (d->vmax >= d->vmin) dr_plot_speed_scale(d->vmin, d->vmax, &p.vlo, &p.vhi);
+    int rc = dr_plot_track_png(t, v, &p, path, err);
     if (rc == RL_OK && out) {
         /* The figures drawn, for the user (and tests): each lap's time or
          * progress, the race line's time. */
@@ -1237,6 +1266,6 @@ int dr_write_plots(const void *state, rl_config *cfg, const char *dir, FILE *out
     const char *track = "track";
     if (cfg && rl_config_get_string(cfg, "deepracer", "track", &track) != RL_OK) track = "track";
     char name[256];
-    track_title(track, name, sizeof name);
+    dr_plot_track_title(track, name, sizeof name);
     return dr_plots_write(t, name, dir, out, err);
 }

@@ -6,15 +6,18 @@
  *                 of raceline.csv when the run directory has one;
  *   learning.png  per training iteration: mean return (progress.csv), mean
  *                 progress, lap completion and lap time (training-simtrace/);
- *   reward.png    the mean reward of the training traces by position.
+ *   reward.png    the mean reward of the training traces by position;
+ *
+ * and the picture rlrun --raceline writes beside its CSV (raceline.c),
+ * through dr_plot_track_png, which track.png uses too.
  *
  * Every file read is treated as hostile: a malformed one is an error
  * naming it and the line. Each PNG is written whole or not at all
  * (rl_write_file_atomic). The same files give the same PNGs, byte for
  * byte, on the same machine (fonts come from fontconfig). Nothing here
  * prints or exits. Built without cairo (configure --without-cairo, or no
- * libcairo2-dev), dr_plots_write and dr_write_plots return
- * RL_EUNSUPPORTED with a message saying so. */
+ * libcairo2-dev), dr_plots_write, dr_write_plots and dr_plot_track_png
+ * return RL_EUNSUPPORTED with a message saying so ("plots are off: ..."). */
 #ifndef RL_DEEPRACER_PLOTS_H
 #define RL_DEEPRACER_PLOTS_H
 
@@ -56,6 +59,43 @@ void dr_plot_colour(int map, double x, double lo, double hi, double rgb[3]);
 /* The speed scale of track.png for laps whose speeds range from lo to hi
  * m/s: rounded outwards to 0.5 m/s, at least 0.5 m/s wide. */
 void dr_plot_speed_scale(double lo, double hi, double *a, double *b);
+
+/* A track's name for titles, from what the `track` key holds: the first
+ * of its list, its file name without folders and extension ("technical",
+ * "envs/tracks/oval.csv" -> "oval"). */
+void dr_plot_track_title(const char *track, char *name, size_t len);
+
+/* What dr_plot_track_png draws over the track. */
+typedef struct dr_plot_track_spec {
+    const char *title; /* top left, in bold */
+    /* A path coloured by speed on the plasma scale from vlo to vhi m/s,
+     * 3 px wide, with a colour bar in m/s when n > 0: n points (x, y) in
+     * metres; v[i] the speed of the segment from point i - 1 to point i
+     * (NaN: no segment, the path breaks there). v[0] is only read when
+     * closed. Points far (1e5 px) outside the picture are not drawn. */
+    const double *x, *y, *v;
+    size_t n;
+    int closed;       /* also the segment from point n - 1 to point 0, at v[0] */
+    double vlo, vhi;  /* the colour scale (dr_plot_speed_scale) */
+    /* A line drawn in black, 2.5 px, under the path (track.png: the race
+     * line of raceline.csv), closed when its ends are less than 0.5 m
+     * apart; ln < 2: none. line_label (NULL: none) is its legend entry,
+     * bottom right. */
+    const double *lx, *ly;
+    size_t ln;
+    const char *line_label;
+    /* Lines of text at the top right, right-aligned, 20 px apart. */
+    const char *const *legend;
+    size_t nlegend;
+} dr_plot_track_spec;
+
+/* Draw track t (road, white borders, dashed centre line, start line) in
+ * view v, DR_PLOT_W x DR_PLOT_H, with what p holds, and write it as a PNG
+ * to path whole or not at all (rl_write_file_atomic). The same arguments
+ * give the same bytes. RL_OK; RL_EIO / RL_ENOMEM naming path;
+ * RL_EUNSUPPORTED without cairo. */
+int dr_plot_track_png(const dr_track *t, const dr_plot_view *v, const dr_plot_track_spec *p,
+                      const char *path, rl_error *err);
 
 /* Draw track.png, learning.png and reward.png of the run in dir on track t
  * (track_name, e.g. "technical", goes into the titles). Writes one line

@@ -54,6 +54,7 @@
 
 #include <rl/checkpoint.h>
 
+#include "plots.h"
 #include "raceline.h"
 
 static double now(void)
@@ -855,6 +856,30 @@ int dr_raceline_write_csv(const dr_raceline *rl, const dr_car_model *m, const ch
     return rc;
 }
 
+int dr_raceline_write_png(const dr_raceline *rl, const dr_track *t, const char *track_name,
+                          const char *path, rl_error *err)
+{
+    if (rl->n < 2) return rl_error_set(err, RL_EINVAL, "%s: no race line to draw", path);
+    char title[400], length[64], speed[64];
+    snprintf(title, sizeof title, "%s%s: race line, car model %s%s, lap time %.2f s", track_name,
+             t->reversed ? " (reversed)" : "", rl->model,
+             rl->friction_circle ? ", friction circle" : "", rl->lap_time);
+    snprintf(length, sizeof length, "length %.2f m", rl->length);
+    snprintf(speed, sizeof speed, "mean speed %.2f m/s", rl->v_mean);
+    const char *legend[2] = {length, speed};
+    dr_plot_view v;
+    dr_plot_view_of(t, &v);
+    /* The segment that ends at point i in point i's speed; the line is
+     * closed, the last segment ending at point 0. */
+    dr_plot_track_spec p = {
+        .title = title,
+        .x = rl->x, .y = rl->y, .v = rl->v, .n = rl->n, .closed = 1,
+        .legend = legend, .nlegend = 2,
+    };
+    dr_plot_speed_scale(rl->v_min, rl->v_max, &p.vlo, &p.vhi);
+    return dr_plot_track_png(t, &v, &p, path, err);
+}
+
 /* ---- actions from the line --------------------------------------------------- */
 
 static double round_to(double x, double q) { return q * nearbyint(x / q); }
@@ -1035,9 +1060,25 @@ int dr_raceline_run_file(const void *state, const char *dir, rl_error *err)
 /* ---- the command ---------------------------------------------------------------- */
 
 
+/* The picture's path: the CSV's with .csv replaced by .png, or .png
+ * appended. malloc'd; NULL when out of memory. */
+static char *png_path(const char *csv)
+{
+    size_t n = strlen(csv);
+    if (n >= 4 && strcmp(csv + n - 4, ".csv") == 0) n -= 4;
+    char *p = malloc(n + 5);
+    if (p) {
+        memcpy(p, csv, n);
+        memcpy(p + n, ".png", 5);
+    }
+    return p;
+}
+
 static int raceline_run(int argc, char *const *argv, FILE *out, rl_error *err)
 {
     const char *track = NULL, *path = "raceline.csv";
+    char *png = NULL;
+    int plot = 1;
     dr_raceline_opts o;
     dr_raceline_opts_default(&o);
     rl_config *cfg = rl_config_alloc(err);
@@ -1074,10 +1115,12 @@ static int raceline_run(int argc, char *const *argv, FILE *out, rl_error *err)
             path = val;
         } else if (strcmp(a, "--friction-circle") == 0) {
             o.friction_circle = 1;
+        } else if (strcmp(a, "--no-plot") == 0) {
+            plot = 0;
         } else if (a[0] == '-' && a[1]) {
             rc = rl_error_set(err, RL_EINVAL,
                               "raceline: unknown option '%s' (options: -o FILE, --set "
-                              "deepracer.KEY=VALUE, --friction-circle)",
+                              "deepracer.KEY=VALUE, --friction-circle, --no-plot)",
                               a);
         } else if (track) {
             rc = rl_error_set(err, RL_EINVAL, "raceline: two tracks given, '%s' and '%s'", track,
@@ -1102,6 +1145,8 @@ static int raceline_run(int argc, char *const *argv, FILE *out, rl_error *err)
     }
     if (rc == RL_OK && rl_config_validate(cfg) != RL_OK)
         rc = rl_error_set(err, RL_EINVAL, "raceline: %s", rl_config_errmsg(cfg));
+    if (rc == RL_OK && plot && !(png = png_path(path)))
+        rc = rl_error_set(err, RL_ENOMEM, "out of memory");
     dr_track t;
     memset(&t, 0, sizeof t);
     dr_car_model m;
@@ -1116,6 +1161,19 @@ static int raceline_run(int argc, char *const *argv, FILE *out, rl_error *err)
         t1 = now();
     }
     if (rc == RL_OK) rc = dr_raceline_write_csv(&rl, &m, path, err);
+    /* The picture after the CSV: without cairo the CSV is all there is,
+     * and a line of the output says so. */
+    int drawn = 0;
+    rl_error perr = {0};
+    if (rc == RL_OK && png) {
+        char name[256];
+        dr_plot_track_title(track, name, sizeof name);
+        int prc = dr_raceline_write_png(&rl, &t, name, png, &perr);
+        if (prc == RL_OK)
+            drawn = 1;
+        else if (prc != RL_EUNSUPPORTED)
+            rc = rl_error_set(err, prc, "raceline: %s", perr.msg);
+    }
     if (rc == RL_OK) {
         fprintf(out, "race line of %s%s, car model %s%s\n", track, t.reversed ? " (reversed)" : "",
                 m.name, o.friction_circle ? ", friction circle" : "");
@@ -1135,8 +1193,13 @@ static int raceline_run(int argc, char *const *argv, FILE *out, rl_error *err)
                     rl.too_tight);
         fprintf(out, "%zu points every %.4f m of centre line, written to %s in %.0f ms\n", rl.n,
                 rl.center_ds, path, 1000 * (t1 - t0));
+        if (drawn)
+            fprintf(out, "the line coloured by speed on the track, written to %s\n", png);
+        else if (png)
+            fprintf(out, "note: no picture of the line (--no-plot to skip it): %s\n", perr.msg);
         if (ferror(out)) rc = rl_error_set(err, RL_EIO, "raceline: writing the output failed");
     }
+    free(png);
     dr_raceline_free(&rl);
     dr_track_free(&t);
     rl_config_free(cfg);
@@ -1146,9 +1209,9 @@ static int raceline_run(int argc, char *const *argv, FILE *out, rl_error *err)
 const rl_command dr_raceline_command = {
     RL_COMMAND_HEADER,
     .name = "raceline",
-    .args = "TRACK [-o FILE] [--set deepracer.KEY=VALUE]... [--friction-circle]",
+    .args = "TRACK [-o FILE] [--set deepracer.KEY=VALUE]... [--friction-circle] [--no-plot]",
     .summary = "compute the minimum-time line of a track for the car model, print its lap time "
-               "and write it as CSV (raceline.csv)",
+               "and write it as CSV (raceline.csv) and as a picture (raceline.png)",
     .min_args = 1,
     .max_args = 64,
     .run = raceline_run,

@@ -120,6 +120,19 @@ int dr_raceline_csv(const dr_raceline *rl, const dr_car_model *m, char **text, s
 int dr_raceline_write_csv(const dr_raceline *rl, const dr_car_model *m, const char *path,
                           rl_error *err);
 
+/* The line on track t (the track it was computed for) as a PNG of
+ * DR_PLOT_W x DR_PLOT_H, written to path whole or not at all: the track
+ * as track.png draws it (dr_plot_track_png, in the view dr_plot_view_of),
+ * the line coloured by its speed (the segment ending at point i in point
+ * i's) on a scale from v_min to v_max rounded out to 0.5 m/s
+ * (dr_plot_speed_scale) with a colour bar in m/s, its length and mean
+ * speed at the top right, and the title "TRACK_NAME: race line, car model
+ * M, lap time T s" (with "(reversed)" and ", friction circle" when so).
+ * RL_EUNSUPPORTED without cairo ("plots are off: ..."); RL_EIO / RL_ENOMEM
+ * naming path. */
+int dr_raceline_write_png(const dr_raceline *rl, const dr_track *t, const char *track_name,
+                          const char *path, rl_error *err);
+
 /* k discrete actions from the line, the DeepRacer community's way: the
  * (steering, speed command) pair of every point, weighted by the time the
  * car spends there, clustered by k-means (steering / 30 degrees and
@@ -136,7 +149,10 @@ int dr_raceline_from_config(dr_raceline *rl, rl_config *cfg, const char *sec,
                             const dr_raceline_opts *opts, rl_error *err);
 
 /* The plugin's command: rlrun --raceline TRACK [-o FILE] [--set deepracer.KEY=VALUE]...
- * [--friction-circle]. */
+ * [--friction-circle] [--no-plot]. Writes FILE (raceline.csv) and, unless
+ * --no-plot, the picture beside it (FILE with .csv replaced by .png, or
+ * .png appended); built without cairo, only the CSV and a "note: ..."
+ * line in its output. */
 extern const rl_command dr_raceline_command;
 
 /* ---- the environment's uses (deepracer.c, rewards.c, drfiles.c) ------------- */
