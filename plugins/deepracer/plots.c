@@ -694,6 +694,19 @@ static void background(cairo_t *cr, const char *title)
 }
 
 /* The road, its borders and the dashed centre line. */
+/* Both borders of t as closed paths, in the current colour and width. */
+static void stroke_borders(cairo_t *cr, const dr_track *t, const dr_plot_view *v)
+{
+    for (int side = 0; side < 2; side++) {
+        const double *bx = side ? t->rx : t->lx, *by = side ? t->ry : t->ly;
+        cairo_move_to(cr, v->ox + v->scale * bx[0], v->oy - v->scale * by[0]);
+        for (size_t i = 1; i <= t->n; i++)
+            cairo_line_to(cr, v->ox + v->scale * bx[i], v->oy - v->scale * by[i]);
+        cairo_close_path(cr);
+        cairo_stroke(cr);
+    }
+}
+
 static void draw_track(cairo_t *cr, const dr_track *t, const dr_plot_view *v)
 {
 #define PX(x) (v->ox + v->scale * (x))
@@ -722,13 +735,7 @@ static void draw_track(cairo_t *cr, const dr_track *t, const dr_plot_view *v)
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_set_line_width(cr, 2.0);
-    for (int side = 0; side < 2; side++) {
-        const double *bx = side ? t->rx : t->lx, *by = side ? t->ry : t->ly;
-        cairo_move_to(cr, PX(bx[0]), PY(by[0]));
-        for (size_t i = 1; i <= t->n; i++) cairo_line_to(cr, PX(bx[i]), PY(by[i]));
-        cairo_close_path(cr);
-        cairo_stroke(cr);
-    }
+    stroke_borders(cr, t, v);
     static const double dash[2] = {8, 8};
     cairo_set_dash(cr, dash, 2, 0);
     cairo_set_source_rgb(cr, 0.86, 0.86, 0.86);
@@ -1172,13 +1179,7 @@ static int draw_reward_png(const plot_data *d, const dr_track *t, const char *na
     /* The borders again, over the cells. */
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
     cairo_set_line_width(cr, 1.0);
-    for (int side = 0; side < 2; side++) {
-        const double *bx = side ? t->rx : t->lx, *by = side ? t->ry : t->ly;
-        cairo_move_to(cr, PX(bx[0]), PY(by[0]));
-        for (size_t i = 1; i <= t->n; i++) cairo_line_to(cr, PX(bx[i]), PY(by[i]));
-        cairo_close_path(cr);
-        cairo_stroke(cr);
-    }
+    stroke_borders(cr, t, v);
     if (cells) {
         colour_bar(cr, DR_PLOT_REWARD_MAP, lo, hi, "mean reward");
         set_rgb(cr, INK);
