@@ -312,6 +312,9 @@ static int find_track(const char *name, char *path, size_t len, char *searched, 
 }
 
 /* The track of section sec, as dr_init loads it (raceline.h). */
+static int load_named_track(dr_track *t, rl_config *cfg, const char *sec, const char *name,
+                            int reversed, const char *prefix, rl_error *err);
+
 int dr_track_from_config(dr_track *t, rl_config *cfg, const char *sec, rl_error *err)
 {
     const char *list;
@@ -330,18 +333,7 @@ int dr_track_from_config(dr_track *t, rl_config *cfg, const char *sec, rl_error 
     }
     memcpy(track, list, len);
     track[len] = 0;
-    char path[4096], searched[4096], msg[1024];
-    if (!track[0] || !find_track(track, path, sizeof path, searched, sizeof searched)) {
-        rl_config_fail(cfg, RL_ENOTFOUND, sec, "track",
-                       "no track named '%s' (looked for %s.csv and %s.npy in %s)", track, track,
-                       track, searched);
-        return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
-    }
-    if (dr_track_load(t, path, reversed, msg, sizeof msg) != 0) {
-        rl_config_fail(cfg, RL_EFORMAT, sec, "track", "%s", msg);
-        return rl_error_set(err, RL_EFORMAT, "%s", rl_config_errmsg(cfg));
-    }
-    return RL_OK;
+    return load_named_track(t, cfg, sec, track, reversed, "", err);
 }
 
 /* What a file that libltdl could not load is, for the message. */
@@ -522,8 +514,10 @@ static void use_course(dr_env *e, size_t i)
 /* Load one track named name (a project track's name or a path) into c,
  * with its waypoints and segment directions. A failure is reported against
  * the key; prefix (empty for a single track) says which of the list. */
-static int load_course(dr_course *c, rl_config *cfg, const char *sec, const char *name,
-                       int reversed, const char *prefix, rl_error *err)
+/* Find and load the track called name (a name from the tracks folders or
+ * a path), the track key's message (after prefix) naming what failed. */
+static int load_named_track(dr_track *t, rl_config *cfg, const char *sec, const char *name,
+                            int reversed, const char *prefix, rl_error *err)
 {
     char path[4096], searched[4096], msg[1024];
     if (!name[0] || !find_track(name, path, sizeof path, searched, sizeof searched)) {
@@ -532,10 +526,18 @@ static int load_course(dr_course *c, rl_config *cfg, const char *sec, const char
                        name, name, name, searched);
         return rl_error_set(err, RL_ENOTFOUND, "%s", rl_config_errmsg(cfg));
     }
-    if (dr_track_load(&c->track, path, reversed, msg, sizeof msg) != 0) {
+    if (dr_track_load(t, path, reversed, msg, sizeof msg) != 0) {
         rl_config_fail(cfg, RL_EFORMAT, sec, "track", "%s%s", prefix, msg);
         return rl_error_set(err, RL_EFORMAT, "%s", rl_config_errmsg(cfg));
     }
+    return RL_OK;
+}
+
+static int load_course(dr_course *c, rl_config *cfg, const char *sec, const char *name,
+                       int reversed, const char *prefix, rl_error *err)
+{
+    int rc = load_named_track(&c->track, cfg, sec, name, reversed, prefix, err);
+    if (rc != RL_OK) return rc;
     const dr_track *t = &c->track;
     /* The waypoints reward functions see: the centre line in the driving
      * direction, closing point included. */
