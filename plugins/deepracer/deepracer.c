@@ -1334,6 +1334,7 @@ const rl_env_type rl_deepracer_env = {
 
 RL_PLUGIN_ENTRY(deepracer)
 {
+    dr_plots_pin(); /* cairo's state outlives the plugin: plots.h */
     int rc = rl_registry_add_env(registry, &rl_deepracer_env);
     if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_import_command);
     if (rc == RL_OK) rc = rl_registry_add_command(registry, &dr_export_command);

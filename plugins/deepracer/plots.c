@@ -81,6 +81,7 @@ void dr_plot_track_title(const char *track, char *name, size_t len)
 }
 
 #ifndef RL_HAVE_CAIRO
+void dr_plots_pin(void) {}
 
 static const char no_cairo[] =
     "plots are off: this build of librl has no cairo (install libcairo2-dev and run "
@@ -106,12 +107,13 @@ int dr_plot_track_png(const dr_track *t, const dr_plot_view *v, const dr_plot_tr
 #include <dlfcn.h>
 #include <pthread.h>
 
-/* cairo and, through its toy fonts, fontconfig keep font caches for the
- * life of the process. When the plugin is closed they would be unloaded
- * with it and those caches left behind as unreachable memory, which
- * valgrind and LeakSanitizer report as lost. Keeping libcairo (and so the
- * libraries it loaded) mapped until the process ends keeps the caches
- * reachable, and a plugin loaded again does not set fontconfig up again. */
+/* cairo and the libraries it loads (pixman, fontconfig, freetype) set up
+ * state when they are loaded and keep font caches for the life of the
+ * process. Unloaded with the plugin, all that would be left behind as
+ * unreachable memory, which valgrind and LeakSanitizer report as lost.
+ * Keeping libcairo (and so the libraries it loaded) mapped until the
+ * process ends keeps it reachable, and a plugin loaded again does not set
+ * them up again. */
 static void pin_cairo(void)
 {
     Dl_info info;
@@ -123,6 +125,11 @@ static void keep_cairo_loaded(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, pin_cairo);
+}
+
+void dr_plots_pin(void)
+{
+    keep_cairo_loaded();
 }
 
 #define MAX_LINE 65536           /* bytes in one CSV line */
