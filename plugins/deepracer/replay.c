@@ -30,6 +30,7 @@ static const char *const col_names[N_COLS] = {"episode", "steps", "X",        "Y
 
 typedef struct row {
     double x, y, yaw, steer, speed; /* m, m, radians, radians, m/s */
+    double step;       /* the steps column */
     long episode;
     int file;          /* the file it came from */
     int held;          /* a prepare or pause row: the command is not applied */
@@ -154,6 +155,7 @@ static int read_log(const char *path, int file, log_rows *log, rl_error *err)
         r->steer = v[C_STEER] * (DR_PI / 180.0);
         r->speed = v[C_THROTTLE];
         r->episode = (long)v[C_EPISODE];
+        r->step = v[C_STEPS];
         r->file = file;
         r->held = strcmp(status, "prepare") == 0 || strcmp(status, "pause") == 0;
         snprintf(r->key[0], sizeof r->key[0], "%s", fld[col[C_EPISODE]]);
@@ -269,7 +271,7 @@ void dr_replay_free(dr_replay_log *log)
 static int follows(const row *r, size_t k, size_t j)
 {
     return r[k + j].episode == r[k].episode && r[k + j].file == r[k].file &&
-           strtod(r[k + j].key[1], NULL) == strtod(r[k].key[1], NULL) + (double)j;
+           r[k + j].step == r[k].step + (double)j;
 }
 
 static double wrap(double a)
