@@ -29,6 +29,12 @@ check "the CSV has the documented header" \
     test "$(head -n 1 "$tmp/own.csv")" = "episode,steps,X_5,Y_5,yaw_5,X_15,Y_15,yaw_15,error_5,error_15,yaw_error_5,yaw_error_15"
 starts=$(sed -n 's/.*; \([0-9]*\) starts replayed.*/\1/p' "$tmp/own.out")
 check "one CSV row per start" test "$(($(wc -l <"$tmp/own.csv") - 1))" = "${starts:-x}"
+# The whole run folder: its N-iteration.csv trace files (training and
+# evaluation), not eval.csv or progress.csv beside them.
+"$rlrun" --replay-simtrace "$tmp/run" --set deepracer.car_model=sim2022 -o "$tmp/dir.csv" >"$tmp/dir.out" 2>&1
+check "a run folder replays its trace files" below "$(median15 "$tmp/dir.out")" 0.002
+nfiles=$(find "$tmp/run" -name '*-iteration.csv' | wc -l)
+check "... all of them and nothing else" grep -q "in $nfiles files;" "$tmp/dir.out"
 # With the other car the same traces do not come back.
 "$rlrun" --replay-simtrace "$tmp/run/training-simtrace" -o "$tmp/other.csv" >"$tmp/other.out" 2>&1
 check "another car model ends far from our traces" below 0.01 "$(median15 "$tmp/other.out")"

@@ -203,8 +203,16 @@ static int add_path(path_list *l, const char *path)
     return 0;
 }
 
-/* Every .csv file under dir, depth first. */
-static int find_csv(const char *dir, path_list *l, int depth, rl_error *err)
+/* The simulator's name for a trace file: N-iteration.csv. */
+static int iteration_name(const char *name)
+{
+    size_t digits = strspn(name, "0123456789");
+    return digits > 0 && strcmp(name + digits, "-iteration.csv") == 0;
+}
+
+/* Every .csv file under dir, depth first; only the simulator's
+ * N-iteration.csv files when `iterations`. */
+static int find_csv(const char *dir, path_list *l, int depth, int iterations, rl_error *err)
 {
     if (depth > 16) return RL_OK;
     DIR *d = opendir(dir);
@@ -219,9 +227,9 @@ static int find_csv(const char *dir, path_list *l, int depth, rl_error *err)
         if (stat(path, &st) != 0) continue;
         size_t len = strlen(de->d_name);
         if (S_ISDIR(st.st_mode))
-            rc = find_csv(path, l, depth + 1, err);
+            rc = find_csv(path, l, depth + 1, iterations, err);
         else if (S_ISREG(st.st_mode) && len > 4 && strcmp(de->d_name + len - 4, ".csv") == 0 &&
-                 add_path(l, path) != 0)
+                 (!iterations || iteration_name(de->d_name)) && add_path(l, path) != 0)
             rc = rl_error_set(err, RL_ENOMEM, "out of memory listing '%s'", dir);
     }
     closedir(d);
@@ -237,7 +245,10 @@ int dr_replay_read(const char *path, dr_replay_log *out, rl_error *err)
     path_list files = {0};
     int rc = RL_OK;
     if (S_ISDIR(st.st_mode)) {
-        rc = find_csv(path, &files, 0, err);
+        /* The simulator's trace files where there are some (a run or model
+         * folder also holds eval.csv, progress.csv, ...), else every .csv. */
+        rc = find_csv(path, &files, 0, 1, err);
+        if (rc == RL_OK && !files.n) rc = find_csv(path, &files, 0, 0, err);
         if (rc == RL_OK && !files.n)
             rc = rl_error_set(err, RL_ENOTFOUND, "'%s' holds no .csv trace files", path);
         if (rc == RL_OK) qsort(files.p, files.n, sizeof *files.p, by_iteration);
