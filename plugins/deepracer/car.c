@@ -1,40 +1,38 @@
 /* The car: the 1/18 DeepRacer car as the simulator's Gazebo model drives.
  *
- * The state is the origin (the middle of the wheelbase), the yaw, the speed
- * and the front wheels' actual steering angle. doc/deepracer.md, "The car",
- * gives the form, its constants and how they were fitted on real simulator
- * trace logs (../shared/simlogs). Per substep of h seconds:
+ * The state is the origin (the middle of the wheelbase), the yaw, the
+ * speed, the front wheels' actual steering angle and the yaw rate.
+ * doc/deepracer.md, "The car", gives the form, its constants and how they
+ * were fitted on real simulator trace logs (../shared/simlogs). Per
+ * substep of h seconds:
  *
- *  - the steering angle follows the command as a first-order lag with time
- *    constant steer_tau (the steering joints' position controllers);
- *  - the speed follows speed_scale times the command as a first-order lag
- *    with time constant speed_tau, its change limited to accel_max forward
- *    and brake_max backward (the wheel velocity controllers and the tyres);
- *  - the path curvature is steer_gain tan(steer) / L, falling with speed as
- *    1 / (1 + understeer v^2) (the tyres slip: the simulator's car turns far
- *    less than the kinematic bicycle), capped by the grip: v^2 kappa cannot
- *    exceed a_lat_max;
+ *  - the steering angle follows the command as a first-order lag
+ *    (steer_tau: the steering joints' position controllers);
+ *  - the speed follows speed_scale times the command, at most top_speed,
+ *    as a first-order lag (speed_tau), its change limited to accel_max
+ *    forward and brake_max backward, and turning scrubs scrub x the lateral
+ *    acceleration off it (the wheel velocity controllers and the tyres);
+ *  - the wheels ask for the curvature steer_gain tan(steer) / L, falling
+ *    with speed as 1 / (1 + understeer v^2), saturating smoothly at
+ *    kappa_max, and capped by the grip: v^2 kappa cannot exceed a_lat_max;
+ *  - the yaw rate follows what that curvature asks as a first-order lag
+ *    (yaw_tau + yaw_tau_v v), and the path's curvature is yaw rate / speed;
  *  - the origin moves along its velocity, which points beta off the body's
- *    heading with sin(beta) = kappa L / 2 (the rear axle's path), and the
- *    heading turns by kappa times the distance.
+ *    heading with sin(beta) = sideslip kappa L / 2, and the heading turns
+ *    by kappa times the distance.
  *
- * Speed and steering are updated exactly for the lag, then the position
- * with the midpoint heading. The heading is kept both as an angle and as
- * its unit vector (cos, sin), which the step rotates. */
+ * The lags are updated exactly, then the position with the midpoint
+ * heading. The heading is kept both as an angle and as its unit vector
+ * (cos, sin), which the step rotates. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "deepracer.h"
 
-typedef struct preset {
-    const char *name;
-    double steer_tau, steer_gain, understeer, speed_tau, speed_scale, accel_max, brake_max,
-        a_lat_max, top_speed, yaw_tau, yaw_tau_v, sideslip, kappa_max, scrub;
-} preset;
-
-/* Fitted on ../shared/simlogs: doc/deepracer.md, "The car". */
-static const preset presets[] = {
+/* Fitted on ../shared/simlogs: doc/deepracer.md, "The car". The derived
+ * constants are filled in by dr_car_model_update. */
+static const dr_car_model presets[] = {
     {.name = "sim2026", .steer_tau = 0.1254, .steer_gain = 0.6381, .understeer = 0,
      .speed_tau = 0.0269, .speed_scale = 1.02, .accel_max = 12.4111, .brake_max = 11.5081,
      .a_lat_max = 4.2, .top_speed = 4.0, .yaw_tau = 0.0592, .yaw_tau_v = 0,
@@ -47,35 +45,26 @@ static const preset presets[] = {
 
 const char dr_car_model_names[] = "sim2026 | sim2022";
 
+/* The share of the way a first-order lag with time constant tau closes in
+ * h seconds (all of it when tau is 0). */
+static double lag(double h, double tau)
+{
+    return tau > 0 ? 1.0 - exp(-h / tau) : 1.0;
+}
+
 void dr_car_model_update(dr_car_model *m)
 {
     const double h = DR_DT / DR_SUBSTEPS;
-    m->alpha = 1.0 - exp(-h / m->speed_tau);
-    m->beta = m->steer_tau > 0 ? 1.0 - exp(-h / m->steer_tau) : 1.0;
-    m->gamma = m->yaw_tau > 0 ? 1.0 - exp(-h / m->yaw_tau) : 1.0;
+    m->alpha = lag(h, m->speed_tau);
+    m->beta = lag(h, m->steer_tau);
+    m->gamma = lag(h, m->yaw_tau);
 }
 
 int dr_car_model_preset(dr_car_model *m, const char *name)
 {
     for (size_t i = 0; i < sizeof presets / sizeof *presets; i++) {
-        const preset *p = &presets[i];
-        if (strcmp(name, p->name) != 0) continue;
-        memset(m, 0, sizeof *m);
-        snprintf(m->name, sizeof m->name, "%s", p->name);
-        m->steer_tau = p->steer_tau;
-        m->steer_gain = p->steer_gain;
-        m->understeer = p->understeer;
-        m->speed_tau = p->speed_tau;
-        m->speed_scale = p->speed_scale;
-        m->accel_max = p->accel_max;
-        m->brake_max = p->brake_max;
-        m->a_lat_max = p->a_lat_max;
-        m->top_speed = p->top_speed;
-        m->yaw_tau = p->yaw_tau;
-        m->yaw_tau_v = p->yaw_tau_v;
-        m->sideslip = p->sideslip;
-        m->kappa_max = p->kappa_max;
-        m->scrub = p->scrub;
+        if (strcmp(name, presets[i].name) != 0) continue;
+        *m = presets[i];
         dr_car_model_update(m);
         return 0;
     }
@@ -95,7 +84,7 @@ void dr_car_model_limits(const dr_car_model *m, dr_car_limits *out)
 
 double dr_car_curvature_at(const dr_car_model *m, double steer, double v)
 {
-    double k = m->steer_gain * tan(steer) / DR_WHEELBASE / (1.0 + m->understeer * v * v);
+    double k = m->steer_gain / DR_WHEELBASE * tan(steer) / (1.0 + m->understeer * v * v);
     if (m->kappa_max > 0) k = m->kappa_max * tanh(k / m->kappa_max);
     double lim = m->a_lat_max / (v * v + 1e-12);
     return k > lim ? lim : k < -lim ? -lim : k;
@@ -146,14 +135,12 @@ void dr_car_step(dr_car *c, const dr_car_model *m, double steer_cmd, double spee
     const double lr = 0.5 * DR_WHEELBASE, h = dt / DR_SUBSTEPS;
     double alpha = m->alpha, beta = m->beta, gamma = m->gamma;
     if (dt != DR_DT) {
-        alpha = 1.0 - exp(-h / m->speed_tau);
-        beta = m->steer_tau > 0 ? 1.0 - exp(-h / m->steer_tau) : 1.0;
-        gamma = m->yaw_tau > 0 ? 1.0 - exp(-h / m->yaw_tau) : 1.0;
+        alpha = lag(h, m->speed_tau);
+        beta = lag(h, m->steer_tau);
+        gamma = lag(h, m->yaw_tau);
     }
-    double target = m->speed_scale * speed_cmd;
-    if (target > m->top_speed) target = m->top_speed;
-    const double dv_up = m->accel_max * h, dv_down = -m->brake_max * h,
-                 gain = m->steer_gain / DR_WHEELBASE;
+    const double target = dr_car_speed_for(m, speed_cmd), dv_up = m->accel_max * h,
+                 dv_down = -m->brake_max * h;
     double x = c->x, y = c->y, yaw = c->yaw, v = c->v, cy = c->cy, sy = c->sy, moved = 0;
     double delta = c->steer, r = c->yaw_rate;
     for (int k = 0; k < DR_SUBSTEPS; k++) {
@@ -167,18 +154,10 @@ void dr_car_step(dr_car *c, const dr_car_model *m, double steer_cmd, double spee
         dv -= m->scrub * fabs(r * v) * h;
         double v1 = v + dv > 0 ? v + dv : 0;
         double vm = 0.5 * (v + v1), d = vm * h;
-        /* The curvature the wheels ask for, within the grip... */
-        double kappa = gain * tan(0.5 * (d0 + delta)) / (1.0 + m->understeer * vm * vm);
-        if (m->kappa_max > 0) kappa = m->kappa_max * tanh(kappa / m->kappa_max);
-        double lim = m->a_lat_max / (vm * vm + 1e-12);
-        if (kappa > lim) kappa = lim;
-        if (kappa < -lim) kappa = -lim;
-        /* ...which the yaw rate follows with a lag. */
-        double g = gamma;
-        if (m->yaw_tau_v > 0) {
-            double tau_r = m->yaw_tau + m->yaw_tau_v * vm;
-            g = tau_r > 1e-9 ? 1.0 - exp(-h / tau_r) : 1.0;
-        }
+        /* The curvature the wheels ask for, within the grip, which the yaw
+         * rate follows with a lag. */
+        double kappa = dr_car_curvature_at(m, 0.5 * (d0 + delta), vm);
+        double g = m->yaw_tau_v > 0 ? lag(h, m->yaw_tau + m->yaw_tau_v * vm) : gamma;
         r += (vm * kappa - r) * g;
         kappa = vm > 1e-9 ? r / vm : 0.0;
         /* The slip angle: sin(beta) = sideslip kappa lr. */
