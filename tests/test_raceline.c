@@ -551,7 +551,7 @@ START_TEST(test_eval_metrics)
      * from rest, which loses what accelerating from 0 costs. */
     ck_assert_int_eq(fx.e->lap_from_rest, 1);
     fx.e->status = DR_LAP_COMPLETE;
-    double rest = dr_raceline_time_from_rest(line, fx.e->model.speed_tau, fx.e->s0,
+    double rest = dr_raceline_time_from_rest(line, &fx.e->model, fx.e->s0,
                                              fx.e->track.length);
     ck_assert(rest > line->lap_time + 0.05 && rest < line->lap_time + 1.0);
     dr_raceline_ratio(fx.e, 2 * rest, &v[0], &v[1]);

@@ -128,19 +128,28 @@ static double v_for(const speed_table *st, double k, int *tight)
     return a;
 }
 
-static double accel(const speed_table *st, double v, double k)
+/* The largest forward acceleration at speed v on curvature k: the car's,
+ * less near its top speed, where the speed lag slows it, and shared with
+ * the cornering under the friction circle. */
+static double accel_limit(const dr_car_model *m, const dr_car_limits *lim, int fc, double v,
+                          double k)
 {
-    double a = st->lim.a_accel;
-    if (st->m->speed_tau > 0) {
-        double lag = (st->lim.v_max - v) / st->m->speed_tau;
+    double a = lim->a_accel;
+    if (m->speed_tau > 0) {
+        double lag = (lim->v_max - v) / m->speed_tau;
         if (lag < a) a = lag;
     }
     if (a < 0) a = 0;
-    if (st->fc) {
-        double r = v * v * fabs(k) / st->lim.a_lat;
+    if (fc) {
+        double r = v * v * fabs(k) / lim->a_lat;
         a *= r < 1 ? sqrt(1 - r * r) : 0;
     }
     return a;
+}
+
+static double accel(const speed_table *st, double v, double k)
+{
+    return accel_limit(st->m, &st->lim, st->fc, v, k);
 }
 
 static double brake(const speed_table *st, double v, double k)
@@ -751,7 +760,7 @@ double dr_raceline_time_over(const dr_raceline *rl, double s_from, double dist)
     return time_at(rl, s_from + dist) - time_at(rl, s_from);
 }
 
-double dr_raceline_time_from_rest(const dr_raceline *rl, double speed_tau, double s_from,
+double dr_raceline_time_from_rest(const dr_raceline *rl, const dr_car_model *m, double s_from,
                                   double dist)
 {
     double flying = dr_raceline_time_over(rl, s_from, dist);
@@ -765,12 +774,8 @@ double dr_raceline_time_from_rest(const dr_raceline *rl, double speed_tau, doubl
     for (size_t k = 0; k < n && covered < dist; k++) {
         size_t j = (i + 1) % n;
         double ds = hypot(rl->x[j] - rl->x[i], rl->y[j] - rl->y[i]);
-        double a = rl->limits.a_accel;
-        if (speed_tau > 0) {
-            double lag = (rl->limits.v_max - v) / speed_tau;
-            if (lag < a) a = lag;
-        }
-        double vr = sqrt(v * v + 2 * (a > 0 ? a : 0) * ds), vj = rl->v[j];
+        double a = accel_limit(m, &rl->limits, rl->friction_circle, v, rl->kappa[i]);
+        double vr = sqrt(v * v + 2 * a * ds), vj = rl->v[j];
         double fly = (j ? rl->t[j] : rl->lap_time) - rl->t[i];
         if (vr >= vj) {
             lost += (v + vj > 0 ? 2 * ds / (v + vj) : 0) - fly;
@@ -1036,7 +1041,7 @@ void dr_raceline_ratio(const dr_env *e, double lap_time, double *limit, double *
      * at rest (the first evaluation lap; every lap with is_continuous =
      * false). */
     double t = e->lap_from_rest
-                   ? dr_raceline_time_from_rest(e->line, e->model.speed_tau, e->s0,
+                   ? dr_raceline_time_from_rest(e->line, &e->model, e->s0,
                                                 share * e->track.length)
                    : dr_raceline_time_over(e->line, e->s0, share * e->track.length);
     *limit = t > 0 && share >= 1 ? t : *limit;

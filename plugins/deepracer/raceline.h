@@ -95,10 +95,10 @@ double dr_raceline_path_time(const double *x, const double *y, size_t n, const d
  * the whole lap time for dist = the length. */
 double dr_raceline_time_over(const dr_raceline *rl, double s_from, double dist);
 
-/* The same from rest: the car accelerates from 0 at s_from (as the line's
- * forward pass does, with the speed lag speed_tau) until it meets the
- * line's speed profile. */
-double dr_raceline_time_from_rest(const dr_raceline *rl, double speed_tau, double s_from,
+/* The same from rest: the car (model m, the line's) accelerates from 0 at
+ * s_from as the line's forward pass does until it meets the line's speed
+ * profile. */
+double dr_raceline_time_from_rest(const dr_raceline *rl, const dr_car_model *m, double s_from,
                                   double dist);
 
 /* The point of the line (between two samples) nearest (x, y): its distance
