@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,8 +47,9 @@ static const rl_param run_params[] = {
      "environment's own number if it has one (deepracer 3, trading and rota 1)"},
     {"eval_max_steps", RL_PARAM_INT, "100000", 0, 1e15, NULL,
      "cut an evaluation episode after this many steps (0: no cut)"},
-    {"checkpoint_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
-     "also save the checkpoint every N iterations (0: only at the end)"},
+    {"checkpoint_every", RL_PARAM_STRING, "60s", 0, 0, NULL,
+     "also save the checkpoint during training: every N iterations (a plain number), or "
+     "every interval of wall time (90s, 5min, 2h); 0: only at the end and on SIGINT/SIGTERM"},
     {"trace", RL_PARAM_BOOL, "false", 0, 0, NULL,
      "write every step to trace files, as --trace does"},
     {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
@@ -307,7 +311,9 @@ typedef struct run {
     rl_env_batch *envs;
     rl_algo *algo;
     const char *env_name;
-    int64_t seed, total_steps, num_envs, eval_episodes, eval_max_steps, checkpoint_every, log_every;
+    int64_t seed, total_steps, num_envs, eval_episodes, eval_max_steps, log_every;
+    int64_t ckpt_iters; /* [run] checkpoint_every as iterations (0: none) */
+    double ckpt_secs;   /* ... or as seconds of wall time (0: none) */
     int trace;      /* --trace or [run] trace */
     int plots;      /* [run] plots */
     int own_trace;  /* the environment writes its own trace format */
@@ -498,6 +504,44 @@ static int write_config(run *r)
     return EXIT_OK;
 }
 
+/* [run] checkpoint_every: a whole number of iterations ("10"), or an
+ * interval of wall time: a positive number followed by s, min or h
+ * ("90s", "0.5s", "5min", "2h"). "0" (or "0s") saves only at the end. */
+static int parse_every(const char *text, int64_t *iters, double *secs)
+{
+    *iters = 0;
+    *secs = 0;
+    const char *p = text;
+    while (*p == ' ') p++;
+    if (!(*p >= '0' && *p <= '9') && *p != '.') return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(p, &end);
+    if (errno || end == p || !isfinite(v) || v < 0) return -1;
+    while (*end == ' ') end++;
+    if (!*end) {
+        /* Iterations: a whole number. */
+        if (v != floor(v) || v > 1e12 || strpbrk(p, ".eE")) return -1;
+        *iters = (int64_t)v;
+        return 0;
+    }
+    static const struct {
+        const char *unit;
+        double secs;
+    } units[] = {{"s", 1}, {"sec", 1}, {"min", 60}, {"m", 60}, {"h", 3600}};
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+        size_t n = strlen(units[i].unit);
+        if (strncmp(end, units[i].unit, n) != 0) continue;
+        const char *q = end + n;
+        while (*q == ' ') q++;
+        if (*q) continue;
+        if (v * units[i].secs > 1e9) return -1;
+        *secs = v * units[i].secs;
+        return 0;
+    }
+    return -1;
+}
+
 /* Load and validate the configuration; find the environment and algorithm;
  * create them. Returns an exit status. */
 static int setup(run *r, const options *o)
@@ -546,7 +590,7 @@ static int setup(run *r, const options *o)
     }
     if (rl_config_validate(cfg) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
 
-    const char *algo_name, *dir;
+    const char *algo_name, *dir, *every;
     if (rl_config_get_string(cfg, "run", "env", &r->env_name) != RL_OK ||
         rl_config_get_string(cfg, "run", "algorithm", &algo_name) != RL_OK ||
         rl_config_get_string(cfg, "run", "output_dir", &dir) != RL_OK)
@@ -587,12 +631,19 @@ static int setup(run *r, const options *o)
         rl_config_get_int(cfg, "run", "total_steps", &r->total_steps) ||
         rl_config_get_int(cfg, "run", "num_envs", &r->num_envs) ||
         rl_config_get_int(cfg, "run", "eval_episodes", &r->eval_episodes) ||
-        rl_config_get_int(cfg, "run", "checkpoint_every", &r->checkpoint_every) ||
+        rl_config_get_string(cfg, "run", "checkpoint_every", &every) ||
         rl_config_get_int(cfg, "run", "log_every", &r->log_every) ||
         rl_config_get_int(cfg, "run", "eval_max_steps", &r->eval_max_steps) ||
         rl_config_get_bool(cfg, "run", "trace", &r->trace) ||
         rl_config_get_bool(cfg, "run", "plots", &r->plots))
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    if (parse_every(every, &r->ckpt_iters, &r->ckpt_secs) != 0) {
+        rl_config_fail(cfg, RL_EINVAL, "run", "checkpoint_every",
+                       "'%s' is neither a number of iterations (such as 10) nor an interval of "
+                       "wall time (such as 90s, 5min or 2h; at most 1e9 s); 0 saves only at the end",
+                       every);
+        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    }
     r->trace = r->trace || o->trace;
     if (dir[0])
         snprintf(r->dir, sizeof r->dir, "%s", dir);
@@ -610,13 +661,29 @@ static int setup(run *r, const options *o)
     return EXIT_OK;
 }
 
-static void progress_row(FILE *f, const rl_iter_info *it)
+/* progress.csv's header: the columns every algorithm has, then its own. */
+static void progress_header(const run *r, char *buf, size_t len)
 {
-    fprintf(f, "%llu,%llu,%llu,%.10g,%.10g", (unsigned long long)it->iteration,
-            (unsigned long long)it->env_steps, (unsigned long long)it->episodes, it->mean_return,
-            it->mean_length);
-    for (size_t i = 0; i < it->nstats; i++) fprintf(f, ",%.10g", it->stats[i]);
-    fputc('\n', f);
+    size_t used = (size_t)snprintf(buf, len, "iteration,env_steps,episodes,mean_return,mean_length");
+    for (const char *const *s = r->algo_type->stat_names; s && *s && used < len; s++)
+        used += (size_t)snprintf(buf + used, len - used, ",%s", *s);
+}
+
+/* One row of progress.csv, written whole and flushed, so that a run that
+ * is killed leaves whole rows only (and at least every row its last
+ * checkpoint has seen). Returns 0, or -1 on a write error. */
+static int progress_row(FILE *f, const rl_iter_info *it)
+{
+    char row[8192];
+    size_t used = (size_t)snprintf(row, sizeof row, "%llu,%llu,%llu,%.10g,%.10g",
+                                   (unsigned long long)it->iteration,
+                                   (unsigned long long)it->env_steps,
+                                   (unsigned long long)it->episodes, it->mean_return, it->mean_length);
+    for (size_t i = 0; i < it->nstats && used < sizeof row; i++)
+        used += (size_t)snprintf(row + used, sizeof row - used, ",%.10g", it->stats[i]);
+    if (used >= sizeof row - 1) return -1;
+    row[used++] = '\n';
+    return fwrite(row, 1, used, f) == used && fflush(f) == 0 ? 0 : -1;
 }
 
 static void draw_bar(const run *r, const rl_iter_info *it, double rate)
@@ -630,33 +697,89 @@ static void draw_bar(const run *r, const rl_iter_info *it, double rate)
     fflush(stderr);
 }
 
-/* On resume: keep the header and the first `rows` rows of progress.csv
- * (those the checkpoint has seen; a run that stopped between checkpoints
- * wrote more) and reopen it for appending. */
-static FILE *reopen_progress(const char *dir, uint64_t rows, char *path, size_t len)
+/* The number of comma-separated fields of a line (len bytes, no newline). */
+static size_t count_fields(const char *line, size_t len)
 {
-    snprintf(path, len, "%s/progress.csv", dir);
-    FILE *in = fopen(path, "r");
-    if (!in) return NULL;
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *out = fopen(tmp, "w");
+    size_t n = 1;
+    for (size_t i = 0; i < len; i++) n += line[i] == ',';
+    return n;
+}
+
+/* On resume: keep the header and the rows of progress.csv the checkpoint
+ * has seen, iterations 1 to `rows`, each verified (a whole line, the
+ * header's number of fields, the iteration it should be), and drop the
+ * rest: the rows of iterations after the checkpoint, and whatever a run
+ * that was killed left behind. The file is rewritten atomically and
+ * reopened for appending. Returns NULL with a message printed. */
+static FILE *reopen_progress(const run *r, uint64_t rows, char *path, size_t len)
+{
+    snprintf(path, len, "%s/progress.csv", r->dir);
+    char header[4096];
+    progress_header(r, header, sizeof header);
+    size_t hlen = strlen(header), nfields = count_fields(header, hlen);
+    rl_error err = {0};
+    char *text = NULL;
+    size_t size = 0;
+    if (rl_read_file(path, 0, &text, &size, &err) != RL_OK) {
+        if (err.code != RL_ENOTFOUND) {
+            fail(EXIT_RUNTIME, "%s", err.msg);
+            return NULL;
+        }
+        text = NULL;
+        size = 0;
+    }
+    /* The verified part: [0, keep). */
+    size_t keep = 0;
+    uint64_t verified = 0;
+    int header_ok = size > hlen && memcmp(text, header, hlen) == 0 && text[hlen] == '\n';
+    if (header_ok) {
+        keep = hlen + 1;
+        while (verified < rows && keep < size) {
+            const char *line = text + keep, *nl = memchr(line, '\n', size - keep);
+            if (!nl) break; /* a torn last row */
+            size_t n = (size_t)(nl - line);
+            char *end;
+            errno = 0;
+            unsigned long long k = strtoull(line, &end, 10);
+            if (errno || end == line || *end != ',' || k != verified + 1 ||
+                count_fields(line, n) != nfields || memchr(line, '\0', n))
+                break;
+            verified++;
+            keep += n + 1;
+        }
+    }
+    if (!header_ok || verified < rows)
+        fprintf(stderr,
+                "rlrun: warning: %s %s; it keeps %llu verified row%s of the checkpoint's %llu "
+                "iterations and goes on from iteration %llu\n",
+                path, !text ? "is missing" : !header_ok ? "has lost its header" : "was damaged",
+                (unsigned long long)verified, verified == 1 ? "" : "s", (unsigned long long)rows,
+                (unsigned long long)rows + 1);
+    char *out = malloc(hlen + 1 + (header_ok ? keep : 0) + 1);
     if (!out) {
-        fclose(in);
+        free(text);
+        fail(EXIT_RUNTIME, "out of memory");
         return NULL;
     }
-    uint64_t line = 0;
-    int c, ok = 1;
-    while (line <= rows && (c = getc(in)) != EOF) {
-        if (putc(c, out) == EOF) ok = 0;
-        if (c == '\n') line++;
+    size_t olen;
+    if (header_ok) {
+        memcpy(out, text, keep);
+        olen = keep;
+    } else {
+        memcpy(out, header, hlen);
+        out[hlen] = '\n';
+        olen = hlen + 1;
     }
-    fclose(in);
-    if (fclose(out) != 0 || !ok || rename(tmp, path) != 0) {
-        remove(tmp);
+    free(text);
+    int rc = rl_write_file_atomic(path, out, olen, &err);
+    free(out);
+    if (rc != RL_OK) {
+        fail(EXIT_RUNTIME, "%s", err.msg);
         return NULL;
     }
-    return fopen(path, "a");
+    FILE *f = fopen(path, "a");
+    if (!f) fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+    return f;
 }
 
 /* On resume: remove the training trace files of iteration `from` on
@@ -671,21 +794,66 @@ static void remove_iteration_files(const char *dir, uint64_t from)
     }
 }
 
+/* SIGINT and SIGTERM during a run: the first asks the loop to stop after
+ * the iteration (or evaluation episode) under way, with the checkpoint
+ * saved; a second one ends the process at once, as the signal does by
+ * default. The handler only records the signal. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    if (stop_signal) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_signal = sig;
+    static const char msg[] = "\nrlrun: stopping after this iteration, with the checkpoint saved "
+                              "(interrupt again to stop at once)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The exit status of a run stopped by a signal: 128 + its number (130 for
+ * SIGINT, 143 for SIGTERM), as a shell reports a process it killed. */
+static int stopped_status(void)
+{
+    return 128 + (int)stop_signal;
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
 static int train(run *r, const options *o)
 {
     char path[4200], ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", r->dir);
     FILE *progress;
     if (o->resume_dir) {
-        progress = reopen_progress(r->dir, rl_algo_iterations(r->algo), path, sizeof path);
-        if (!progress) return fail(EXIT_RUNTIME, "cannot rewrite '%s': %s", path, strerror(errno));
+        progress = reopen_progress(r, rl_algo_iterations(r->algo), path, sizeof path);
+        if (!progress) return EXIT_RUNTIME;
     } else {
+        char header[4096];
+        progress_header(r, header, sizeof header);
         progress = open_in(r->dir, "progress.csv", path, sizeof path);
         if (!progress) return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
-        fputs("iteration,env_steps,episodes,mean_return,mean_length", progress);
-        for (const char *const *s = r->algo_type->stat_names; s && *s; s++)
-            fprintf(progress, ",%s", *s);
-        fputc('\n', progress);
+        if (fprintf(progress, "%s\n", header) < 0 || fflush(progress) != 0) {
+            fclose(progress);
+            return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+        }
     }
 
     /* Traces: the generic format goes to one trace.csv; a type with its
@@ -727,10 +895,11 @@ static int train(run *r, const options *o)
 
     int tty = isatty(STDERR_FILENO) && !o->quiet;
     int status = EXIT_OK;
-    double t0 = now(), last_draw = 0;
+    double t0 = now(), last_draw = 0, last_ckpt = t0;
+    const uint64_t steps0 = rl_algo_env_steps(r->algo), iters0 = rl_algo_iterations(r->algo);
     int64_t log_every = r->log_every;
     rl_iter_info it = {0};
-    while ((int64_t)rl_algo_env_steps(r->algo) < r->total_steps) {
+    while ((int64_t)rl_algo_env_steps(r->algo) < r->total_steps && !stop_signal) {
         if (r->trace && r->own_trace) {
             /* The next iteration's file; the batch keeps the rows of the
              * episodes under way from one file to the next. */
@@ -762,7 +931,11 @@ static int train(run *r, const options *o)
                           rl_algo_errmsg(r->algo));
             break;
         }
-        progress_row(progress, &it);
+        if (progress_row(progress, &it) != 0) {
+            status = fail(EXIT_RUNTIME, "cannot write '%s/progress.csv': %s", r->dir,
+                          strerror(errno));
+            break;
+        }
         if (log_every == 0) {
             /* About 20 lines, from the first iteration's size. */
             int64_t est = r->total_steps / (int64_t)(it.env_steps ? it.env_steps : 1);
@@ -771,7 +944,7 @@ static int train(run *r, const options *o)
         double t = now();
         int last = (int64_t)it.env_steps >= r->total_steps;
         if (tty && (t - last_draw > 0.1 || last)) {
-            draw_bar(r, &it, (double)it.env_steps / (t - t0 > 0 ? t - t0 : 1e-9));
+            draw_bar(r, &it, (double)(it.env_steps - steps0) / (t - t0 > 0 ? t - t0 : 1e-9));
             last_draw = t;
         } else if (!tty && !o->quiet && (it.iteration % (uint64_t)log_every == 0 || last)) {
             printf("iter %llu  steps %llu  episodes %llu  mean_return %.4g  mean_length %.4g",
@@ -782,10 +955,17 @@ static int train(run *r, const options *o)
             putchar('\n');
             fflush(stdout);
         }
-        if (r->checkpoint_every > 0 && it.iteration % (uint64_t)r->checkpoint_every == 0 &&
-            rl_algo_save(r->algo, ckpt) != RL_OK) {
-            status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
-            break;
+        /* The periodic checkpoint (the one at the end, or on a signal,
+         * follows the loop). progress.csv already holds this iteration's
+         * row, so it never has fewer rows than the checkpoint has seen. */
+        if (!last && !stop_signal &&
+            ((r->ckpt_iters > 0 && it.iteration % (uint64_t)r->ckpt_iters == 0) ||
+             (r->ckpt_secs > 0 && t - last_ckpt >= r->ckpt_secs))) {
+            if (rl_algo_save(r->algo, ckpt) != RL_OK) {
+                status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
+                break;
+            }
+            last_ckpt = now();
         }
     }
     if (tty) fputc('\n', stderr);
@@ -817,12 +997,21 @@ static int train(run *r, const options *o)
             status = fail(EXIT_RUNTIME, "cannot write '%s'", path);
     }
     if (status != EXIT_OK) return status;
+    if (stop_signal) {
+        fprintf(stderr,
+                "rlrun: %s: stopped after iteration %llu (%llu steps); the checkpoint is saved in "
+                "%s; continue with: rlrun --resume %s\n",
+                signal_name(stop_signal), (unsigned long long)rl_algo_iterations(r->algo),
+                (unsigned long long)rl_algo_env_steps(r->algo), ckpt, r->dir);
+        return stopped_status();
+    }
     if (!o->quiet) {
         double t = now() - t0;
+        /* This invocation's share (a resumed run began at steps0). */
+        uint64_t steps = rl_algo_env_steps(r->algo) - steps0;
         printf("trained %llu steps in %llu iterations, %.2f s (%.0f steps/s)\n",
-               (unsigned long long)rl_algo_env_steps(r->algo),
-               (unsigned long long)rl_algo_iterations(r->algo), t,
-               (double)rl_algo_env_steps(r->algo) / (t > 0 ? t : 1e-9));
+               (unsigned long long)steps, (unsigned long long)(rl_algo_iterations(r->algo) - iters0),
+               t, (double)steps / (t > 0 ? t : 1e-9));
     }
     return EXIT_OK;
 }
@@ -838,11 +1027,13 @@ static int evaluate(run *r, const options *o)
         rl_env_free(env);
         return EXIT_RUNTIME;
     }
-    char path[4200];
-    FILE *csv = open_in(r->dir, "eval.csv", path, sizeof path);
+    /* eval.csv appears whole, when the evaluation is over: it is written
+     * as eval.csv.tmp and renamed. */
+    char path[4200], csv_tmp[4200];
+    FILE *csv = open_in(r->dir, "eval.csv.tmp", csv_tmp, sizeof csv_tmp);
     if (!csv) {
         rl_env_free(env);
-        return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+        return fail(EXIT_RUNTIME, "cannot write '%s': %s", csv_tmp, strerror(errno));
     }
     FILE *trace = NULL;
     if (r->trace && r->own_trace) {
@@ -881,7 +1072,7 @@ static int evaluate(run *r, const options *o)
 
     int status = EXIT_OK;
     double sum = 0, len_sum = 0, lo = INFINITY, hi = -INFINITY;
-    for (int64_t k = 0; k < r->eval_episodes && m && msum; k++) {
+    for (int64_t k = 0; k < r->eval_episodes && m && msum && !stop_signal; k++) {
         rl_episode_result res;
         /* Evaluation seeds are apart from training's: run.seed + 1000000 + k. */
         if (rl_algo_evaluate(r->algo, env, (uint64_t)r->seed + 1000000u + (uint64_t)k,
@@ -914,6 +1105,18 @@ static int evaluate(run *r, const options *o)
         status = fail(EXIT_RUNTIME, "cannot write '%s/eval.csv'", r->dir);
     if (trace && fclose(trace) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write '%s'", path);
+    if (status == EXIT_OK && stop_signal) {
+        fprintf(stderr,
+                "rlrun: %s: evaluation stopped, eval.csv not written; the trained agent is in "
+                "%s/checkpoint.rlck (rlrun --eval %s evaluates it)\n",
+                signal_name(stop_signal), r->dir, r->dir);
+        status = stopped_status();
+    }
+    char csv_path[4200];
+    snprintf(csv_path, sizeof csv_path, "%s/eval.csv", r->dir);
+    if (status == EXIT_OK && rename(csv_tmp, csv_path) != 0)
+        status = fail(EXIT_RUNTIME, "cannot write '%s': %s", csv_path, strerror(errno));
+    if (status != EXIT_OK) remove(csv_tmp);
     if (status == EXIT_OK && m && msum) {
         double n = (double)r->eval_episodes;
         printf("evaluation (%s, greedy): %lld episode%s, mean return %.4f (min %.4f, max %.4f), "
@@ -949,6 +1152,44 @@ static int draw_plots(run *r, const options *o, int asked)
     } else {
         fprintf(stderr, "rlrun: warning: no pictures of the run: %s\n", rl_env_errmsg(env));
     }
+    return EXIT_OK;
+}
+
+/* Lock the run directory for this process's life (flock on the directory
+ * itself, released by the kernel however the process ends), so that two
+ * runs never write into one directory. Returns an exit status. */
+static int lock_run_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return fail(EXIT_RUNTIME, "cannot open run directory '%s': %s", dir, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return fail(EXIT_RUNTIME,
+                        "run directory '%s' is in use by another rlrun; wait for it to end, or "
+                        "give this run another one (--set run.output_dir=DIR)",
+                        dir);
+        return fail(EXIT_RUNTIME, "cannot lock run directory '%s': %s", dir, strerror(e));
+    }
+    return EXIT_OK; /* fd stays open, and the lock held, until the process ends */
+}
+
+/* A new run in a directory that held one: the old run's files go before
+ * the new config.ini is written, the checkpoint first, so that an early
+ * --resume can never continue the old agent under the new configuration. */
+static int clear_old_run(const char *dir)
+{
+    static const char *const names[] = {"checkpoint.rlck", "progress.csv", "eval.csv",
+                                        "trace.csv", "eval-trace.csv", NULL};
+    char path[4300];
+    for (const char *const *n = names; *n; n++) {
+        snprintf(path, sizeof path, "%s/%s", dir, *n);
+        if (remove(path) != 0 && errno != ENOENT)
+            return fail(EXIT_RUNTIME, "cannot remove the old run's '%s': %s", path, strerror(errno));
+    }
+    snprintf(path, sizeof path, "%s/training-simtrace", dir);
+    remove_iteration_files(path, 0);
     return EXIT_OK;
 }
 
@@ -1017,6 +1258,8 @@ int main(int argc, char **argv)
 
     run r = {0};
     status = setup(&r, &o);
+    if (status == EXIT_OK && run_dir) status = lock_run_dir(run_dir);
+    if (status == EXIT_OK) catch_stop_signals();
     if (status == EXIT_OK) {
         if (o.plot_dir) {
             /* Draw the pictures again from the run's files. */
@@ -1046,9 +1289,15 @@ int main(int argc, char **argv)
             snprintf(r.dir, sizeof r.dir, "%s", o.resume_dir);
             char ckpt[4200];
             snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.resume_dir);
-            if (rl_algo_load(r.algo, ckpt) != RL_OK)
+            if (rl_algo_load(r.algo, ckpt) != RL_OK) {
                 status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
-            else if ((status = keep_inputs(&r)) == EXIT_OK &&
+            } else {
+                if (!o.quiet)
+                    printf("resuming from iteration %llu (%llu steps) of %s\n",
+                           (unsigned long long)rl_algo_iterations(r.algo),
+                           (unsigned long long)rl_algo_env_steps(r.algo), ckpt);
+            }
+            if (status == EXIT_OK && (status = keep_inputs(&r)) == EXIT_OK &&
                      (status = write_config(&r)) == EXIT_OK &&
                      (status = train(&r, &o)) == EXIT_OK &&
                      (status = evaluate(&r, &o)) == EXIT_OK)
@@ -1056,7 +1305,9 @@ int main(int argc, char **argv)
         } else if (make_dirs(r.dir) != 0) {
             status = fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r.dir,
                           strerror(errno));
-        } else if ((status = keep_inputs(&r)) == EXIT_OK &&
+        } else if ((status = lock_run_dir(r.dir)) == EXIT_OK &&
+                   (status = clear_old_run(r.dir)) == EXIT_OK &&
+                   (status = keep_inputs(&r)) == EXIT_OK &&
                    (status = write_config(&r)) == EXIT_OK &&
                    (status = train(&r, &o)) == EXIT_OK &&
                    (status = evaluate(&r, &o)) == EXIT_OK) {
