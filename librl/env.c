@@ -713,7 +713,9 @@ int rl_env_batch_load(rl_env_batch *b, rl_reader *r, rl_error *err)
         rl_read_u32(r, &s.has_state);
         if (r->failed)
             return rl_error_set(err, RL_EFORMAT, "the record of environment %zu is truncated", i);
-        if (s.has_state > 1 || s.running > 1 ||
+        /* An even PCG increment (never written) can make the generator's
+         * outputs constant, and bounded draws loop for ever. */
+        if (s.has_state > 1 || s.running > 1 || !(s.rng.inc & 1) ||
             (s.has_state && !(env->type->save && env->type->load)))
             return rl_error_set(err, RL_EFORMAT, "the record of environment %zu is malformed", i);
         if (s.has_state) {

@@ -1068,12 +1068,16 @@ static int ppo_read(ppo *p, rl_reader *r, int agent_only, rl_error *err)
     } else {
         rl_read_f64_array(r, acc, p->n);
     }
-    int bad = r->failed || !rl_all_finite_f(f, 3 * P);
+    /* PCG's increment is odd; an even one (never written) can make the
+     * generator's outputs constant, and bounded draws loop for ever. */
+    const char *bad = r->failed                    ? "truncated"
+                      : !rl_all_finite_f(f, 3 * P) ? "holding non-finite weights"
+                      : !(rng.inc & 1)             ? "holding an invalid generator"
+                                                   : NULL;
     if (bad) {
         free(f);
         free(d);
-        return rl_error_set(err, RL_EFORMAT, "ppo checkpoint is %s",
-                            r->failed ? "truncated" : "holding non-finite weights");
+        return rl_error_set(err, RL_EFORMAT, "ppo checkpoint is %s", bad);
     }
     memcpy(p->ac.params, f, P * sizeof *f);
     memcpy(p->adam.m, f + P, P * sizeof *f);

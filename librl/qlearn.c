@@ -193,6 +193,10 @@ static int qlearn_load(void *state, rl_reader *r, rl_error *err)
     rl_read_u64(r, &rng.state);
     rl_read_u64(r, &rng.inc);
     if (r->failed) return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint is truncated");
+    /* PCG's increment is odd; an even one (never written) can make the
+     * generator's outputs constant, and bounded draws loop for ever. */
+    if (!(rng.inc & 1))
+        return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint holds an invalid generator");
     /* The table loads all or nothing, so a bad checkpoint leaves the agent
      * as it was. */
     int rc = rl_policy_load(&ql->policy, r, err);

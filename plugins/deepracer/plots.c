@@ -94,6 +94,12 @@ int dr_plots_write(const dr_track *t, const char *track_name, const char *dir, F
     return rl_error_set(err, RL_EUNSUPPORTED, "%s", no_cairo);
 }
 
+int dr_plots_read(const dr_track *t, const char *dir, rl_error *err)
+{
+    (void)t, (void)dir;
+    return rl_error_set(err, RL_EUNSUPPORTED, "%s", no_cairo);
+}
+
 int dr_plot_track_png(const dr_track *t, const dr_plot_view *v, const dr_plot_track_spec *p,
                       const char *path, rl_error *err)
 {
@@ -1228,45 +1234,64 @@ static int draw_reward_png(const plot_data *d, const dr_track *t, const char *na
 #undef PY
 }
 
-int dr_plots_write(const dr_track *t, const char *track_name, const char *dir, FILE *out,
-                   rl_error *err)
+/* Read everything dr_plots_write draws from into d (allocated here, freed
+ * by data_free whatever the outcome), in the view v of track t. */
+static int read_run(plot_data *d, const dr_track *t, const char *dir, dr_plot_view *v,
+                    int *have_eval, rl_error *err)
 {
-    keep_cairo_loaded();
-    plot_data d;
-    memset(&d, 0, sizeof d);
-    d.race_time = d.ev_progress = d.ev_completion = d.ev_lap_time = NAN;
-    dr_plot_view v;
-    dr_plot_view_of(t, &v);
-    d.gw = DR_PLOT_W / CELL_PX, d.gh = DR_PLOT_H / CELL_PX;
-    d.gsum = calloc(d.gw * d.gh, sizeof *d.gsum);
-    d.gcount = calloc(d.gw * d.gh, sizeof *d.gcount);
-    if (!d.gsum || !d.gcount) {
-        data_free(&d);
+    memset(d, 0, sizeof *d);
+    d->race_time = d->ev_progress = d->ev_completion = d->ev_lap_time = NAN;
+    dr_plot_view_of(t, v);
+    d->gw = DR_PLOT_W / CELL_PX, d->gh = DR_PLOT_H / CELL_PX;
+    d->gsum = calloc(d->gw * d->gh, sizeof *d->gsum);
+    d->gcount = calloc(d->gw * d->gh, sizeof *d->gcount);
+    if (!d->gsum || !d->gcount)
         return rl_error_set(err, RL_ENOMEM, "pictures of %s: out of memory", dir);
-    }
     char path[4400];
     int rc;
     snprintf(path, sizeof path, "%s/progress.csv", dir);
-    rc = read_progress(&d, path, err);
+    rc = read_progress(d, path, err);
     if (rc == RL_OK) {
         snprintf(path, sizeof path, "%s/eval.csv", dir);
-        rc = read_eval_csv(&d, path, err);
+        rc = read_eval_csv(d, path, err);
     }
     if (rc == RL_OK) {
         snprintf(path, sizeof path, "%s/raceline.csv", dir);
-        rc = read_raceline(&d, path, err);
+        rc = read_raceline(d, path, err);
     }
-    int have_eval = 0;
+    *have_eval = 0;
     if (rc == RL_OK && find_eval_trace(dir, path, sizeof path)) {
-        have_eval = 1;
-        rc = read_eval_trace(&d, path, err);
+        *have_eval = 1;
+        rc = read_eval_trace(d, path, err);
     }
     for (size_t k = 0; rc == RL_OK && k < MAX_ITER_FILES; k++) {
         struct stat st;
         snprintf(path, sizeof path, "%s/training-simtrace/%zu-iteration.csv", dir, k);
         if (stat(path, &st) != 0) break;
-        rc = read_training_trace(&d, path, (double)k + 1, &v, t->length, err);
+        rc = read_training_trace(d, path, (double)k + 1, v, t->length, err);
     }
+    return rc;
+}
+
+int dr_plots_read(const dr_track *t, const char *dir, rl_error *err)
+{
+    plot_data d;
+    dr_plot_view v;
+    int have_eval;
+    int rc = read_run(&d, t, dir, &v, &have_eval, err);
+    data_free(&d);
+    return rc;
+}
+
+int dr_plots_write(const dr_track *t, const char *track_name, const char *dir, FILE *out,
+                   rl_error *err)
+{
+    keep_cairo_loaded();
+    plot_data d;
+    dr_plot_view v;
+    int have_eval;
+    char path[4400];
+    int rc = read_run(&d, t, dir, &v, &have_eval, err);
     if (rc == RL_OK) {
         snprintf(path, sizeof path, "%s/track.png", dir);
         rc = draw_track_png(&d, t, track_name, &v, path, out, err);

@@ -107,6 +107,11 @@ int dr_plot_track_png(const dr_track *t, const dr_plot_view *v, const dr_plot_tr
 int dr_plots_write(const dr_track *t, const char *track_name, const char *dir, FILE *out,
                    rl_error *err);
 
+/* Read the files of a run that dr_plots_write draws from, as it reads
+ * them, without drawing: the same codes and messages (for tests and the
+ * fuzz targets). RL_EUNSUPPORTED without cairo. */
+int dr_plots_read(const dr_track *t, const char *dir, rl_error *err);
+
 /* Keep libcairo and the libraries it loaded in memory until the process
  * ends (the plugin calls it when it is loaded): their load-time state and
  * font caches stay reachable after the plugin is closed, so valgrind and

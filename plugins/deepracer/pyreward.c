@@ -35,6 +35,15 @@ static void say(char *msg, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
+void dr_pyreward_names(const char *real, const char **name, size_t *name_len, size_t *dir_len)
+{
+    const char *slash = strrchr(real, '/');
+    const char *base = slash ? slash + 1 : real;
+    *name = base;
+    *name_len = strcspn(base, ".");
+    *dir_len = slash ? (size_t)(slash - real) + (slash == real) : 0;
+}
+
 #ifndef HAVE_PYTHON
 
 int dr_pyreward_available(void) { return 0; }
@@ -416,8 +425,10 @@ static PyObject *compiled(const char *path, const char *real, const struct stat 
  * import; once. */
 static int add_path(const char *real)
 {
-    const char *slash = strrchr(real, '/');
-    PyObject *dir = PyUnicode_DecodeFSDefaultAndSize(real, slash ? (Py_ssize_t)(slash - real + (slash == real)) : 0);
+    const char *name;
+    size_t name_len, dir_len;
+    dr_pyreward_names(real, &name, &name_len, &dir_len);
+    PyObject *dir = PyUnicode_DecodeFSDefaultAndSize(real, (Py_ssize_t)dir_len);
     PyObject *sys_path = PySys_GetObject("path"); /* borrowed */
     int rc = -1;
     if (dir && sys_path && PyList_Check(sys_path)) {
@@ -503,10 +514,12 @@ dr_pyreward *dr_pyreward_open(const char *path, const char *symbol, int *code, c
 
     /* The module: named after the file (so not "__main__": a file's own
      * test code under `if __name__ == "__main__":` does not run). */
-    const char *base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
-    char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)(strcspn(base, ".")), base);
-    r->module = PyModule_New(name[0] ? name : "reward_function");
+    const char *name;
+    size_t name_len, dir_len;
+    dr_pyreward_names(real, &name, &name_len, &dir_len);
+    char mod[256];
+    snprintf(mod, sizeof mod, "%.*s", (int)(name_len < sizeof mod ? name_len : sizeof mod - 1), name);
+    r->module = PyModule_New(mod[0] ? mod : "reward_function");
     PyObject *d = r->module ? PyModule_GetDict(r->module) : NULL;
     PyObject *file = PyUnicode_DecodeFSDefault(real);
     if (!d || !file || PyDict_SetItemString(d, "__file__", file) < 0 ||

@@ -27,6 +27,14 @@ int dr_pyreward_available(void);
 /* The message for a .py reward in a build without CPython. */
 extern const char dr_pyreward_missing[];
 
+/* The names a reward file's resolved path real gives (pure string
+ * handling, the part of loading a fuzzer can reach without Python): the
+ * module's name, the base name up to its first '.' (empty when that is
+ * nothing: the module is then called "reward_function"), as *name and
+ * *name_len pointing into real; and the length of the directory put on
+ * sys.path ("/" for a file at the root, 0 for a bare name). */
+void dr_pyreward_names(const char *real, const char **name, size_t *name_len, size_t *dir_len);
+
 /* Load the function `symbol` of the Python file `path` for one environment
  * instance: compile the file (once per process) and run it in a new
  * module. On failure returns NULL, sets *code and writes the message to msg:
