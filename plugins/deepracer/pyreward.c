@@ -517,9 +517,12 @@ dr_pyreward *dr_pyreward_open(const char *path, const char *symbol, int *code, c
     const char *name;
     size_t name_len, dir_len;
     dr_pyreward_names(real, &name, &name_len, &dir_len);
-    char mod[256];
-    snprintf(mod, sizeof mod, "%.*s", (int)(name_len < sizeof mod ? name_len : sizeof mod - 1), name);
-    r->module = PyModule_New(mod[0] ? mod : "reward_function");
+    /* Decoded as Python decodes file names (surrogateescape), so a name
+     * that is not UTF-8 still makes a module, as `python3 FILE` would. */
+    PyObject *mod_name = name_len ? PyUnicode_DecodeFSDefaultAndSize(name, (Py_ssize_t)name_len)
+                                  : PyUnicode_FromString("reward_function");
+    r->module = mod_name ? PyModule_NewObject(mod_name) : NULL;
+    Py_XDECREF(mod_name);
     PyObject *d = r->module ? PyModule_GetDict(r->module) : NULL;
     PyObject *file = PyUnicode_DecodeFSDefault(real);
     if (!d || !file || PyDict_SetItemString(d, "__file__", file) < 0 ||
