@@ -96,7 +96,7 @@ static void bench_networks(size_t n, size_t mb)
     while (t1 - t0 < 1.0) {
         for (int k = 0; k < 100; k++) {
             rl_ac_zero_grad(&ac);
-            rl_ac_loss(&ac, obs, act, logp, adv, ret, mb, &c, NULL, 1);
+            rl_ac_loss(&ac, obs, act, logp, adv, ret, mb, &c, NULL, 1, NULL, NULL);
             rl_clip_grad_norm(ac.grads, ac.nparams, 0.5);
             rl_adam_step(&adam, ac.params, ac.grads, 1e-6);
         }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,11 @@ struct rl_algo {
     double *eval_obs, *eval_act; /* workspaces for rl_algo_evaluate */
     size_t eval_obs_dim, eval_act_dim;
     int initialised;
+    /* The agent failed numerically (its iterate returned RL_ENUMERIC, or
+     * its save refused with it): training and saving are refused with
+     * broken_msg until a load succeeds. */
+    int broken;
+    char broken_msg[RL_ERRMSG_SIZE];
     char errmsg[RL_ERRMSG_SIZE];
 };
 
@@ -114,11 +120,21 @@ static int failed(rl_algo *a, int rc, const rl_error *e)
     return rl__fmt(a->errmsg, rc, "%s", e->msg[0] ? e->msg : rl_strerror(rc));
 }
 
+/* Remember that the agent failed numerically, with the message. */
+static void mark_broken(rl_algo *a, const rl_error *e)
+{
+    a->broken = 1;
+    snprintf(a->broken_msg, sizeof a->broken_msg, "%s",
+             e->msg[0] ? e->msg : rl_strerror(RL_ENUMERIC));
+}
+
 int rl_algo_iterate(rl_algo *a, rl_iter_info *info)
 {
+    if (a->broken) return rl__fmt(a->errmsg, RL_ENUMERIC, "%s", a->broken_msg);
     rl_error e = {0};
     uint64_t steps = 0;
     int rc = a->type->iterate(a->state, a->envs, &steps, a->stats, &e);
+    if (rc == RL_ENUMERIC) mark_broken(a, &e);
     if (rc != RL_OK) return failed(a, rc, &e);
     a->iterations++;
     a->env_steps += steps;
@@ -203,6 +219,9 @@ static int load_payload(rl_algo *a, const unsigned char *data, size_t len, const
 
 int rl_algo_save(rl_algo *a, const char *path)
 {
+    if (a->broken)
+        return rl__fmt(a->errmsg, RL_ENUMERIC, "not saving a broken training state: %s",
+                       a->broken_msg);
     rl_writer w = {0};
     rl_error e = {0};
     int rc = save_payload(a, &w, &e);
@@ -239,6 +258,27 @@ static int read_checkpoint(rl_algo *a, const char *path, unsigned char **payload
     return RL_OK;
 }
 
+/* Keep the agent's state in *w for a rollback: 1 when kept, 0 when the
+ * agent failed numerically and has nothing worth keeping (its save refuses
+ * with RL_ENUMERIC, or it is known to be broken; it is then marked so), or
+ * -1 on another failure, with the message in *e. A copy for a rollback is
+ * not a checkpoint: it is the save's refusal to write a broken state that
+ * must not stop a good checkpoint from replacing that state. */
+static int keep_agent(rl_algo *a, rl_writer *w, rl_error *e)
+{
+    if (a->broken) return 0;
+    int rc = a->type->save(a->state, w, e);
+    if (rc == RL_ENUMERIC) {
+        mark_broken(a, e);
+        rl_writer_free(w);
+        *w = (rl_writer){0};
+        *e = (rl_error){0};
+        return 0;
+    }
+    if (rc == RL_OK && w->failed) rc = rl_error_set(e, RL_ENOMEM, "out of memory keeping the agent");
+    return rc == RL_OK ? 1 : -1;
+}
+
 int rl_algo_load(rl_algo *a, const char *path)
 {
     unsigned char *payload = NULL;
@@ -247,24 +287,40 @@ int rl_algo_load(rl_algo *a, const char *path)
     int rc = read_checkpoint(a, path, &payload, &len);
     if (rc != RL_OK) return rc;
     /* All or nothing: the agent and the environments are restored in turn,
-     * so keep what they were and put it back if any part fails. */
-    rl_writer backup = {0};
+     * so keep what they were and put it back if any part fails. An agent
+     * that failed numerically is not kept: if the load fails it stays
+     * failed (training and saving refused), whatever part of it the load
+     * replaced. */
+    rl_writer agent = {0}, envs = {0};
     rl_error be = {0};
-    rc = save_payload(a, &backup, &be);
+    int kept = keep_agent(a, &agent, &be);
+    rc = kept < 0 ? be.code : rl_env_batch_save(a->envs, &envs, &be);
+    if (rc == RL_OK && envs.failed)
+        rc = rl_error_set(&be, RL_ENOMEM, "out of memory keeping the environments");
     if (rc != RL_OK) {
         free(payload);
-        rl_writer_free(&backup);
+        rl_writer_free(&agent);
+        rl_writer_free(&envs);
         return failed(a, rc, &be);
     }
     rc = load_payload(a, payload, len, path, &e);
     free(payload);
     if (rc != RL_OK) {
         rl_error ignored = {0};
-        load_payload(a, backup.data, backup.len, "(backup)", &ignored);
-        rl_writer_free(&backup);
+        if (kept) {
+            rl_reader ar = {agent.data, agent.len, 0, 0};
+            a->type->load(a->state, &ar, &ignored);
+        }
+        rl_reader er = {envs.data, envs.len, 0, 0};
+        rl_env_batch_load(a->envs, &er, &ignored);
+        rl_writer_free(&agent);
+        rl_writer_free(&envs);
         return failed(a, rc, &e);
     }
-    rl_writer_free(&backup);
+    rl_writer_free(&agent);
+    rl_writer_free(&envs);
+    a->broken = 0;
+    a->broken_msg[0] = '\0';
     return RL_OK;
 }
 
@@ -288,13 +344,11 @@ int rl_algo_load_agent(rl_algo *a, const char *path)
      * the agent as it is and put it back if the load fails. */
     rl_writer backup = {0};
     rl_error e = {0};
-    rc = a->type->save(a->state, &backup, &e);
-    if (rc == RL_OK && backup.failed)
-        rc = rl_error_set(&e, RL_ENOMEM, "out of memory keeping the agent");
-    if (rc != RL_OK) {
+    int kept = keep_agent(a, &backup, &e);
+    if (kept < 0) {
         free(payload);
         rl_writer_free(&backup);
-        return failed(a, rc, &e);
+        return failed(a, e.code, &e);
     }
     int (*load)(void *, rl_reader *, rl_error *) =
         a->type->load_agent ? a->type->load_agent : a->type->load;
@@ -304,15 +358,19 @@ int rl_algo_load_agent(rl_algo *a, const char *path)
     free(payload);
     if (rc != RL_OK) {
         if (!e.msg[0]) rl_error_set(&e, rc, "checkpoint '%s' does not fit this agent", path);
-        rl_reader br = {backup.data, backup.len, 0, 0};
-        rl_error ignored = {0};
-        a->type->load(a->state, &br, &ignored);
+        if (kept) {
+            rl_reader br = {backup.data, backup.len, 0, 0};
+            rl_error ignored = {0};
+            a->type->load(a->state, &br, &ignored);
+        }
         rl_writer_free(&backup);
         return failed(a, rc, &e);
     }
     rl_writer_free(&backup);
     a->iterations = iterations;
     a->env_steps = steps;
+    a->broken = 0;
+    a->broken_msg[0] = '\0';
     return RL_OK;
 }
 

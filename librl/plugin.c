@@ -388,8 +388,13 @@ static int open_plugin(rl_registry *reg, const char *name, const char *base)
     if (!h) {
         const char *why = lt_dlerror();
         lt_dlexit();
+        /* libltdl gives no reason when the file is there but no loader
+         * takes it (not a shared library, or not for this system). */
         return rl__fmt(reg->errmsg, RL_EPLUGIN, "plugin '%s' (%s) cannot be loaded: %s", name,
-                       base, why ? why : "unknown reason");
+                       base,
+                       why ? why
+                           : "libltdl gives no reason (is it a shared library for this system, "
+                             "built with libtool -module, its dependencies installed?)");
     }
 
     const unsigned *abi = (const unsigned *)lt_dlsym(h, "rl_plugin_abi");

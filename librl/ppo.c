@@ -308,10 +308,14 @@ void rl_ac_value(rl_ac *ac, const float *obs, size_t n, double *value)
     }
 }
 
-double rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double *logp_old,
-                  const double *adv, const double *returns, size_t n, const rl_ppo_coefs *c,
-                  rl_ppo_loss_parts *parts, int accumulate)
+int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double *logp_old,
+               const double *adv, const double *returns, size_t n, const rl_ppo_coefs *c,
+               rl_ppo_loss_parts *parts, int accumulate, double *loss, rl_error *err)
 {
+    if (n == 0 || n > ac->max_batch)
+        return rl_error_set(err, RL_EINVAL,
+                            "rl_ac_loss: %zu rows; the actor-critic takes 1 to %zu (its max_batch)",
+                            n, ac->max_batch);
     const float *out = rl_mlp_forward(&ac->actor, obs, n);
     double pol = 0, ent = 0, kl = 0, clipped = 0, inv_n = 1.0 / (double)n;
     if (ac->discrete) {
@@ -392,7 +396,8 @@ double rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const doub
         parts->approx_kl = kl * inv_n;
         parts->clip_fraction = clipped * inv_n;
     }
-    return pol + c->value_coef * vl - c->entropy_coef * ent;
+    if (loss) *loss = pol + c->value_coef * vl - c->entropy_coef * ent;
+    return RL_OK;
 }
 
 void rl_ac_env_action(const rl_ac *ac, const double *action, double *env_action)
@@ -862,8 +867,10 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                 for (size_t j = 0; j < m; j++) p->mb_adv[j] = (p->mb_adv[j] - am) / (sd + 1e-8);
             }
             rl_ac_zero_grad(&p->ac);
-            double loss = rl_ac_loss(&p->ac, p->mb_obs, p->mb_act, p->mb_logp, p->mb_adv,
-                                     p->mb_ret, m, &p->coefs, &parts, 1);
+            double loss;
+            rc = rl_ac_loss(&p->ac, p->mb_obs, p->mb_act, p->mb_logp, p->mb_adv, p->mb_ret, m,
+                            &p->coefs, &parts, 1, &loss, err);
+            if (rc != RL_OK) return rc;
             if (!isfinite(loss))
                 return broken(p, err,
                               "ppo: the loss became non-finite (policy %g, value %g, entropy %g) "
@@ -1086,8 +1093,13 @@ static int ppo_read(ppo *p, rl_reader *r, int agent_only, rl_error *err)
     rs_commit(&p->obs_rms, obs_stats);
     rs_commit(&p->ret_rms, ret_stats);
     if (!agent_only) memcpy(p->ret_acc, acc, p->n * sizeof *d);
+    else if (p->broken) memset(p->ret_acc, 0, p->n * sizeof *p->ret_acc); /* may hold inf */
     p->steps_done = steps;
     p->rng = rng;
+    /* The loaded state is whole and finite: whatever failed before is
+     * gone with the state it failed in. */
+    p->broken = 0;
+    p->broken_msg[0] = '\0';
     free(f);
     free(d);
     return RL_OK;

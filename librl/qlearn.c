@@ -134,12 +134,18 @@ static int qlearn_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, 
             double target = ql->rewards[i];
             if (!ql->term[i]) target += ql->gamma * rl_qtable_max(&ql->q, s2);
             double *q = &rl_qtable_row(&ql->q, s)[a];
-            double td = target - *q;
-            *q += ql->alpha * td;
-            if (!isfinite(*q))
+            double td = target - *q, nq = *q + ql->alpha * td;
+            /* Checked before it is stored: the table never holds a
+             * non-finite value, so it stays a valid agent to evaluate or
+             * to save a copy of (the wrapper refuses further training and
+             * saving until a checkpoint is loaded). */
+            if (!isfinite(nq))
                 return rl_error_set(err, RL_ENUMERIC,
-                                    "qlearn: Q(%zu,%zu) became non-finite at step %llu", s, a,
-                                    (unsigned long long)ql->total_steps);
+                                    "qlearn: the update of Q(%zu,%zu) = %g would be non-finite "
+                                    "(reward %g, target %g) at step %llu; the table keeps %g",
+                                    s, a, *q, ql->rewards[i], target,
+                                    (unsigned long long)ql->total_steps + i + 1, *q);
+            *q = nq;
             abs_td += fabs(td);
             updates++;
         }

@@ -106,6 +106,37 @@ expect "missing reward module" module.ini "module.ini:5: \[deepracer\] reward_fu
 dr "actions = -30:0.5, 45:1.0" >actions.ini
 expect "steering out of range" actions.ini "actions.ini:5: \[deepracer\] actions: action (steering 45, speed 1) is outside"
 
+# Finite but absurd inputs (issue 12): each loader checks magnitudes,
+# widths and extents, so these stop at setup with exit status 2 and no run
+# directory, not in training after files were written.
+sq() { # SCALE WIDTH: a closed square track (centre x, y, inner x, y, outer x, y)
+    awk -v s="$1" -v w="$2" 'BEGIN { split("0 1 1 0 0", px); split("0 0 1 1 0", py)
+        for (i = 1; i <= 5; i++) { X = px[i] * s; Y = py[i] * s
+            printf "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", X, Y, X + w, Y + w, X - w, Y - w } }'
+}
+# N dated rows (2000-01-01 on, 28 days a month), row K (from 0) holding V
+# instead of 10: dates HEADER N K V
+dated() {
+    awk -v h="$1" -v n="$2" -v k="$3" -v v="$4" 'BEGIN { print h
+        for (i = 0; i < n; i++)
+            printf "%04d-%02d-%02d,%s\n", 2000 + int(i / 336), int(i % 336 / 28) + 1, i % 28 + 1, i == k ? v : 10 }'
+}
+sq 1.7e308 0.5 >huge.csv
+dr "track = $tmp/huge.csv" >huge.ini
+expect "huge-extent track" huge.ini "huge.ini:5: \[deepracer\] track: $tmp/huge.csv:2: row 1: column 0 (center_x) is 1.7e+308, beyond the limit of +-10000 m"
+sq 1e308 0.5 >e308.csv
+dr "track = $tmp/e308.csv" >e308.ini
+expect "1e308 track" e308.ini "e308.ini:5: \[deepracer\] track: $tmp/e308.csv:2: row 1: column 0 (center_x) is 1e+308, beyond the limit of +-10000 m"
+sq 10 0 >zero.csv
+dr "track = $tmp/zero.csv" >zero.ini
+expect "zero-width track" zero.ini "zero.ini:5: \[deepracer\] track: $tmp/zero.csv:1: row 0: the track is 0 m wide (inner to outer border), outside 0.05..100 m"
+dated Date,Close 400 200 1e308 >price.csv
+printf '[run]\nenv = trading\nalgorithm = ppo\noutput_dir = %s/run\n[trading]\ndata = %s/price.csv\n' "$tmp" "$tmp" >price.ini
+expect "1e308 price" price.ini "trading: $tmp/price.csv:202: price 1e308 in column 'Close' is outside the limits 1e-06..1e+09"
+dated timestamp,demand 400 100 1e308 >demand.csv
+printf '[run]\nenv = rota\nalgorithm = ppo\noutput_dir = %s/run\n[rota]\ndata = %s/demand.csv\n' "$tmp" "$tmp" >demand.ini
+expect "1e308 demand" demand.ini "rota: $tmp/demand.csv:102: demand 1e+308 in column 'demand' is above the limit of 1e+09"
+
 # Usage errors: no config, an unknown option.
 "$rlrun" >/dev/null 2>&1; s=$?
 if [ $s -eq 2 ]; then passes=$((passes + 1)); echo "PASS: no config file: exit 2"; else fails=$((fails + 1)); echo "FAIL: no config file: exit $s"; fi

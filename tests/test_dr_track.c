@@ -533,6 +533,114 @@ START_TEST(test_error_csv)
 }
 END_TEST
 
+/* A closed circle of n rows (n - 1 distinct points) of radius R, w wide. */
+static double *circle_rows(size_t n, double R, double w)
+{
+    double *r = calloc(6 * n, sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        double a = 2 * M_PI * (double)(i % (n - 1)) / (double)(n - 1);
+        double c = cos(a), s = sin(a);
+        double row[6] = {R * c, R * s, (R - w / 2) * c, (R - w / 2) * s, (R + w / 2) * c,
+                         (R + w / 2) * s};
+        memcpy(r + 6 * i, row, sizeof row);
+    }
+    return r;
+}
+
+/* The limits of track.h: magnitudes, widths, extent, length and rows, in
+ * both forms, each refused with its row (and line) and the limit. */
+START_TEST(test_error_limits)
+{
+    double *r = square_rows(10);
+    const char *p = in_tmp("huge.npy");
+    r[6 * 3 + 2] = 1.7e308;
+    put_npy_rows(p, r, 10);
+    load_fails(p, "row 3: column 2 (inner_x) is 1.7e+308", "beyond the limit of +-10000 m");
+    p = in_tmp("huge.csv");
+    put_csv_rows(p, r, 10); /* a comment and a header, then the rows: row 3 on line 6 */
+    char want[600];
+    snprintf(want, sizeof want, "%s:6: row 3: column 2 (inner_x) is 1.7e+308", p);
+    load_fails(p, want, "beyond the limit of +-10000 m");
+    r[6 * 3 + 2] = -10000.5;
+    put_csv_rows(p, r, 10);
+    load_fails(p, "is -10000.5, beyond", NULL);
+    free(r);
+
+    /* Zero width: inner and outer borders on the centre line. */
+    r = square_rows(10);
+    for (size_t i = 0; i < 10; i++)
+        for (int c = 2; c < 6; c++)
+            r[6 * i + c] = r[6 * i + (c % 2)];
+    p = in_tmp("zero.npy");
+    put_npy_rows(p, r, 10);
+    load_fails(p, "row 0: the track is 0 m wide", "outside 0.05..100 m");
+    p = in_tmp("zero.csv");
+    put_csv_rows(p, r, 10);
+    load_fails(p, ":3: row 0: the track is 0 m wide", "outside 0.05..100 m");
+    free(r);
+    r = circle_rows(10, 3, 0.04);
+    put_csv_rows(p, r, 10);
+    load_fails(p, "is 0.04 m wide", NULL);
+    free(r);
+    r = circle_rows(10, 200, 101);
+    put_csv_rows(p, r, 10);
+    load_fails(p, "is 101 m wide", "outside 0.05..100 m");
+    free(r);
+
+    /* Extent: a circle 1200 m across, every coordinate within the limit. */
+    r = circle_rows(64, 600, 1);
+    p = in_tmp("wide.npy");
+    put_npy_rows(p, r, 64);
+    load_fails(p, "the track spans 1200.", "more than the limit of 1000 m in either direction");
+    free(r);
+    /* Length: 1131 m of centre line inside a box of 361 m. */
+    r = circle_rows(64, 180, 1);
+    put_npy_rows(p, r, 64);
+    load_fails(p, "the centre line is 1130.", "more than the limit of 1000 m");
+    free(r);
+
+    /* Rows: the count in the shape is refused before the data is read. */
+    p = in_tmp("rows.npy");
+    r = square_rows(10);
+    put_npy(p, 1, "<f8", "False", "(100001, 6)", r, 480);
+    load_fails(p, "100001 rows, more than the limit of 100000", NULL);
+    free(r);
+    p = in_tmp("rows.csv");
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i <= DR_TRACK_MAX_ROWS; i++)
+        fputs("3,0,2.5,0,3.5,0\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+    snprintf(want, sizeof want, "%s:%d: more than %d rows", p, DR_TRACK_MAX_ROWS + 1,
+             DR_TRACK_MAX_ROWS);
+    load_fails(p, want, NULL);
+}
+END_TEST
+
+/* A track at the limits loads, and its grid answers for any point, however
+ * far off it or not a number, without reading outside itself. */
+START_TEST(test_limits_ok)
+{
+    double *r = circle_rows(9, 150, 1); /* 8 waypoints, 918 m of centre line */
+    const char *p = in_tmp("big.csv");
+    put_csv_rows(p, r, 9);
+    free(r);
+    dr_track t;
+    load_ok(&t, p, 0);
+    ck_assert(t.length < DR_TRACK_MAX_LENGTH && t.length > 900);
+    ck_assert(t.gnx * t.gny <= 4 * (64 * t.n + 1024));
+    ck_assert_int_eq(dr_track_on_road(&t, 150, 0, DR_NO_HINT), 1);
+    ck_assert_int_eq(dr_track_on_road(&t, 0, 0, DR_NO_HINT), 0);
+    const double far[] = {1e300, -1e300, 1.7e308, -1.7e308, INFINITY, -INFINITY, NAN, 1e4};
+    for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+        ck_assert_int_eq(dr_track_on_road(&t, far[i], 0, DR_NO_HINT), 0);
+        ck_assert_int_eq(dr_track_on_road(&t, 0, far[i], DR_NO_HINT), 0);
+        ck_assert_int_eq(dr_track_on_road(&t, far[i], far[i], DR_NO_HINT), 0);
+    }
+    dr_track_free(&t);
+}
+END_TEST
+
 /* A short error buffer gets a truncated message, never an overflow. */
 START_TEST(test_error_buffer)
 {
@@ -953,6 +1061,8 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_own_tracks);
     tcase_add_test(tc, test_error_npy);
     tcase_add_test(tc, test_error_csv);
+    tcase_add_test(tc, test_error_limits);
+    tcase_add_test(tc, test_limits_ok);
     tcase_add_test(tc, test_error_buffer);
     tcase_add_test(tc, test_forms);
     suite_add_tcase(s, tc);

@@ -220,15 +220,16 @@ static void check_ac_gradient(int discrete, int huber)
     };
     for (int c = 0; c < 4; c++) {
         rl_ac_zero_grad(&ac);
-        rl_ac_loss(&ac, obs, act, logp_old, adv, ret, n, &terms[c], NULL, 1);
+        ck_assert_int_eq(rl_ac_loss(&ac, obs, act, logp_old, adv, ret, n, &terms[c], NULL, 1, NULL, NULL), RL_OK);
         double worst = 0;
         for (size_t p = 0; p < ac.nparams; p++) {
             float save = ac.params[p];
             float e = 1e-2f;
             ac.params[p] = save + e;
-            double up = rl_ac_loss(&ac, obs, act, logp_old, adv, ret, n, &terms[c], NULL, 0);
+            double up, dn;
+            rl_ac_loss(&ac, obs, act, logp_old, adv, ret, n, &terms[c], NULL, 0, &up, NULL);
             ac.params[p] = save - e;
-            double dn = rl_ac_loss(&ac, obs, act, logp_old, adv, ret, n, &terms[c], NULL, 0);
+            rl_ac_loss(&ac, obs, act, logp_old, adv, ret, n, &terms[c], NULL, 0, &dn, NULL);
             ac.params[p] = save;
             double fd = (up - dn) / ((double)(save + e) - (double)(save - e));
             double g = ac.grads[p];
@@ -282,7 +283,8 @@ START_TEST(test_ac_loss_parts)
     for (int i = 0; i < 4; i++) ret[i] = val[i] + 0.5;
     rl_ppo_coefs c = {0.2, 0.5, 0.01, 0};
     rl_ppo_loss_parts parts;
-    double loss = rl_ac_loss(&ac, obs, act, logp, adv, ret, 4, &c, &parts, 0);
+    double loss;
+    ck_assert_int_eq(rl_ac_loss(&ac, obs, act, logp, adv, ret, 4, &c, &parts, 0, &loss, NULL), RL_OK);
     ck_assert_double_eq_tol(parts.policy, -1.0, 1e-12);
     ck_assert_double_eq_tol(parts.value, 0.125, 1e-6);
     ck_assert_double_eq_tol(parts.approx_kl, 0, 1e-12);
@@ -290,6 +292,43 @@ START_TEST(test_ac_loss_parts)
     /* A network with 0.01-gain output weights is nearly uniform. */
     ck_assert_double_eq_tol(parts.entropy, log(4.0), 1e-3);
     ck_assert_double_eq_tol(loss, parts.policy + 0.5 * parts.value - 0.01 * parts.entropy, 1e-12);
+    rl_ac_free(&ac);
+}
+END_TEST
+
+/* More rows than the batch the actor-critic was made for (its workspaces
+ * hold max_batch rows), or none: RL_EINVAL with a message, and nothing
+ * computed: the gradients and *loss as they were. */
+START_TEST(test_ac_loss_rows)
+{
+    rl_space as;
+    ck_assert_int_eq(rl_space_discrete(&as, 3), RL_OK);
+    rl_ac ac;
+    const size_t hidden[1] = {8};
+    rl_error err = {0};
+    ck_assert_int_eq(rl_ac_init(&ac, 2, &as, hidden, 1, RL_ACT_TANH, 4, &err), RL_OK);
+    rl_pcg32 rng;
+    rl_pcg32_seed(&rng, 5, 5);
+    ck_assert_int_eq(rl_ac_reset_params(&ac, &rng, 0, &err), RL_OK);
+    float obs[10] = {0.1f, 0.2f, -0.3f, 0.4f, 1, -1, 0.5f, 0, 0.25f, -0.75f};
+    double act[5] = {0, 1, 2, 1, 0}, logp[5] = {-1, -1, -1, -1, -1}, adv[5] = {1, 2, 3, -2, 1};
+    double ret[5] = {0, 0, 0, 0, 0};
+    rl_ppo_coefs c = {0.2, 0.5, 0.01, 0};
+    rl_ac_zero_grad(&ac);
+    double loss = 42;
+    ck_assert_int_eq(rl_ac_loss(&ac, obs, act, logp, adv, ret, 5, &c, NULL, 1, &loss, &err),
+                     RL_EINVAL);
+    ck_assert_int_eq(err.code, RL_EINVAL);
+    ck_assert_str_eq(err.msg, "rl_ac_loss: 5 rows; the actor-critic takes 1 to 4 (its max_batch)");
+    ck_assert_double_eq(loss, 42);
+    for (size_t p = 0; p < ac.nparams; p++) ck_assert_float_eq(ac.grads[p], 0);
+    ck_assert_int_eq(rl_ac_loss(&ac, obs, act, logp, adv, ret, 0, &c, NULL, 1, &loss, &err),
+                     RL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "0 rows"));
+    ck_assert_int_eq(rl_ac_loss(&ac, obs, act, logp, adv, ret, 5, &c, NULL, 0, NULL, NULL),
+                     RL_EINVAL); /* err may be NULL */
+    ck_assert_int_eq(rl_ac_loss(&ac, obs, act, logp, adv, ret, 4, &c, NULL, 1, &loss, &err), RL_OK);
+    ck_assert(isfinite(loss));
     rl_ac_free(&ac);
 }
 END_TEST
@@ -590,6 +629,76 @@ START_TEST(test_load_agent)
 }
 END_TEST
 
+/* An agent that failed numerically (the blowup plugin's rewards of 1e308
+ * overflow the loss in iteration 3) refuses to train and to save, and a
+ * good checkpoint loads into it, with rl_algo_load (its copy for a
+ * rollback does not go through the save that refuses) and with
+ * rl_algo_load_agent; it then saves the same bytes and trains on exactly
+ * as the run that wrote the checkpoint did. A load that fails leaves it
+ * failed. */
+START_TEST(test_load_into_failed_agent)
+{
+    const char *d = getenv("RL_TEST_PLUGINDIR");
+    ck_assert_msg(d != NULL, "RL_TEST_PLUGINDIR is not set (run through make check)");
+    setenv("RL_PLUGIN_PATH", d, 1);
+    rl_registry_free(reg); /* the search path is read when a registry is made */
+    reg = rl_registry_alloc(NULL);
+    ck_assert_ptr_nonnull(reg);
+    ck_assert_msg(rl_registry_load(reg, "blowup") == RL_OK, "%s", rl_registry_errmsg(reg));
+    unsetenv("RL_PLUGIN_PATH");
+    const char *ini = "[blowup]\nafter = 600\n[ppo]\nsteps_per_iteration = 512\nbatch_size = 64\n"
+                      "epochs = 1\n";
+    char dir[] = "/tmp/rl-ppo-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char good[64], again[64], other[64];
+    snprintf(good, sizeof good, "%s/good.rlck", dir);
+    snprintf(again, sizeof again, "%s/again.rlck", dir);
+    snprintf(other, sizeof other, "%s/other.rlck", dir);
+    trained t = make_ppo("blowup", ini, 2, 7);
+    iterate(&t, 2, NULL);
+    ck_assert_int_eq(rl_algo_save(t.algo, good), RL_OK);
+    ck_assert_int_eq(rl_algo_iterate(t.algo, NULL), RL_ENUMERIC);
+    char first[RL_ERRMSG_SIZE];
+    snprintf(first, sizeof first, "%s", rl_algo_errmsg(t.algo));
+    ck_assert_ptr_nonnull(strstr(first, "became non-finite"));
+    ck_assert_int_eq(rl_algo_iterate(t.algo, NULL), RL_ENUMERIC);
+    ck_assert_str_eq(rl_algo_errmsg(t.algo), first);
+    ck_assert_int_eq(rl_algo_save(t.algo, again), RL_ENUMERIC);
+    ck_assert_ptr_nonnull(strstr(rl_algo_errmsg(t.algo), "not saving a broken training state"));
+    ck_assert_int_ne(access(again, F_OK), 0);
+
+    /* Loads that fail: no file; a checkpoint of three environments. The
+     * agent stays failed. */
+    ck_assert_int_eq(rl_algo_load(t.algo, "/nonexistent/c.rlck"), RL_ENOTFOUND);
+    trained o = make_ppo("blowup", ini, 3, 7);
+    ck_assert_int_eq(rl_algo_save(o.algo, other), RL_OK);
+    free_ppo(&o);
+    ck_assert_int_ne(rl_algo_load(t.algo, other), RL_OK);
+    ck_assert_ptr_nonnull(strstr(rl_algo_errmsg(t.algo), "num_envs"));
+    ck_assert_int_eq(rl_algo_iterate(t.algo, NULL), RL_ENUMERIC);
+    ck_assert_int_eq(rl_algo_save(t.algo, again), RL_ENUMERIC);
+
+    /* The good checkpoint: loaded, the same bytes saved again, and the
+     * same failure in the same iteration (the run resumes exactly). */
+    ck_assert_msg(rl_algo_load(t.algo, good) == RL_OK, "%s", rl_algo_errmsg(t.algo));
+    ck_assert_uint_eq(rl_algo_iterations(t.algo), 2);
+    ck_assert_int_eq(rl_algo_save(t.algo, again), RL_OK);
+    assert_same_file(good, again);
+    ck_assert_int_eq(rl_algo_iterate(t.algo, NULL), RL_ENUMERIC);
+    ck_assert_str_eq(rl_algo_errmsg(t.algo), first);
+
+    /* rl_algo_load_agent too; the agent then trains (its running returns,
+     * which held infinities, start again from 0). */
+    ck_assert_msg(rl_algo_load_agent(t.algo, good) == RL_OK, "%s", rl_algo_errmsg(t.algo));
+    ck_assert_int_eq(rl_algo_save(t.algo, again), RL_OK);
+    free_ppo(&t);
+    remove(good);
+    remove(again);
+    remove(other);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_policy_interface)
 {
     /* The agent's rl_policy acts as the agent does; its logp and value are
@@ -648,6 +757,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_ac_gradient_categorical);
     tcase_add_test(tc, test_ac_gradient_gaussian);
     tcase_add_test(tc, test_ac_loss_parts);
+    tcase_add_test(tc, test_ac_loss_rows);
     tcase_add_test(tc, test_env_action_clipped);
     suite_add_tcase(s, tc);
     TCase *tr = tcase_create("training");
@@ -662,6 +772,7 @@ static Suite *make_suite(void)
     tcase_add_test(tr, test_resume_needs_same_shape);
     tcase_add_test(tr, test_load_agent);
     tcase_add_test(tr, test_policy_interface);
+    tcase_add_test(tr, test_load_into_failed_agent);
     suite_add_tcase(s, tr);
     return s;
 }

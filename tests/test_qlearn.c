@@ -413,6 +413,90 @@ START_TEST(test_evaluate_stops_at_max_steps)
 }
 END_TEST
 
+/* An environment of one state whose every step pays 1e308: with
+ * learning_rate 1 and discount 0.99 the second update's target overflows. */
+static int huge_init(void *s, rl_config *c, const char *sec, rl_env_spec *spec, rl_error *e)
+{
+    (void)s, (void)c, (void)sec, (void)e;
+    int rc = rl_space_discrete(&spec->observation_space, 1);
+    return rc == RL_OK ? rl_space_discrete(&spec->action_space, 2) : rc;
+}
+static int huge_reset(void *s, rl_pcg32 *r, double *o, rl_error *e)
+{
+    (void)s, (void)r, (void)e;
+    o[0] = 0;
+    return RL_OK;
+}
+static int huge_step(void *s, rl_pcg32 *r, const double *a, double *o, rl_step *out, rl_error *e)
+{
+    (void)s, (void)r, (void)a, (void)e;
+    o[0] = 0;
+    out->reward = 1e308;
+    out->terminated = 0;
+    out->truncated = 0;
+    return RL_OK;
+}
+static const rl_env_type huge_type = {
+    RL_ENV_TYPE_HEADER,
+    .name = "huge",
+    .summary = "one state, rewards of 1e308",
+    .size = 1,
+    .max_episode_steps = 100,
+    .init = huge_init,
+    .reset = huge_reset,
+    .step = huge_step,
+};
+
+/* qlearn never stores a non-finite value: the update that would is refused
+ * with RL_ENUMERIC naming the entry, the table keeps only finite values,
+ * training and saving are refused from then on, and a good checkpoint
+ * loads. */
+START_TEST(test_non_finite_update_refused)
+{
+    ck_assert_int_eq(rl_registry_add_env(reg, &huge_type), RL_OK);
+    rl_config *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg,
+                                           "[qlearn]\nlearning_rate = 1\ndiscount = 0.99\n"
+                                           "steps_per_iteration = 1\n",
+                                           "test.ini"),
+                     RL_OK);
+    rl_error err = {0};
+    rl_env_batch *envs = rl_env_batch_alloc(&huge_type, cfg, 1, &err);
+    ck_assert_msg(envs != NULL, "%s", err.msg);
+    rl_algo *algo = rl_algo_alloc(rl_algo_find("qlearn"), cfg, envs, 3, &err);
+    ck_assert_msg(algo != NULL, "%s", err.msg);
+    char dir[] = "/tmp/rl-ql-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char good[64], again[64];
+    snprintf(good, sizeof good, "%s/good.rlck", dir);
+    snprintf(again, sizeof again, "%s/again.rlck", dir);
+    ck_assert_int_eq(rl_algo_save(algo, good), RL_OK);
+    int rc = RL_OK;
+    for (int k = 0; k < 10 && rc == RL_OK; k++) rc = rl_algo_iterate(algo, NULL);
+    ck_assert_int_eq(rc, RL_ENUMERIC);
+    ck_assert_msg(strstr(rl_algo_errmsg(algo), "would be non-finite") != NULL, "%s",
+                  rl_algo_errmsg(algo));
+    ck_assert_ptr_nonnull(strstr(rl_algo_errmsg(algo), "(reward 1e+308, target inf)"));
+    const rl_tabular_policy *tp = rl_algo_policy(algo)->impl;
+    for (size_t i = 0; i < tp->q->nstates * tp->q->nactions; i++)
+        ck_assert_msg(isfinite(tp->q->q[i]), "Q[%zu] = %g", i, tp->q->q[i]);
+    ck_assert_double_eq(fmax(tp->q->q[0], tp->q->q[1]), 1e308);
+    ck_assert_int_eq(rl_algo_iterate(algo, NULL), RL_ENUMERIC);
+    ck_assert_int_eq(rl_algo_save(algo, again), RL_ENUMERIC);
+    ck_assert_msg(rl_algo_load(algo, good) == RL_OK, "%s", rl_algo_errmsg(algo));
+    ck_assert_double_eq(tp->q->q[0], 0);
+    ck_assert_double_eq(tp->q->q[1], 0);
+    ck_assert_int_eq(rl_algo_iterate(algo, NULL), RL_OK);
+    ck_assert_int_eq(rl_algo_save(algo, again), RL_OK);
+    rl_algo_free(algo);
+    rl_env_batch_free(envs);
+    rl_config_free(cfg);
+    remove(good);
+    remove(again);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_algo_exposes_policy)
 {
     agent ag;
@@ -442,6 +526,7 @@ static Suite *qlearn_suite(void)
     tcase_add_test(tc, test_checkpoint_round_trip_and_errors);
     tcase_add_test(tc, test_refuses_continuous_observations);
     tcase_add_test(tc, test_algo_exposes_policy);
+    tcase_add_test(tc, test_non_finite_update_refused);
     tcase_add_test(tc, test_evaluate_stops_at_max_steps);
     suite_add_tcase(s, tc);
     tc = tcase_create("policy");

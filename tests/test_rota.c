@@ -373,6 +373,24 @@ START_TEST(test_csv_errors)
         {"badnum.csv", "timestamp,demand\n", "2024-01-01 00:00,1\n2024-01-01 01:00,x\n", "",
          ":3: bad number 'x' in column 'demand'"},
         {"neg.csv", "timestamp,demand\n", "2024-01-01 00:00,-2\n", "", ":2: negative demand -2"},
+        {"e308.csv", "timestamp,demand\n", "2024-01-01 00:00,1\n2024-01-01 01:00,1e308\n", "",
+         ":3: demand 1e+308 in column 'demand' is above the limit of 1e+09"},
+        {"span.csv", "timestamp,demand\n",
+         "2024-01-01 00:00,1\n2024-01-01 01:00,2\n2024-01-01 02:00,3\n"
+         "2024-01-01 03:00,4\n2024-01-01 04:00,5\n2024-01-01 05:00,6\n"
+         "2024-01-01 06:00,7\n2024-01-01 07:00,8\n2024-01-01 08:00,9\n"
+         "2024-01-01 09:00,10\n2024-01-01 10:00,11\n2024-01-01 11:00,12\n"
+         "2124-01-03 00:00,1\n", "",
+         ":14: the series spans 2024-01-01 to 2124-01-03, more than the limit of 36525 days "
+         "(100 years)"},
+        {"fill.csv", "timestamp,demand\n",
+         "2024-01-01 00:00,1\n2024-01-01 01:00,2\n2024-01-01 02:00,3\n"
+         "2024-01-01 03:00,4\n2024-01-01 04:00,5\n2024-01-01 05:00,6\n"
+         "2024-01-01 06:00,7\n2024-01-01 07:00,8\n2024-01-01 08:00,9\n"
+         "2024-01-01 09:00,10\n2024-01-01 10:00,11\n2024-01-01 11:00,12\n"
+         "2024-03-01 00:00,1\n", "",
+         ":14: the series spans 1441 hourly periods but holds 13 rows: more than 100 periods per "
+         "row, mostly gaps"},
         {"unsorted.csv", "timestamp,demand\n",
          "2024-01-01 00:00,1\n2024-01-01 02:00,1\n2024-01-01 01:00,1\n", "",
          ":4: timestamps not sorted: 2024-01-01 01:00 comes after 2024-01-01 02:00 (line 3)"},

@@ -185,7 +185,7 @@ START_TEST(test_csv_errors)
     struct {
         const char *name, *expect;
         char text[16384];
-    } c[12];
+    } c[15];
     int nc = 0;
 #define CASE(nm, ex) (c[nc].name = nm, c[nc].expect = ex, nc++)
     /* Missing column in the header, then in a row. */
@@ -204,6 +204,16 @@ START_TEST(test_csv_errors)
     snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1,1,2,0,9\n%s", (int)head, good,
              line7);
     CASE("zero.csv", "zero.csv:6: price 0 in column 'Adj Close' is not positive");
+    /* Finite but beyond the limits: every return from them would be huge. */
+    snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1,1,2,1e308,9\n%s", (int)head, good,
+             line7);
+    CASE("e308.csv", "e308.csv:6: price 1e308 in column 'Adj Close' is outside the limits 1e-06..1e+09");
+    snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1,1,2,1000000001,9\n%s", (int)head,
+             good, line7);
+    CASE("big.csv", "big.csv:6: price 1000000001 in column 'Adj Close' is outside the limits");
+    snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1,1,2,1e-300,9\n%s", (int)head, good,
+             line7);
+    CASE("tiny.csv", "tiny.csv:6: price 1e-300 in column 'Adj Close' is outside the limits");
     snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-03,1,1,1,2,3,9\n%s", (int)head, good,
              line7);
     CASE("unsorted.csv", "unsorted.csv:6: date 2001-01-03 is not after 2001-01-04 on line 5");

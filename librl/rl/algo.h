@@ -112,7 +112,14 @@ RL_API int rl_algo_evaluate(rl_algo *algo, rl_env *env, uint64_t seed, int64_t m
  * one written for the same algorithm and environment: the agent, its
  * counters and the environments' episodes in progress, to resume training
  * exactly (the batch must have as many instances, and each type's own
- * record must fit its configuration). All or nothing. */
+ * record must fit its configuration). All or nothing.
+ *
+ * An agent whose training failed numerically (rl_algo_iterate returned
+ * RL_ENUMERIC) refuses rl_algo_iterate and rl_algo_save (RL_ENUMERIC, with
+ * the failure's message) until a checkpoint is loaded: rl_algo_load and
+ * rl_algo_load_agent of a good checkpoint work on it and clear the
+ * failure. Its state is not worth keeping, so if such a load fails the
+ * agent stays failed (the environments are put back as they were). */
 RL_API int rl_algo_save(rl_algo *algo, const char *path);
 RL_API int rl_algo_load(rl_algo *algo, const char *path);
 

@@ -132,14 +132,16 @@ RL_API void rl_ac_act(rl_ac *ac, const float *obs, size_t n, int greedy, rl_pcg3
 /* V(s) for n rows. */
 RL_API void rl_ac_value(rl_ac *ac, const float *obs, size_t n, double *value);
 
-/* The PPO loss over n samples (n <= max_batch) and, when accumulate is
- * set, its gradient ADDED to ac->grads (clear them first with
- * rl_ac_zero_grad). Returns the total loss; parts (may be NULL) receives
- * its pieces. */
-RL_API double rl_ac_loss(rl_ac *ac, const float *obs, const double *actions,
-                         const double *logp_old, const double *advantages,
-                         const double *returns, size_t n, const rl_ppo_coefs *c,
-                         rl_ppo_loss_parts *parts, int accumulate);
+/* The PPO loss over n samples and, when accumulate is set, its gradient
+ * ADDED to ac->grads (clear them first with rl_ac_zero_grad). *loss (may
+ * be NULL) receives the total loss, parts (may be NULL) its pieces.
+ * Returns RL_OK, or RL_EINVAL with a message in err (may be NULL) when n is
+ * 0 or more than the max_batch the actor-critic was made for (its
+ * workspaces hold that many rows); nothing is computed or written then. */
+RL_API int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double *logp_old,
+                      const double *advantages, const double *returns, size_t n,
+                      const rl_ppo_coefs *c, rl_ppo_loss_parts *parts, int accumulate,
+                      double *loss, rl_error *err);
 RL_API void rl_ac_zero_grad(rl_ac *ac);
 
 /* Clip a continuous action row into the box (copies a discrete one). */

@@ -34,6 +34,25 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- reading ---------------------------------------------------------------- */
 
+/* What is wrong with one row of six finite reals, in msg (the row's place
+ * is the caller's to add), or 0 when it keeps to the limits of track.h. */
+static int row_fault(const double *r, char *msg, size_t len)
+{
+    for (int c = 0; c < 6; c++)
+        if (!(fabs(r[c]) <= DR_TRACK_MAX_COORD)) {
+            snprintf(msg, len, "column %d (%s) is %g, beyond the limit of +-%g m", c,
+                     column_name[c], r[c], DR_TRACK_MAX_COORD);
+            return -1;
+        }
+    double w = hypot(r[4] - r[2], r[5] - r[3]);
+    if (!(w >= DR_TRACK_MIN_WIDTH && w <= DR_TRACK_MAX_WIDTH)) {
+        snprintf(msg, len, "the track is %g m wide (inner to outer border), outside %g..%g m", w,
+                 DR_TRACK_MIN_WIDTH, DR_TRACK_MAX_WIDTH);
+        return -1;
+    }
+    return 0;
+}
+
 /* The whole file, NUL-terminated (malloc'd), or NULL with errno set. */
 static unsigned char *slurp(const char *path, size_t *len)
 {
@@ -200,6 +219,11 @@ static int read_npy(const char *path, const unsigned char *b, size_t len, double
         set_err(err, errlen, "%s: shape %.*s not supported (need (N, 6))", path, shown, v);
         goto out;
     }
+    if (dim[0] > DR_TRACK_MAX_ROWS) {
+        set_err(err, errlen, "%s: %zu rows, more than the limit of %d", path, dim[0],
+                DR_TRACK_MAX_ROWS);
+        goto out;
+    }
     size_t want = dim[0] * 48, have = len - off;
     if (have < want) {
         set_err(err, errlen, "%s: truncated: expected %zu data bytes for shape (%zu, 6), found %zu",
@@ -227,6 +251,15 @@ static int read_npy(const char *path, const unsigned char *b, size_t len, double
             *rows = NULL;
             goto out;
         }
+    for (size_t i = 0; i < dim[0]; i++) {
+        char why[160];
+        if (row_fault(*rows + 6 * i, why, sizeof why) != 0) {
+            set_err(err, errlen, "%s: row %zu: %s", path, i, why);
+            free(*rows);
+            *rows = NULL;
+            goto out;
+        }
+    }
     rc = 0;
 out:
     free(h);
@@ -281,6 +314,12 @@ static int read_csv(const char *path, char *b, double **rows, size_t *nrows, cha
             line = next;
             continue;
         }
+        if (n == DR_TRACK_MAX_ROWS) {
+            set_err(err, errlen, "%s:%zu: more than %d rows, the limit", path, lineno,
+                    DR_TRACK_MAX_ROWS);
+            free(r);
+            return -1;
+        }
         if (n == cap) {
             double *nr = realloc(r, cap * 2 * 6 * sizeof *r);
             if (!nr) {
@@ -309,6 +348,12 @@ static int read_csv(const char *path, char *b, double **rows, size_t *nrows, cha
                 free(r);
                 return -1;
             }
+        char why[160];
+        if (row_fault(r + 6 * n, why, sizeof why) != 0) {
+            set_err(err, errlen, "%s:%zu: row %zu: %s", path, lineno, n, why);
+            free(r);
+            return -1;
+        }
         header_ok = 0;
         n++;
         line = next;
@@ -375,6 +420,21 @@ static double quad_kind(const dr_track *t, size_t i)
     return (sb > 0 && sd > 0) || (sb < 0 && sd < 0) ? 2 : 1;
 }
 
+/* The grid column (or row) of coordinate v: floor((v - g0) ginv), clamped
+ * to [0, n - 1] before it is converted, so that no coordinate, however far
+ * off the grid, gives a cell outside it. The lookup in dr_track_on_road
+ * uses the same arithmetic, which is monotonic, so a point inside a
+ * quadrilateral's box falls in one of that quadrilateral's cells. */
+static size_t grid_index(double v, double g0, double ginv, size_t n)
+{
+    double f = (v - g0) * ginv;
+    if (!(f > 0))
+        return 0;
+    if (f >= (double)(n - 1))
+        return n - 1;
+    return (size_t)f;
+}
+
 /* The grid cell range [*i0, *i1] x [*j0, *j1] that quadrilateral q's
  * bounding box meets. */
 static void quad_cells(const dr_track *t, size_t q, size_t *i0, size_t *i1, size_t *j0,
@@ -384,16 +444,10 @@ static void quad_cells(const dr_track *t, size_t q, size_t *i0, size_t *i1, size
     double x1 = fmax(fmax(t->lx[q], t->lx[q + 1]), fmax(t->rx[q], t->rx[q + 1]));
     double y0 = fmin(fmin(t->ly[q], t->ly[q + 1]), fmin(t->ry[q], t->ry[q + 1]));
     double y1 = fmax(fmax(t->ly[q], t->ly[q + 1]), fmax(t->ry[q], t->ry[q + 1]));
-    /* The same arithmetic as the lookup in dr_track_on_road, which is
-     * monotonic, so a point inside the box falls in one of these cells. */
-    *i0 = (size_t)((x0 - t->gx0) * t->ginv);
-    *i1 = (size_t)((x1 - t->gx0) * t->ginv);
-    *j0 = (size_t)((y0 - t->gy0) * t->ginv);
-    *j1 = (size_t)((y1 - t->gy0) * t->ginv);
-    if (*i1 >= t->gnx)
-        *i1 = t->gnx - 1;
-    if (*j1 >= t->gny)
-        *j1 = t->gny - 1;
+    *i0 = grid_index(x0, t->gx0, t->ginv, t->gnx);
+    *i1 = grid_index(x1, t->gx0, t->ginv, t->gnx);
+    *j0 = grid_index(y0, t->gy0, t->ginv, t->gny);
+    *j1 = grid_index(y1, t->gy0, t->ginv, t->gny);
 }
 
 /* Point the arrays into t->mem (n waypoints; the grid after them). */
@@ -414,7 +468,12 @@ static void point_arrays(dr_track *t)
 
 #define N_DOUBLES(n) (10 * ((n) + 1) + 4 * (n))
 
-/* Build the grid (see track.h): grow t->mem to hold it, then fill it. */
+/* Build the grid (see track.h): grow t->mem to hold it, then fill it.
+ * Returns 0, -1 when out of memory, or -2 when the track cannot have a
+ * grid of a bounded size (a non-finite extent, or more entries than an
+ * unsigned counts). The loader's limits keep real tracks far from -2; the
+ * grid is safe on its own all the same: its size is computed in doubles
+ * and bounded before any conversion, and every cell index is clamped. */
 static int build_grid(dr_track *t)
 {
     size_t n = t->n;
@@ -425,32 +484,49 @@ static int build_grid(dr_track *t)
         y0 = fmin(y0, fmin(t->ly[i], t->ry[i]));
         y1 = fmax(y1, fmax(t->ly[i], t->ry[i]));
     }
-    /* Cells about half the road wide, but no more than 64 per waypoint. */
-    double h = fmax(0.5 * t->max_width, 0.05);
-    double cap = 64.0 * (double)n + 1024;
-    if ((x1 - x0) / h * ((y1 - y0) / h) > cap)
-        h = sqrt((x1 - x0) * (y1 - y0) / cap);
-    t->gx0 = x0;
-    t->gy0 = y0;
-    t->ginv = 1 / h;
-    t->gnx = (size_t)((x1 - x0) * t->ginv) + 1;
-    t->gny = (size_t)((y1 - y0) * t->ginv) + 1;
-    size_t ncell = t->gnx * t->gny;
+    double ex = x1 - x0, ey = y1 - y0;
+    if (!isfinite(ex) || !isfinite(ey))
+        return -2;
+    /* Cells about half the road wide, but no more than 64 per waypoint,
+     * and no more than 256 grid entries (a quadrilateral in a cell) per
+     * waypoint: start from the cell size that gives about that many cells,
+     * then grow it until both counts, computed in doubles before anything
+     * is converted or allocated, are within their caps. Cells as large as
+     * the track give one cell and n entries, so the loop ends (after a few
+     * rounds at most for any track the loader lets through). */
+    double cap = 64.0 * (double)n + 1024, entry_cap = 256.0 * (double)n + 1024;
+    double h = fmax(fmax(0.5 * t->max_width, 0.05), sqrt(ex * ey / cap));
+    double entries = 0;
+    for (int round = 0;; round++, h *= 1.5) {
+        if (round == 4096 || !(h > 0) || !isfinite(h))
+            return -2;
+        double gx = floor(ex / h) + 1, gy = floor(ey / h) + 1;
+        if (!(gx * gy <= 4 * cap) || !isfinite(1 / h))
+            continue;
+        t->gx0 = x0;
+        t->gy0 = y0;
+        t->ginv = 1 / h;
+        t->gnx = (size_t)gx;
+        t->gny = (size_t)gy;
+        entries = 0;
+        for (size_t q = 0; q < n; q++) {
+            size_t i0, i1, j0, j1;
+            quad_cells(t, q, &i0, &i1, &j0, &j1);
+            entries += (double)(i1 - i0 + 1) * (double)(j1 - j0 + 1);
+        }
+        if (entries <= entry_cap && entries <= (double)UINT_MAX)
+            break;
+    }
+    size_t ncell = t->gnx * t->gny, total = (size_t)entries;
     unsigned *count = calloc(ncell + 1, sizeof *count);
     if (!count)
         return -1;
-    size_t total = 0;
     for (size_t q = 0; q < n; q++) {
         size_t i0, i1, j0, j1;
         quad_cells(t, q, &i0, &i1, &j0, &j1);
         for (size_t j = j0; j <= j1; j++)
             for (size_t i = i0; i <= i1; i++)
                 count[j * t->gnx + i + 1]++;
-        total += (i1 - i0 + 1) * (j1 - j0 + 1);
-    }
-    if (total > UINT_MAX) {
-        free(count);
-        return -1;
     }
     size_t bytes = N_DOUBLES(n) * sizeof(double) + (ncell + 1 + total) * sizeof(unsigned);
     double *mem = realloc(t->mem, bytes);
@@ -506,6 +582,22 @@ static int build(dr_track *t, const char *path, const double *rows, size_t nrows
                 "%s: not closed: the last row's centre (%g, %g) is %g m from the first's "
                 "(%g, %g)",
                 path, last[0], last[1], gap, first[0], first[1]);
+        return -1;
+    }
+    /* The bounding box of every point (the rows' limits bound each
+     * coordinate; this bounds the whole, and so the grid and the episodes). */
+    double bx0 = INFINITY, bx1 = -INFINITY, by0 = INFINITY, by1 = -INFINITY;
+    for (size_t i = 0; i < nrows; i++)
+        for (int c = 0; c < 6; c += 2) {
+            bx0 = fmin(bx0, rows[6 * i + c]);
+            bx1 = fmax(bx1, rows[6 * i + c]);
+            by0 = fmin(by0, rows[6 * i + c + 1]);
+            by1 = fmax(by1, rows[6 * i + c + 1]);
+        }
+    if (!(bx1 - bx0 <= DR_TRACK_MAX_EXTENT && by1 - by0 <= DR_TRACK_MAX_EXTENT)) {
+        set_err(err, errlen,
+                "%s: the track spans %g x %g m, more than the limit of %g m in either direction",
+                path, bx1 - bx0, by1 - by0, DR_TRACK_MAX_EXTENT);
         return -1;
     }
     /* Keep the rows whose centre differs from the previous kept one. */
@@ -588,8 +680,15 @@ static int build(dr_track *t, const char *path, const double *rows, size_t nrows
         t->qkind[i] = quad_kind(t, i);
     }
     t->length = t->s[n];
-    if (n > UINT_MAX || build_grid(t) != 0) {
-        set_err(err, errlen, "%s: out of memory", path);
+    if (!(t->length <= DR_TRACK_MAX_LENGTH)) {
+        set_err(err, errlen, "%s: the centre line is %g m long, more than the limit of %g m", path,
+                t->length, DR_TRACK_MAX_LENGTH);
+        return -1;
+    }
+    int g = n > UINT_MAX ? -2 : build_grid(t);
+    if (g != 0) {
+        set_err(err, errlen, g == -1 ? "%s: out of memory" : "%s: the track is too large for its grid",
+                path);
         return -1;
     }
     return 0;

@@ -24,6 +24,17 @@
 #include <stddef.h>
 
 #define DR_TRACK_MIN_POINTS 4 /* distinct waypoints a track needs at least */
+/* Limits a track file must keep to (doc/deepracer.md, "Track files"). The
+ * real tracks are at most some 20 m across and 100 m long, 0.6 to 1.1 m
+ * wide, with at most a few hundred rows; these bounds leave ample room and
+ * keep the geometry, its grid and the race line computed at the start of a
+ * run (which takes seconds for a 1 km track) of a bounded size. */
+#define DR_TRACK_MAX_ROWS 100000   /* rows in a file */
+#define DR_TRACK_MAX_COORD 10000.0 /* |x|, |y| of every point, metres */
+#define DR_TRACK_MAX_EXTENT 1000.0 /* width and height of the bounding box, metres */
+#define DR_TRACK_MAX_LENGTH 1000.0 /* centre line, metres */
+#define DR_TRACK_MIN_WIDTH 0.05    /* inner to outer border of a row, metres */
+#define DR_TRACK_MAX_WIDTH 100.0
 #define DR_NO_HINT ((size_t)-1)
 
 typedef struct dr_track {
@@ -68,7 +79,12 @@ typedef struct dr_track {
  * driving direction. Returns 0, or -1 with a message in err (errlen bytes)
  * naming the file and what is wrong: unreadable, truncated, not a .npy,
  * wrong dtype, Fortran order, wrong shape, data longer than the shape says,
- * a non-finite value (with its row and column), too few distinct points,
+ * a non-finite value (with its row and column), a coordinate beyond
+ * DR_TRACK_MAX_COORD, a row whose width is outside [DR_TRACK_MIN_WIDTH,
+ * DR_TRACK_MAX_WIDTH] (each with its row, and its line in a CSV), more
+ * than DR_TRACK_MAX_ROWS rows, a bounding box wider or taller than
+ * DR_TRACK_MAX_EXTENT, a centre line longer than DR_TRACK_MAX_LENGTH,
+ * too few distinct points,
  * not closed (first and last rows' centre points more than 1e-6 m apart),
  * or a CSV line that does not hold six reals (with its line). On
  * failure *t is left empty (dr_track_free is still safe). */

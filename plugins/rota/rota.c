@@ -47,8 +47,15 @@ enum { LAYOUT = 1 };
 
 #define HOUR 3600LL
 #define DAY 86400LL
-/* A series longer than this is almost surely a typo in a year. */
-#define MAX_PERIODS 10000000LL
+/* Limits of a CSV series (doc/rota.md, "Limits"). A span longer than a
+ * century is almost surely a typo in a year; a grid of periods more than
+ * MAX_FILL times the file's rows is mostly made up of filled gaps (and
+ * would let a file of a few lines make a run of millions of periods);
+ * demand beyond MAX_DEMAND in one period keeps no cost finite enough to
+ * learn from. */
+#define MAX_SPAN_DAYS 36525LL /* 100 years */
+#define MAX_FILL 100LL
+#define MAX_DEMAND 1e9
 /* Periods each split must hold beyond the observation window. */
 #define MIN_SPLIT_STEPS 4
 #define TWO_PI 6.283185307179586
@@ -375,6 +382,11 @@ static int read_csv(const char *path, const char *time_col, const char *hour_col
                           demand_col);
             break;
         }
+        if (row.demand > MAX_DEMAND) {
+            rc = csv_fail(err, path, lineno, "demand %g in column '%s' is above the limit of %g",
+                          row.demand, demand_col, MAX_DEMAND);
+            break;
+        }
         if (*nrows > 0) {
             const csv_row *prev = &(*rows)[*nrows - 1];
             if (row.time <= prev->time) {
@@ -431,6 +443,16 @@ static int load_csv(rota *r, const char *path, const char *time_col, const char 
                       (long long)min_rows);
         goto done;
     }
+    /* The span first: every loop below and after is bounded by it. */
+    if (rows[n - 1].time - rows[0].time > MAX_SPAN_DAYS * DAY) {
+        char a[32], b[32];
+        format_time(rows[0].time, DAY, a, sizeof a);
+        format_time(rows[n - 1].time, DAY, b, sizeof b);
+        rc = csv_fail(err, path, rows[n - 1].line,
+                      "the series spans %s to %s, more than the limit of %lld days (100 years)",
+                      a, b, MAX_SPAN_DAYS);
+        goto done;
+    }
     int64_t step = INT64_MAX;
     for (size_t i = 1; i < n; i++)
         if (rows[i].time - rows[i - 1].time < step) step = rows[i].time - rows[i - 1].time;
@@ -459,9 +481,11 @@ static int load_csv(rota *r, const char *path, const char *time_col, const char 
         }
     }
     int64_t periods = (rows[n - 1].time - rows[0].time) / step + 1;
-    if (periods > MAX_PERIODS) {
-        rc = csv_fail(err, path, rows[n - 1].line, "the series spans %lld periods, more than %lld",
-                      (long long)periods, MAX_PERIODS);
+    if (periods > MAX_FILL * (int64_t)n) {
+        rc = csv_fail(err, path, rows[n - 1].line,
+                      "the series spans %lld %s periods but holds %zu rows: more than %lld "
+                      "periods per row, mostly gaps",
+                      (long long)periods, step == HOUR ? "hourly" : "daily", n, MAX_FILL);
         goto done;
     }
     r->demand = calloc((size_t)periods, sizeof *r->demand);
@@ -728,9 +752,19 @@ static int rota_init(void *state, rl_config *cfg, const char *section, rl_env_sp
     r->scale = r->wage * (per_staff > 1 ? per_staff : 1);
 
     /* The fixed baseline: the level cheapest over the whole training split,
-     * the lowest on ties. */
+     * the lowest on ties. Levels above the one that serves the split's
+     * largest demand in every period leave nothing unserved and no queue,
+     * so each costs more than the one below it (each period's cost is no
+     * smaller, and rounded sums are monotonic): the search stops there, so
+     * that it is bounded by the data as well as by max_staff. */
+    double dmax = 0;
+    for (size_t i = r->train_lo; i < r->train_hi; i++)
+        if (r->demand[i] > dmax) dmax = r->demand[i];
+    int64_t top = r->max_staff;
+    if (ceil(dmax / r->capacity) < (double)top)
+        top = clampi((int64_t)ceil(dmax / r->capacity), r->min_staff, r->max_staff);
     double best = INFINITY;
-    for (int64_t level = r->min_staff; level <= r->max_staff; level++) {
+    for (int64_t level = r->min_staff; level <= top; level++) {
         double c = simulate(r, r->train_lo, r->train_hi, level, level).cost;
         if (c < best) {
             best = c;

@@ -246,6 +246,11 @@ int tr_series_load_csv(tr_series *s, const char *path, size_t min_rows, rl_error
             return csv_fail(s, buf, err, RL_EFORMAT,
                             "%s:%d: price %s in column '%s' is not positive", path, lineno,
                             show(pf, shown, sizeof shown), price_name);
+        if (v < TR_PRICE_MIN || v > TR_PRICE_MAX)
+            return csv_fail(s, buf, err, RL_EFORMAT,
+                            "%s:%d: price %s in column '%s' is outside the limits %g..%g", path,
+                            lineno, show(pf, shown, sizeof shown), price_name, TR_PRICE_MIN,
+                            TR_PRICE_MAX);
         if (s->n > 0 && day <= s->day[s->n - 1]) {
             char d1[11], d2[11];
             tr_format_date(day, d1);

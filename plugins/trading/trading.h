@@ -23,9 +23,18 @@ typedef struct tr_series {
 /* Release what the series owns; a zeroed series is fine. */
 void tr_series_free(tr_series *s);
 
+/* The prices a CSV file may hold (doc/trading.md, "Data"): a price outside
+ * [TR_PRICE_MIN, TR_PRICE_MAX] is refused, so that every return, ratio and
+ * feature computed from two prices is finite (no real asset is quoted
+ * beyond these, in any currency unit). */
+#define TR_PRICE_MIN 1e-6
+#define TR_PRICE_MAX 1e9
+
 /* Read a CSV file (doc/trading.md, "Data"). Fills s; on failure returns
  * RL_ENOTFOUND, RL_EIO, RL_EFORMAT or RL_ENOMEM with a message naming
- * path:line in err, and s holds nothing. min_rows is the fewest rows the
+ * path:line in err, and s holds nothing; a price that is not positive or
+ * lies outside [TR_PRICE_MIN, TR_PRICE_MAX] is an RL_EFORMAT error naming
+ * its line, column and the limit. min_rows is the fewest rows the
  * caller can use: fewer is an RL_EFORMAT error naming the last line. */
 int tr_series_load_csv(tr_series *s, const char *path, size_t min_rows, rl_error *err);
 
