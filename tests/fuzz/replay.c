@@ -5,10 +5,7 @@
  *
  *   replay                  every target, from $RL_TEST_SRCDIR/tests/fuzz
  *                            (or ./tests/fuzz)
- *   replay NAME FILE...     the given files through target NAME
- *
- * Inputs under regress/NAME/pending/ are crashes in code this branch does
- * not own, not yet fixed there: they are counted, not replayed. */
+ *   replay NAME FILE...     the given files through target NAME */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <stdint.h>
@@ -87,19 +84,10 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Every regular file in dir (sorted, so runs repeat), through t. Returns
- * the count, or -1 on a file that could not be read. *pending receives the
- * files in dir/pending. */
-static long run_dir(const target *t, const char *dir, long *pending)
+ * the count, or -1 on a file that could not be read. */
+static long run_dir(const target *t, const char *dir)
 {
     char path[8400];
-    snprintf(path, sizeof path, "%s/pending", dir);
-    DIR *pd = opendir(path);
-    if (pd) {
-        struct dirent *e;
-        while ((e = readdir(pd)) != NULL)
-            if (e->d_name[0] != '.') (*pending)++;
-        closedir(pd);
-    }
     DIR *d = opendir(dir);
     if (!d) return 0;
     char **names = NULL;
@@ -159,12 +147,12 @@ int main(int argc, char **argv)
     int status = 0;
     for (size_t i = 0; i < NTARGETS; i++) {
         char dir[4200];
-        long pending = 0, total = 0;
+        long total = 0;
         const char *kinds[2] = {"corpus", "regress"};
         long counts[2];
         for (int k = 0; k < 2; k++) {
             snprintf(dir, sizeof dir, "%s/%s/%s", root, kinds[k], targets[i].name);
-            counts[k] = run_dir(&targets[i], dir, &pending);
+            counts[k] = run_dir(&targets[i], dir);
             if (counts[k] < 0) status = 1;
             else total += counts[k];
         }
@@ -174,7 +162,6 @@ int main(int argc, char **argv)
         }
         printf("%s: %ld seeds, %ld regression inputs replayed", targets[i].name, counts[0],
                counts[1] > 0 ? counts[1] : 0);
-        if (pending) printf(", %ld pending (known crashes, not replayed)", pending);
         printf("\n");
     }
     return status;
