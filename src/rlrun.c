@@ -139,6 +139,15 @@ static int setup_status(int code)
                : EXIT_RUNTIME;
 }
 
+/* The exit status for a checkpoint that --eval or --resume cannot load:
+ * one that is missing, damaged, of another format version or not this
+ * configuration's is the user's input (2); a read error or a lack of
+ * memory is not (1). */
+static int checkpoint_status(int code)
+{
+    return code == RL_EVERSION ? EXIT_USAGE : setup_status(code);
+}
+
 static const char *const builtin_options[] = {"eval",  "resume", "plot", "set",     "seed", "quiet",
                                               "trace", "list",   "help", "version", NULL};
 
@@ -1279,8 +1288,11 @@ int main(int argc, char **argv)
             /* The agent only: evaluation runs episodes of its own, so the
              * training episodes under way stay behind, and the batch may
              * differ (num_envs, a track never trained on). */
-            if (rl_algo_load_agent(r.algo, ckpt) != RL_OK)
-                status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
+            /* A checkpoint that is missing, damaged or not this run's is
+             * the user's input (exit 2); a read error is not (1). */
+            int rc = rl_algo_load_agent(r.algo, ckpt);
+            if (rc != RL_OK)
+                status = fail(checkpoint_status(rc), "%s", rl_algo_errmsg(r.algo));
             else if ((status = evaluate(&r, &o)) == EXIT_OK)
                 status = draw_plots(&r, &o, 0);
         } else if (o.resume_dir) {
@@ -1289,8 +1301,9 @@ int main(int argc, char **argv)
             snprintf(r.dir, sizeof r.dir, "%s", o.resume_dir);
             char ckpt[4200];
             snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.resume_dir);
-            if (rl_algo_load(r.algo, ckpt) != RL_OK) {
-                status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r.algo));
+            int rc = rl_algo_load(r.algo, ckpt);
+            if (rc != RL_OK) {
+                status = fail(checkpoint_status(rc), "%s", rl_algo_errmsg(r.algo));
             } else {
                 if (!o.quiet)
                     printf("resuming from iteration %llu (%llu steps) of %s\n",

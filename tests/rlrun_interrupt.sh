@@ -148,7 +148,7 @@ if [ -e run/checkpoint.rlck ]; then
 else
     "$rlrun" --quiet --resume run >/dev/null 2>err.txt
     st=$?
-    if [ $st -ne 1 ] || ! grep -q 'checkpoint.rlck' err.txt; then
+    if [ $st -ne 2 ] || ! grep -q "^rlrun: cannot open checkpoint 'run/checkpoint.rlck': No such file or directory\$" err.txt; then
         bad "--resume without a checkpoint: exit $st"; cat err.txt
     else
         echo "a new run in an old run's directory: the old checkpoint went first; --resume says: $(cat err.txt)"

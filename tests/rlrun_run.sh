@@ -32,15 +32,15 @@ check "--eval exits 0" test $? -eq 0
 check "--eval return is -13" grep -q "mean return -13.0000" "$tmp/e.out"
 check "--eval writes eval.csv" test -s "$tmp/a/eval.csv"
 
-# A damaged checkpoint: a clear error, exit 1, no crash.
+# A damaged checkpoint: a clear error, exit 2 (bad input), no crash.
 cp "$tmp/a/checkpoint.rlck" "$tmp/ok.rlck"
 head -c 40 "$tmp/ok.rlck" >"$tmp/a/checkpoint.rlck"
 "$rlrun" --eval "$tmp/a" >/dev/null 2>"$tmp/t.err"; s=$?
-check "truncated checkpoint: exit 1" test $s -eq 1
+check "truncated checkpoint: exit 2" test $s -eq 2
 check "truncated checkpoint: says so" grep -q "truncated" "$tmp/t.err"
 printf 'not a checkpoint at all, just some text that is long enough to pass the size check........................................................\n' >"$tmp/a/checkpoint.rlck"
 "$rlrun" --eval "$tmp/a" >/dev/null 2>"$tmp/f.err"; s=$?
-check "foreign checkpoint: exit 1" test $s -eq 1
+check "foreign checkpoint: exit 2" test $s -eq 2
 check "foreign checkpoint: says so" grep -q "not a librl checkpoint" "$tmp/f.err"
 
 # --trace writes every step.
