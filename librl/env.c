@@ -446,6 +446,7 @@ int rl_env_batch_reset(rl_env_batch *b, uint64_t seed, double *obs)
 /* Append n bytes to the held episodes' text. */
 static int held_append(rl_env_batch *b, const char *p, size_t n)
 {
+    if (n == 0) return RL_OK; /* an empty episode: nothing to copy (held may be NULL) */
     if (b->held_len + n > b->held_cap) {
         size_t cap = 2 * (b->held_len + n);
         char *grown = realloc(b->held, cap);
