@@ -243,6 +243,10 @@ static double border_distance(const dr_track *t, int side, double x, double y, s
 START_TEST(test_tracks_inside)
 {
     char buf[1024];
+    /* Under valgrind, the project's technical track and the first official
+     * one, both ways: the memory checks need no more (every track in the
+     * normal and ASan passes). */
+    if (rl_test_under_valgrind() && _i / 2 != 0 && _i / 2 != 2) return;
     const char *path = track_path((size_t)_i / 2, buf, sizeof buf);
     if (!path) return;
     int reversed = _i % 2;

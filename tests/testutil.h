@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* main() for a test program made of one suite. */
 #define RL_TEST_MAIN(make_suite)                                    \
@@ -22,6 +23,15 @@ static inline const char *rl_test_srcdir(void)
 {
     const char *d = getenv("RL_TEST_SRCDIR");
     return d ? d : ".";
+}
+
+/* Under `make check-valgrind` (RL_TEST_VALGRIND=1), where code runs some
+ * 50 times slower: a test that repeats one computation over many inputs
+ * may check a few of them there, the normal and ASan passes checking all. */
+static inline int rl_test_under_valgrind(void)
+{
+    const char *v = getenv("RL_TEST_VALGRIND");
+    return v && v[0] && strcmp(v, "0") != 0;
 }
 
 /* The whole file at path (malloc'd, *len bytes; the caller frees it). */
