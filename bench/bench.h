@@ -38,7 +38,7 @@ static const rl_param bench_run_keys[] = {
     {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, ""},
     {"trace", RL_PARAM_BOOL, "false", 0, 0, NULL, ""},
     {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL, ""},
-    {"checkpoint_every", RL_PARAM_INT, "0", 0, 1e12, NULL, ""},
+    {"checkpoint_every", RL_PARAM_STRING, "60s", 0, 0, NULL, ""},
     {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
 };
 
