@@ -28,14 +28,17 @@ checkpoint_every = 0
 steps_per_iteration = 1024
 EOF
 
-# Wait (up to 60 s) until FILE has at least N lines.
-wait_rows() {
+# Wait (up to 60 s) until COMMAND... succeeds.
+wait_for() {
     k=0
-    while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $k -lt 6000 ]; do
+    while ! "$@" 2>/dev/null && [ $k -lt 6000 ]; do
         sleep 0.01
         k=$((k + 1))
     done
 }
+has_rows() { [ "$(wc -l <"$1")" -ge "$2" ]; }
+# Wait until FILE has at least N lines.
+wait_rows() { wait_for has_rows "$1" "$2"; }
 
 "$rlrun" --quiet --set run.output_dir=ref cp.ini >/dev/null 2>&1 || { echo "FAIL: the reference run"; exit 1; }
 
@@ -93,8 +96,7 @@ rm -rf run
 "$rlrun" --quiet --set run.output_dir=run --set run.total_steps=1024 \
     --set run.eval_episodes=100000 cp.ini >out.txt 2>err.txt &
 pid=$!
-k=0
-while [ ! -f run/checkpoint.rlck ] && [ $k -lt 6000 ]; do sleep 0.01; k=$((k + 1)); done
+wait_for test -f run/checkpoint.rlck
 sleep 0.3
 kill -INT $pid
 wait $pid
@@ -139,8 +141,7 @@ rm -rf run
 "$rlrun" --quiet --set run.output_dir=run --set ppo.learning_rate=0.001 --set run.total_steps=4000000 \
     --set ppo.steps_per_iteration=400000 cp.ini >/dev/null 2>&1 &
 pid=$!
-k=0
-while ! grep -q 'learning_rate = 0.001' run/config.ini 2>/dev/null && [ $k -lt 6000 ]; do sleep 0.01; k=$((k + 1)); done
+wait_for grep -q 'learning_rate = 0.001' run/config.ini
 kill -KILL $pid
 wait $pid 2>/dev/null
 if [ -e run/checkpoint.rlck ]; then
