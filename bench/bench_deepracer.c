@@ -127,6 +127,7 @@ static void time_to_laps(const rl_env_type *t, const char *ini)
     rl_env_set_evaluation(env, 1);
     rl_algo *a = rl_algo_alloc(rl_algo_find("ppo"), cfg, b, (uint64_t)seed, &err);
     if (!a) die("ppo", err.msg);
+    rl_algo_set_total_steps(a, (uint64_t)total); /* the anneal's span, as rlrun gives it */
     double train = 0, eval = 0;
     int got = 0;
     while (got < neval && (int64_t)rl_algo_env_steps(a) < total) {

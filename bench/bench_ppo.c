@@ -139,6 +139,7 @@ static void bench_training(const rl_env_type *t, const char *ini)
     /* 4. End to end, no evaluation in the way. */
     rl_algo *a = rl_algo_alloc(rl_algo_find("ppo"), cfg, b, (uint64_t)seed, &err);
     if (!a) die("ppo", err.msg);
+    rl_algo_set_total_steps(a, (uint64_t)total); /* the anneal's span, as rlrun gives it */
     double t0 = bench_now();
     while ((int64_t)rl_algo_env_steps(a) < total)
         if (rl_algo_iterate(a, NULL) != RL_OK) die("ppo", rl_algo_errmsg(a));
@@ -152,6 +153,7 @@ static void bench_training(const rl_env_type *t, const char *ini)
     /* 5. Time to solve. */
     a = rl_algo_alloc(rl_algo_find("ppo"), cfg, b, (uint64_t)seed, &err);
     if (!a) die("ppo", err.msg);
+    rl_algo_set_total_steps(a, (uint64_t)total);
     double train = 0, eval = 0, score = 0;
     int solved = 0;
     while (!solved && (int64_t)rl_algo_env_steps(a) < total) {

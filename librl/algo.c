@@ -128,6 +128,12 @@ static void mark_broken(rl_algo *a, const rl_error *e)
              e->msg[0] ? e->msg : rl_strerror(RL_ENUMERIC));
 }
 
+int rl_algo_set_total_steps(rl_algo *a, uint64_t total_steps)
+{
+    if (a->type->set_total_steps) a->type->set_total_steps(a->state, total_steps);
+    return RL_OK;
+}
+
 int rl_algo_iterate(rl_algo *a, rl_iter_info *info)
 {
     if (a->broken) return rl__fmt(a->errmsg, RL_ENUMERIC, "%s", a->broken_msg);

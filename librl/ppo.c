@@ -1,4 +1,4 @@
-/* librl: clipped PPO with GAE (Schulman et al. 2017), and its parts.
+/* librl: clipped PPO with GAE (Schulman et al. 2017): the algorithm.
  *
  * The implementation follows the details CleanRL and Stable-Baselines3
  * document (Huang et al., "The 37 implementation details of PPO"):
@@ -10,7 +10,13 @@
  * optional running normalisation of observations and scaling of rewards by
  * the running standard deviation of the discounted return (SB3's
  * VecNormalize). DeepRacer's key names and defaults are used where it has
- * them. */
+ * them.
+ *
+ * This file is the algorithm: its [ppo] keys, the rollout, GAE, the
+ * minibatch updates and its checkpoint record. The parts it is made of
+ * live beside it: dist.c (distributions), normalizer.c (running
+ * statistics), actor_critic.c (the networks and their policy) and
+ * ppo_loss.c (the loss). */
 #include "config.h"
 
 #include <float.h>
@@ -21,69 +27,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ppo_internal.h"
 #include "rl/algo.h"
-#include "rl/ppo.h"
-
-/* ---- distributions ---------------------------------------------------------------- */
-
-static double logsumexp_f(const float *x, size_t k)
-{
-    double mx = x[0];
-    for (size_t j = 1; j < k; j++)
-        if (x[j] > mx) mx = x[j];
-    double s = 0;
-    for (size_t j = 0; j < k; j++) s += exp((double)x[j] - mx);
-    return mx + log(s);
-}
-
-double rl_categorical_logp(const float *logits, size_t k, size_t a)
-{
-    return (double)logits[a] - logsumexp_f(logits, k);
-}
-
-double rl_categorical_entropy(const float *logits, size_t k)
-{
-    double lse = logsumexp_f(logits, k), h = 0;
-    for (size_t j = 0; j < k; j++) {
-        double lp = (double)logits[j] - lse;
-        h -= exp(lp) * lp;
-    }
-    return h;
-}
-
-void rl_categorical_logp_grad(const float *logits, size_t k, size_t a, double *grad)
-{
-    double lse = logsumexp_f(logits, k);
-    for (size_t j = 0; j < k; j++) grad[j] = (j == a ? 1.0 : 0.0) - exp((double)logits[j] - lse);
-}
-
-void rl_categorical_entropy_grad(const float *logits, size_t k, double *grad)
-{
-    double lse = logsumexp_f(logits, k), h = rl_categorical_entropy(logits, k);
-    for (size_t j = 0; j < k; j++) {
-        double lp = (double)logits[j] - lse;
-        grad[j] = -exp(lp) * (lp + h);
-    }
-}
-
-static const double HALF_LOG_2PI = 0.91893853320467274178;
-
-double rl_gaussian_logp(const double *x, const double *mean, const double *log_std, size_t d)
-{
-    double lp = 0;
-    for (size_t k = 0; k < d; k++) {
-        double z = (x[k] - mean[k]) * exp(-log_std[k]);
-        lp += -0.5 * z * z - log_std[k] - HALF_LOG_2PI;
-    }
-    return lp;
-}
-
-double rl_gaussian_entropy(const double *log_std, size_t d)
-{
-    double h = 0;
-    for (size_t k = 0; k < d; k++) h += 0.5 + HALF_LOG_2PI + log_std[k];
-    return h;
-}
 
 /* ---- GAE ---------------------------------------------------------------------------- */
 
@@ -115,370 +60,6 @@ void rl_gae(size_t T, size_t n, const double *rewards, const double *values,
     }
 }
 
-/* ---- loss terms ---------------------------------------------------------------------- */
-
-double rl_ppo_clip_loss(double logp, double logp_old, double advantage, double clip,
-                        double *dlogp)
-{
-    double r = exp(logp - logp_old);
-    double rc = r < 1 - clip ? 1 - clip : r > 1 + clip ? 1 + clip : r;
-    double unclipped = -advantage * r, clipped = -advantage * rc;
-    /* The max picks the unclipped term when it is the larger (or equal: then
-     * r is inside the range and both have the same slope); the clipped one
-     * is flat in r. */
-    if (unclipped >= clipped) {
-        if (dlogp) *dlogp = -advantage * r;
-        return unclipped;
-    }
-    if (dlogp) *dlogp = 0;
-    return clipped;
-}
-
-double rl_value_loss(double v, double target, int huber, double *dv)
-{
-    double d = v - target;
-    if (!huber || fabs(d) <= 1) {
-        if (dv) *dv = d;
-        return 0.5 * d * d;
-    }
-    if (dv) *dv = d > 0 ? 1 : -1;
-    return fabs(d) - 0.5;
-}
-
-/* ---- the actor-critic ------------------------------------------------------------- */
-
-int rl_ac_init(rl_ac *ac, size_t obs_dim, const rl_space *as, const size_t *hidden,
-               size_t nhidden, rl_activation act, size_t max_batch, rl_error *err)
-{
-    memset(ac, 0, sizeof *ac);
-    ac->obs_dim = obs_dim;
-    ac->max_batch = max_batch;
-    size_t nout;
-    if (as->kind == RL_SPACE_DISCRETE) {
-        if (as->n < 2 || as->n > 1 << 20)
-            return rl_error_set(err, RL_EINVAL, "ppo: a discrete action space of %lld actions",
-                                (long long)as->n);
-        ac->discrete = 1;
-        ac->nactions = (size_t)as->n;
-        ac->act_dim = 1;
-        nout = ac->nactions;
-    } else {
-        ac->act_dim = rl_space_dim(as);
-        nout = ac->act_dim;
-    }
-    size_t na = rl_mlp_param_count(obs_dim, hidden, nhidden, nout);
-    size_t nc = rl_mlp_param_count(obs_dim, hidden, nhidden, 1);
-    size_t nl = ac->discrete ? 0 : ac->act_dim;
-    if (na == 0 || nc == 0)
-        return rl_error_set(err, RL_EINVAL, "ppo: a network needs inputs and units in each layer");
-    ac->nparams = na + nc + nl;
-    ac->params = calloc(ac->nparams, sizeof *ac->params);
-    ac->grads = calloc(ac->nparams, sizeof *ac->grads);
-    ac->dout_a = calloc(max_batch * nout, sizeof *ac->dout_a);
-    ac->dout_c = calloc(max_batch, sizeof *ac->dout_c);
-    ac->work = calloc(ac->discrete ? ac->nactions : 2 * ac->act_dim, sizeof *ac->work);
-    if (!ac->discrete) {
-        ac->act_low = calloc(ac->act_dim, sizeof *ac->act_low);
-        ac->act_high = calloc(ac->act_dim, sizeof *ac->act_high);
-    }
-    if (!ac->params || !ac->grads || !ac->dout_a || !ac->dout_c || !ac->work ||
-        (!ac->discrete && (!ac->act_low || !ac->act_high))) {
-        rl_ac_free(ac);
-        return rl_error_set(err, RL_ENOMEM, "ppo: out of memory for the networks");
-    }
-    if (!ac->discrete)
-        for (size_t k = 0; k < ac->act_dim; k++) {
-            ac->act_low[k] = as->low[k];
-            ac->act_high[k] = as->high[k];
-        }
-    int rc = rl_mlp_init(&ac->actor, obs_dim, hidden, nhidden, nout, act, max_batch, ac->params,
-                         ac->grads, err);
-    if (rc == RL_OK)
-        rc = rl_mlp_init(&ac->critic, obs_dim, hidden, nhidden, 1, act, max_batch,
-                         ac->params + na, ac->grads + na, err);
-    if (rc != RL_OK) {
-        rl_ac_free(ac);
-        return rc;
-    }
-    if (!ac->discrete) {
-        ac->log_std = ac->params + na + nc;
-        ac->dlog_std = ac->grads + na + nc;
-    }
-    return RL_OK;
-}
-
-void rl_ac_free(rl_ac *ac)
-{
-    if (!ac) return;
-    rl_mlp_free(&ac->actor);
-    rl_mlp_free(&ac->critic);
-    free(ac->params);
-    free(ac->grads);
-    free(ac->dout_a);
-    free(ac->dout_c);
-    free(ac->work);
-    free(ac->act_low);
-    free(ac->act_high);
-    memset(ac, 0, sizeof *ac);
-}
-
-int rl_ac_reset_params(rl_ac *ac, rl_pcg32 *rng, double log_std_init, rl_error *err)
-{
-    double gains[RL_MLP_MAX_LAYERS];
-    size_t L = ac->actor.nlayers;
-    for (size_t l = 0; l + 1 < L; l++) gains[l] = sqrt(2.0);
-    gains[L - 1] = 0.01;
-    int rc = rl_mlp_orthogonal_init(&ac->actor, gains, rng, err);
-    if (rc != RL_OK) return rc;
-    gains[L - 1] = 1.0;
-    rc = rl_mlp_orthogonal_init(&ac->critic, gains, rng, err);
-    if (rc != RL_OK) return rc;
-    if (!ac->discrete)
-        for (size_t k = 0; k < ac->act_dim; k++) ac->log_std[k] = (float)log_std_init;
-    return RL_OK;
-}
-
-void rl_ac_zero_grad(rl_ac *ac) { memset(ac->grads, 0, ac->nparams * sizeof *ac->grads); }
-
-static size_t argmax_f(const float *x, size_t k)
-{
-    size_t best = 0;
-    for (size_t j = 1; j < k; j++)
-        if (x[j] > x[best]) best = j;
-    return best;
-}
-
-/* Draw from softmax(logits) by inversion of one uniform. */
-static size_t sample_categorical(const float *logits, size_t k, rl_pcg32 *rng)
-{
-    double mx = logits[argmax_f(logits, k)], s = 0;
-    for (size_t j = 0; j < k; j++) s += exp((double)logits[j] - mx);
-    double u = rl_pcg32_double(rng) * s, c = 0;
-    for (size_t j = 0; j < k; j++) {
-        c += exp((double)logits[j] - mx);
-        if (u < c) return j;
-    }
-    return k - 1; /* rounding: u fell on the sum itself */
-}
-
-static void ac_act_chunk(rl_ac *ac, const float *obs, size_t n, int greedy, rl_pcg32 *rng,
-                         double *actions, double *logp, double *value)
-{
-    const float *out = rl_mlp_forward(&ac->actor, obs, n);
-    if (ac->discrete) {
-        size_t k = ac->nactions;
-        for (size_t i = 0; i < n; i++) {
-            const float *lg = out + i * k;
-            size_t a = greedy ? argmax_f(lg, k) : sample_categorical(lg, k, rng);
-            actions[i] = (double)a;
-            if (logp) logp[i] = rl_categorical_logp(lg, k, a);
-        }
-    } else {
-        size_t d = ac->act_dim;
-        double *mean = ac->work, *ls = ac->work + d;
-        for (size_t i = 0; i < n; i++) {
-            double *a = actions + i * d;
-            for (size_t k = 0; k < d; k++) {
-                mean[k] = out[i * d + k];
-                ls[k] = (double)ac->log_std[k];
-                a[k] = greedy ? mean[k] : mean[k] + exp(ls[k]) * rl_pcg32_normal(rng);
-            }
-            if (logp) logp[i] = rl_gaussian_logp(a, mean, ls, d);
-        }
-    }
-    if (value) rl_ac_value(ac, obs, n, value);
-}
-
-void rl_ac_act(rl_ac *ac, const float *obs, size_t n, int greedy, rl_pcg32 *rng,
-               double *actions, double *logp, double *value)
-{
-    for (size_t i = 0; i < n; i += ac->max_batch) {
-        size_t m = n - i < ac->max_batch ? n - i : ac->max_batch;
-        ac_act_chunk(ac, obs + i * ac->obs_dim, m, greedy, rng, actions + i * ac->act_dim,
-                     logp ? logp + i : NULL, value ? value + i : NULL);
-    }
-}
-
-void rl_ac_value(rl_ac *ac, const float *obs, size_t n, double *value)
-{
-    for (size_t i = 0; i < n; i += ac->max_batch) {
-        size_t m = n - i < ac->max_batch ? n - i : ac->max_batch;
-        const float *v = rl_mlp_forward(&ac->critic, obs + i * ac->obs_dim, m);
-        for (size_t j = 0; j < m; j++) value[i + j] = v[j];
-    }
-}
-
-int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double *logp_old,
-               const double *adv, const double *returns, size_t n, const rl_ppo_coefs *c,
-               rl_ppo_loss_parts *parts, int accumulate, double *loss, rl_error *err)
-{
-    if (n == 0 || n > ac->max_batch)
-        return rl_error_set(err, RL_EINVAL,
-                            "rl_ac_loss: %zu rows; the actor-critic takes 1 to %zu (its max_batch)",
-                            n, ac->max_batch);
-    const float *out = rl_mlp_forward(&ac->actor, obs, n);
-    double pol = 0, ent = 0, kl = 0, clipped = 0, inv_n = 1.0 / (double)n;
-    if (ac->discrete) {
-        size_t k = ac->nactions;
-        double *prob = ac->work;
-        for (size_t i = 0; i < n; i++) {
-            const float *lg = out + i * k;
-            size_t a = (size_t)actions[i];
-            double lp = rl_categorical_logp(lg, k, a), dlogp;
-            pol += rl_ppo_clip_loss(lp, logp_old[i], adv[i], c->clip, &dlogp);
-            ent += rl_categorical_entropy(lg, k);
-            double lr = lp - logp_old[i], r = exp(lr);
-            kl += (r - 1) - lr;
-            if (fabs(r - 1) > c->clip) clipped += 1;
-            if (!accumulate) continue;
-            float *d = ac->dout_a + i * k;
-            /* d/dlogits of dlogp * logp - entropy_coef * H, over n. */
-            double lse = logsumexp_f(lg, k), h = 0;
-            for (size_t j = 0; j < k; j++) {
-                double lpj = (double)lg[j] - lse;
-                prob[j] = exp(lpj);
-                h -= prob[j] * lpj;
-            }
-            for (size_t j = 0; j < k; j++) {
-                double lpj = (double)lg[j] - lse;
-                double dl = (j == a ? 1.0 : 0.0) - prob[j];
-                double dh = -prob[j] * (lpj + h);
-                d[j] = (float)((dlogp * dl - c->entropy_coef * dh) * inv_n);
-            }
-        }
-    } else {
-        size_t d = ac->act_dim;
-        for (size_t i = 0; i < n; i++) {
-            const double *a = actions + i * d;
-            double lp = 0;
-            for (size_t k = 0; k < d; k++) {
-                double s = (double)ac->log_std[k], z = (a[k] - out[i * d + k]) * exp(-s);
-                lp += -0.5 * z * z - s - HALF_LOG_2PI;
-            }
-            double dlogp;
-            pol += rl_ppo_clip_loss(lp, logp_old[i], adv[i], c->clip, &dlogp);
-            double lr = lp - logp_old[i], r = exp(lr);
-            kl += (r - 1) - lr;
-            if (fabs(r - 1) > c->clip) clipped += 1;
-            if (!accumulate) continue;
-            for (size_t k = 0; k < d; k++) {
-                double s = (double)ac->log_std[k], is = exp(-s);
-                double z = (a[k] - out[i * d + k]) * is;
-                /* dlogp/dmean = z / std, dlogp/dlog_std = z^2 - 1. */
-                ac->dout_a[i * d + k] = (float)(dlogp * z * is * inv_n);
-                ac->dlog_std[k] += (float)(dlogp * (z * z - 1) * inv_n);
-            }
-        }
-        double *ls = ac->work;
-        for (size_t k = 0; k < d; k++) ls[k] = ac->log_std[k];
-        ent = rl_gaussian_entropy(ls, d) * (double)n;
-        if (accumulate)
-            for (size_t k = 0; k < d; k++) ac->dlog_std[k] -= (float)c->entropy_coef;
-    }
-    if (accumulate) rl_mlp_backward(&ac->actor, ac->dout_a, n, NULL);
-
-    const float *v = rl_mlp_forward(&ac->critic, obs, n);
-    double vl = 0;
-    for (size_t i = 0; i < n; i++) {
-        double dv;
-        vl += rl_value_loss(v[i], returns[i], c->huber, &dv);
-        ac->dout_c[i] = (float)(c->value_coef * dv * inv_n);
-    }
-    if (accumulate) rl_mlp_backward(&ac->critic, ac->dout_c, n, NULL);
-
-    pol *= inv_n;
-    vl *= inv_n;
-    ent *= inv_n;
-    if (parts) {
-        parts->policy = pol;
-        parts->value = vl;
-        parts->entropy = ent;
-        parts->approx_kl = kl * inv_n;
-        parts->clip_fraction = clipped * inv_n;
-    }
-    if (loss) *loss = pol + c->value_coef * vl - c->entropy_coef * ent;
-    return RL_OK;
-}
-
-void rl_ac_env_action(const rl_ac *ac, const double *action, double *env_action)
-{
-    if (ac->discrete) {
-        env_action[0] = action[0];
-        return;
-    }
-    for (size_t k = 0; k < ac->act_dim; k++) {
-        double x = action[k];
-        env_action[k] = x < ac->act_low[k] ? ac->act_low[k] : x > ac->act_high[k] ? ac->act_high[k] : x;
-    }
-}
-
-/* ---- running statistics (SB3's RunningMeanStd) ------------------------------------ */
-
-typedef struct running_stats {
-    size_t dim;
-    double *mean, *var;
-    double count;
-} running_stats;
-
-static int rs_init(running_stats *s, size_t dim)
-{
-    s->dim = dim;
-    s->mean = calloc(dim, sizeof *s->mean);
-    s->var = malloc(dim * sizeof *s->var);
-    if (!s->mean || !s->var) return RL_ENOMEM;
-    for (size_t k = 0; k < dim; k++) s->var[k] = 1;
-    s->count = 1e-4;
-    return RL_OK;
-}
-
-static void rs_free(running_stats *s)
-{
-    free(s->mean);
-    free(s->var);
-}
-
-/* Merge a batch of n rows (Chan et al.'s parallel update). */
-static void rs_update(running_stats *s, const double *x, size_t n)
-{
-    double nb = (double)n, tot = s->count + nb;
-    for (size_t k = 0; k < s->dim; k++) {
-        double bm = 0, bv = 0;
-        for (size_t i = 0; i < n; i++) bm += x[i * s->dim + k];
-        bm /= nb;
-        for (size_t i = 0; i < n; i++) {
-            double d = x[i * s->dim + k] - bm;
-            bv += d * d;
-        }
-        bv /= nb;
-        double delta = bm - s->mean[k];
-        double m2 = s->var[k] * s->count + bv * nb + delta * delta * s->count * nb / tot;
-        s->mean[k] += delta * nb / tot;
-        s->var[k] = m2 / tot;
-    }
-    s->count = tot;
-}
-
-static void rs_save(const running_stats *s, rl_writer *w)
-{
-    rl_write_f64_array(w, s->mean, s->dim);
-    rl_write_f64_array(w, s->var, s->dim);
-    rl_write_f64(w, s->count);
-}
-
-/* Read what rs_save wrote into scratch (2 dim + 1 values) without touching
- * s; rs_commit then installs it, once the whole record has been read. */
-static void rs_read(rl_reader *r, double *scratch, size_t dim)
-{
-    rl_read_f64_array(r, scratch, 2 * dim + 1);
-}
-
-static void rs_commit(running_stats *s, const double *scratch)
-{
-    memcpy(s->mean, scratch, s->dim * sizeof *scratch);
-    memcpy(s->var, scratch + s->dim, s->dim * sizeof *scratch);
-    s->count = scratch[2 * s->dim];
-}
-
 /* ---- the algorithm ------------------------------------------------------------------ */
 
 static const rl_param ppo_params[] = {
@@ -503,7 +84,8 @@ static const rl_param ppo_params[] = {
     {"anneal_lr", RL_PARAM_BOOL, "false", 0, 0, NULL,
      "let the learning rate fall linearly to 0 over anneal_steps"},
     {"anneal_steps", RL_PARAM_INT, "0", 0, 1e15, NULL,
-     "environment steps the anneal spans (0: [run] total_steps)"},
+     "environment steps the anneal spans (0: the run's total steps, which rlrun gives "
+     "from [run] total_steps)"},
     {"normalize_advantages", RL_PARAM_BOOL, "true", 0, 0, NULL,
      "normalise advantages within each minibatch"},
     {"normalize_observations", RL_PARAM_BOOL, "false", 0, 0, NULL,
@@ -531,23 +113,24 @@ typedef struct ppo {
     /* configuration */
     double lr, gamma, lambda, max_grad_norm, adam_eps, log_std_init;
     rl_ppo_coefs coefs;
-    int64_t batch_size, epochs, episodes_per_iter, steps_per_iter, total_steps;
-    int anneal, norm_adv, norm_obs, scale_rew;
+    int64_t batch_size, epochs, episodes_per_iter, steps_per_iter, anneal_steps;
+    int anneal, norm_adv, scale_rew;
+    uint64_t total_steps;  /* the run's horizon (rl_algo_set_total_steps), 0: not given */
+    char anneal_where[RL_ERRMSG_SIZE / 2]; /* where anneal_lr was set, for the message */
     size_t n, obs_dim, act_dim;
     /* learning state */
-    rl_ac ac;
-    rl_policy policy;      /* the actor-critic as an rl_policy, impl = this state */
+    rl__acpol pol;         /* networks, observation normaliser, the policy */
     rl_adam adam;
     rl_pcg32 rng;
-    running_stats obs_rms, ret_rms;
+    rl__normalizer ret_rms;
     double *ret_acc;       /* discounted return of each environment, for scale_rewards */
     uint64_t steps_done;   /* environment steps taken */
     int broken;            /* a non-finite value appeared; no more training or saving */
     char broken_msg[RL_ERRMSG_SIZE];
     /* per-step workspaces */
-    double *obs_raw, *next_raw, *final_raw, *env_act, *rew, *tmp_act;
+    double *obs_raw, *next_raw, *final_raw, *env_act, *rew;
     unsigned char *term, *trunc;
-    float *obs_f, *one_f;
+    float *one_f;
     double *one_val;
     /* the rollout buffer: cap_T steps of n environments */
     size_t cap_T;
@@ -560,8 +143,6 @@ typedef struct ppo {
     float *mb_obs;
     double *mb_act, *mb_logp, *mb_adv, *mb_ret;
 } ppo;
-
-static const rl_policy_type actor_critic_policy;
 
 static int parse_hidden(rl_config *cfg, const char *sec, size_t *hidden, size_t *nhidden)
 {
@@ -622,6 +203,7 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
 {
     ppo *p = state;
     const char *loss, *act;
+    int norm_obs;
     if (rl_config_get_int(cfg, sec, "batch_size", &p->batch_size) ||
         rl_config_get_int(cfg, sec, "epochs", &p->epochs) ||
         rl_config_get_real(cfg, sec, "learning_rate", &p->lr) ||
@@ -636,7 +218,7 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
         rl_config_get_real(cfg, sec, "max_grad_norm", &p->max_grad_norm) ||
         rl_config_get_bool(cfg, sec, "anneal_lr", &p->anneal) ||
         rl_config_get_bool(cfg, sec, "normalize_advantages", &p->norm_adv) ||
-        rl_config_get_bool(cfg, sec, "normalize_observations", &p->norm_obs) ||
+        rl_config_get_bool(cfg, sec, "normalize_observations", &norm_obs) ||
         rl_config_get_bool(cfg, sec, "scale_rewards", &p->scale_rew) ||
         rl_config_get_string(cfg, sec, "activation", &act) ||
         rl_config_get_real(cfg, sec, "adam_epsilon", &p->adam_eps) ||
@@ -646,16 +228,13 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
     size_t hidden[RL_MLP_MAX_LAYERS], nhidden;
     if (parse_hidden(cfg, sec, hidden, &nhidden) != RL_OK)
         return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
-    if (rl_config_get_int(cfg, sec, "anneal_steps", &p->total_steps))
+    if (rl_config_get_int(cfg, sec, "anneal_steps", &p->anneal_steps))
         return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
-    if (p->anneal && p->total_steps == 0 && rl_config_is_declared(cfg, "run") &&
-        rl_config_get_int(cfg, "run", "total_steps", &p->total_steps))
-        return rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
-    if (p->anneal && p->total_steps <= 0)
-        return rl_error_set(err, RL_EINVAL,
-                            "%s: [%s] anneal_lr needs anneal_steps (or [run] total_steps, "
-                            "which rlrun provides) to anneal over",
-                            rl_config_where(cfg, sec, "anneal_lr"), sec);
+    /* Without anneal_steps the anneal spans the run's total steps, which
+     * only the driver knows (rl_algo_set_total_steps); iterate says so if
+     * it was not given. */
+    snprintf(p->anneal_where, sizeof p->anneal_where, "%s",
+             rl_config_where(cfg, sec, "anneal_lr"));
 
     rl_env *env = rl_env_batch_env(envs, 0);
     const rl_space *os = rl_env_observation_space(env), *as = rl_env_action_space(env);
@@ -665,17 +244,17 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
         return rl_error_set(err, RL_EINVAL, "ppo: environment '%s' has no observations",
                             rl_env_get_type(env)->name);
     size_t maxb = (size_t)p->batch_size > p->n ? (size_t)p->batch_size : p->n;
-    int rc = rl_ac_init(&p->ac, p->obs_dim, as, hidden, nhidden,
-                        strcmp(act, "relu") == 0 ? RL_ACT_RELU : RL_ACT_TANH, maxb, err);
+    rl__ac_spec spec = {.obs = *os, .act = *as, .nhidden = nhidden, .norm_obs = norm_obs,
+                        .activation = strcmp(act, "relu") == 0 ? RL_ACT_RELU : RL_ACT_TANH};
+    memcpy(spec.hidden, hidden, nhidden * sizeof *hidden);
+    int rc = rl__acpol_init(&p->pol, &spec, maxb, err);
     if (rc != RL_OK) return rc;
-    p->act_dim = p->ac.act_dim;
-    p->policy.type = &actor_critic_policy;
-    p->policy.impl = p;
+    p->act_dim = p->pol.act_dim;
     rl_pcg32_seed(&p->rng, seed, UINT64_C(0x9907)); /* a stream of its own */
-    rc = rl_ac_reset_params(&p->ac, &p->rng, p->log_std_init, err);
+    rc = rl_ac_reset_params(&p->pol.ac, &p->rng, p->log_std_init, err);
     if (rc != RL_OK) return rc;
-    if (rl_adam_init(&p->adam, p->ac.nparams, 0.9, 0.999, p->adam_eps) != RL_OK ||
-        rs_init(&p->obs_rms, p->obs_dim) != RL_OK || rs_init(&p->ret_rms, 1) != RL_OK)
+    if (rl_adam_init(&p->adam, p->pol.ac.nparams, 0.9, 0.999, p->adam_eps) != RL_OK ||
+        rl__norm_init(&p->ret_rms, 1) != RL_OK)
         return rl_error_set(err, RL_ENOMEM, "ppo: out of memory");
 
     size_t n = p->n, od = p->obs_dim, ad = p->act_dim;
@@ -683,12 +262,10 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
     p->obs_raw = calloc(n * od, sizeof(double));
     p->next_raw = calloc(n * od, sizeof(double));
     p->final_raw = calloc(n * od, sizeof(double));
-    p->tmp_act = calloc(maxb * ad, sizeof(double));
     p->env_act = calloc(n * ad, sizeof(double));
     p->rew = calloc(n, sizeof(double));
     p->term = calloc(n, 1);
     p->trunc = calloc(n, 1);
-    p->obs_f = calloc(maxb * od, sizeof(float));
     p->one_f = calloc(od, sizeof(float));
     p->one_val = calloc(n, sizeof(double));
     p->last_val = calloc(n, sizeof(double));
@@ -699,8 +276,8 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
     p->mb_adv = calloc(mb, sizeof(double));
     p->mb_ret = calloc(mb, sizeof(double));
     size_t cap = p->steps_per_iter > 0 ? ((size_t)p->steps_per_iter + n - 1) / n : 256;
-    if (!p->ret_acc || !p->obs_raw || !p->next_raw || !p->final_raw || !p->tmp_act ||
-        !p->env_act || !p->rew || !p->term || !p->trunc || !p->obs_f || !p->one_f ||
+    if (!p->ret_acc || !p->obs_raw || !p->next_raw || !p->final_raw ||
+        !p->env_act || !p->rew || !p->term || !p->trunc || !p->one_f ||
         !p->one_val || !p->last_val || !p->mb_obs || !p->mb_act || !p->mb_logp || !p->mb_adv ||
         !p->mb_ret || grow_buffer(p, cap) != RL_OK)
         return rl_error_set(err, RL_ENOMEM, "ppo: out of memory");
@@ -713,16 +290,7 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
  * the statistics) and in float. */
 static void to_input(const ppo *p, const double *raw, size_t rows, float *out)
 {
-    size_t od = p->obs_dim;
-    for (size_t i = 0; i < rows; i++)
-        for (size_t k = 0; k < od; k++) {
-            double x = raw[i * od + k];
-            if (p->norm_obs) {
-                x = (x - p->obs_rms.mean[k]) / sqrt(p->obs_rms.var[k] + 1e-8);
-                x = x < -10 ? -10 : x > 10 ? 10 : x;
-            }
-            out[i * od + k] = (float)x;
-        }
+    rl__norm_apply(&p->pol.obs_rms, p->pol.spec.norm_obs, raw, rows, out);
 }
 
 static int broken(ppo *p, rl_error *err, const char *fmt, ...)
@@ -755,19 +323,19 @@ static int collect(ppo *p, rl_env_batch *envs, size_t *T_out, rl_error *err)
             if (grow_buffer(p, 2 * p->cap_T) != RL_OK)
                 return rl_error_set(err, RL_ENOMEM, "ppo: out of memory for the rollout");
         }
-        if (p->norm_obs) rs_update(&p->obs_rms, p->obs_raw, n);
+        if (p->pol.spec.norm_obs) rl__norm_update(&p->pol.obs_rms, p->obs_raw, n);
         float *o = p->b_obs + T * n * od;
         to_input(p, p->obs_raw, n, o);
         double *a = p->b_act + T * n * ad;
-        rl_ac_act(&p->ac, o, n, 0, &p->rng, a, p->b_logp + T * n, p->b_val + T * n);
-        for (size_t i = 0; i < n; i++) rl_ac_env_action(&p->ac, a + i * ad, p->env_act + i * ad);
+        rl_ac_act(&p->pol.ac, o, n, 0, &p->rng, a, p->b_logp + T * n, p->b_val + T * n);
+        for (size_t i = 0; i < n; i++) rl_ac_env_action(&p->pol.ac, a + i * ad, p->env_act + i * ad);
         int rc = rl_env_batch_step(envs, p->env_act, p->next_raw, p->rew, p->term, p->trunc,
                                    p->final_raw);
         if (rc != RL_OK) return rl_error_set(err, rc, "%s", rl_env_batch_errmsg(envs));
         double *r = p->b_rew + T * n;
         if (p->scale_rew) {
             for (size_t i = 0; i < n; i++) p->ret_acc[i] = p->ret_acc[i] * p->gamma + p->rew[i];
-            rs_update(&p->ret_rms, p->ret_acc, n);
+            rl__norm_update(&p->ret_rms, p->ret_acc, n);
             double sd = sqrt(p->ret_rms.var[0] + 1e-8);
             for (size_t i = 0; i < n; i++) {
                 double x = p->rew[i] / sd;
@@ -786,7 +354,7 @@ static int collect(ppo *p, rl_env_batch *envs, size_t *T_out, rl_error *err)
             }
             if (p->b_trunc[k]) {
                 to_input(p, p->final_raw + i * od, 1, p->one_f);
-                rl_ac_value(&p->ac, p->one_f, 1, &p->b_final[k]);
+                rl_ac_value(&p->pol.ac, p->one_f, 1, &p->b_final[k]);
             }
         }
         double *t = p->obs_raw;
@@ -795,8 +363,8 @@ static int collect(ppo *p, rl_env_batch *envs, size_t *T_out, rl_error *err)
         T++;
         if (T_target ? T >= T_target : episodes >= (uint64_t)p->episodes_per_iter) break;
     }
-    to_input(p, p->obs_raw, n, p->obs_f);
-    rl_ac_value(&p->ac, p->obs_f, n, p->last_val);
+    to_input(p, p->obs_raw, n, p->pol.obs_f); /* a workspace of max_batch >= n rows */
+    rl_ac_value(&p->pol.ac, p->pol.obs_f, n, p->last_val);
     *T_out = T;
     return RL_OK;
 }
@@ -806,13 +374,20 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
 {
     ppo *p = state;
     if (p->broken) return rl_error_set(err, RL_ENUMERIC, "%s", p->broken_msg);
+    if (p->anneal && p->anneal_steps == 0 && p->total_steps == 0)
+        return rl_error_set(err, RL_EINVAL,
+                            "%s: [ppo] anneal_lr is on but the anneal has no span: set [ppo] "
+                            "anneal_steps, or give the run's total steps with "
+                            "rl_algo_set_total_steps (rlrun gives [run] total_steps)",
+                            p->anneal_where);
     size_t T = 0;
     int rc = collect(p, envs, &T, err);
     if (rc != RL_OK) return rc;
     size_t n = p->n, N = T * n, od = p->obs_dim, ad = p->act_dim;
     double lr = p->lr;
     if (p->anneal) {
-        double frac = 1.0 - (double)p->steps_done / (double)p->total_steps;
+        uint64_t span = p->anneal_steps > 0 ? (uint64_t)p->anneal_steps : p->total_steps;
+        double frac = 1.0 - (double)p->steps_done / (double)span;
         lr *= frac > 0 ? frac : 0;
     }
     p->steps_done += N;
@@ -866,9 +441,9 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                 double sd = sqrt(as / (double)(m - 1));
                 for (size_t j = 0; j < m; j++) p->mb_adv[j] = (p->mb_adv[j] - am) / (sd + 1e-8);
             }
-            rl_ac_zero_grad(&p->ac);
+            rl_ac_zero_grad(&p->pol.ac);
             double loss;
-            rc = rl_ac_loss(&p->ac, p->mb_obs, p->mb_act, p->mb_logp, p->mb_adv, p->mb_ret, m,
+            rc = rl_ac_loss(&p->pol.ac, p->mb_obs, p->mb_act, p->mb_logp, p->mb_adv, p->mb_ret, m,
                             &p->coefs, &parts, 1, &loss, err);
             if (rc != RL_OK) return rc;
             if (!isfinite(loss))
@@ -877,15 +452,15 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                               "in epoch %lld, minibatch %zu, after %llu environment steps",
                               parts.policy, parts.value, parts.entropy, (long long)epoch + 1,
                               start / mbsize + 1, (unsigned long long)p->steps_done);
-            double norm = rl_clip_grad_norm(p->ac.grads, p->ac.nparams, p->max_grad_norm);
+            double norm = rl_clip_grad_norm(p->pol.ac.grads, p->pol.ac.nparams, p->max_grad_norm);
             if (!isfinite(norm))
                 return broken(p, err,
                               "ppo: the gradient became non-finite (loss %g) in epoch %lld, "
                               "minibatch %zu, after %llu environment steps",
                               loss, (long long)epoch + 1, start / mbsize + 1,
                               (unsigned long long)p->steps_done);
-            rl_adam_step(&p->adam, p->ac.params, p->ac.grads, lr);
-            if (!rl_all_finite_f(p->ac.params, p->ac.nparams))
+            rl_adam_step(&p->adam, p->pol.ac.params, p->pol.ac.grads, lr);
+            if (!rl_all_finite_f(p->pol.ac.params, p->pol.ac.nparams))
                 return broken(p, err,
                               "ppo: a network weight became non-finite in epoch %lld, "
                               "minibatch %zu, after %llu environment steps",
@@ -912,88 +487,29 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
     return RL_OK;
 }
 
-/* ---- the agent as an rl_policy ---------------------------------------------------- */
-
-static int policy_act(void *impl, const double *obs, size_t n, int greedy, rl_pcg32 *rng,
-                      double *actions, double *logp, double *value, rl_error *err)
-{
-    ppo *p = impl;
-    (void)err;
-    size_t od = p->obs_dim, ad = p->act_dim, maxb = p->ac.max_batch;
-    for (size_t i = 0; i < n; i += maxb) {
-        size_t m = n - i < maxb ? n - i : maxb;
-        to_input(p, obs + i * od, m, p->obs_f);
-        rl_ac_act(&p->ac, p->obs_f, m, greedy, rng, p->tmp_act, logp ? logp + i : NULL,
-                  value ? value + i : NULL);
-        for (size_t j = 0; j < m; j++) {
-            rl_ac_env_action(&p->ac, p->tmp_act + j * ad, actions + (i + j) * ad);
-            if (greedy && logp) logp[i + j] = 0;
-        }
-    }
-    return RL_OK;
-}
-
-/* The networks and the observation normaliser: what acting needs. */
-static void policy_save(const void *impl, rl_writer *w)
-{
-    const ppo *p = impl;
-    rl_write_u64(w, p->ac.nparams);
-    rl_write_f32_array(w, p->ac.params, p->ac.nparams);
-    rs_save(&p->obs_rms, w);
-}
-
-static int policy_load(void *impl, rl_reader *r, rl_error *err)
-{
-    ppo *p = impl;
-    uint64_t np = 0;
-    rl_read_u64(r, &np);
-    if (r->failed || np != p->ac.nparams)
-        return rl_error_set(err, RL_EFORMAT, "actor-critic policy: %s",
-                            r->failed ? "truncated" : "another network shape");
-    size_t P = p->ac.nparams, D = p->obs_dim;
-    float *f = malloc(P * sizeof *f);
-    double *d = malloc((2 * D + 1) * sizeof *d);
-    if (!f || !d) {
-        free(f);
-        free(d);
-        return rl_error_set(err, RL_ENOMEM, "out of memory loading a policy");
-    }
-    rl_read_f32_array(r, f, P);
-    rs_read(r, d, D);
-    if (r->failed || !rl_all_finite_f(f, P)) {
-        free(f);
-        free(d);
-        return rl_error_set(err, RL_EFORMAT, "actor-critic policy: %s",
-                            r->failed ? "truncated" : "non-finite weights");
-    }
-    memcpy(p->ac.params, f, P * sizeof *f);
-    rs_commit(&p->obs_rms, d);
-    free(f);
-    free(d);
-    return RL_OK;
-}
-
-static const rl_policy_type actor_critic_policy = {
-    RL_POLICY_TYPE_HEADER,
-    .name = "actor_critic",
-    .act = policy_act,
-    .save = policy_save,
-    .load = policy_load,
-};
-
-static const rl_policy *ppo_policy(void *state) { return &((ppo *)state)->policy; }
+static const rl_policy *ppo_policy(void *state) { return &((ppo *)state)->pol.policy; }
 
 static int ppo_act(void *state, const double *obs, size_t n, double *actions, int greedy,
                    rl_error *err)
 {
     ppo *p = state;
-    return policy_act(p, obs, n, greedy, &p->rng, actions, NULL, NULL, err);
+    (void)err;
+    return rl__acpol_act(&p->pol, obs, n, greedy, &p->rng, actions, NULL, NULL);
 }
 
-/* Layout: sizes (for a clear error on a mismatch), counters, generator,
- * parameters, Adam's state, the normalisers, the running returns. */
+static void ppo_set_total_steps(void *state, uint64_t total_steps)
+{
+    ((ppo *)state)->total_steps = total_steps;
+}
+
 /* Version of the layout ppo_save writes; bump it when the layout changes
- * and keep reading the older ones where possible. */
+ * and keep reading the older ones where possible.
+ *   1: sizes (for a clear error on a mismatch), counters, generator,
+ *      parameters, Adam's state, the normalisers, the running returns.
+ *   2: the actor-critic's spec (rl__ac_spec_write: activation, whether
+ *      observations are normalised, hidden layers, observation and action
+ *      spaces) after the layout number, then layout 1's fields: enough
+ *      for rl_model_load to rebuild the policy without a configuration. */
 #define PPO_LAYOUT 1u
 
 static int ppo_save(const void *state, rl_writer *w, rl_error *err)
@@ -1003,20 +519,54 @@ static int ppo_save(const void *state, rl_writer *w, rl_error *err)
         return rl_error_set(err, RL_ENUMERIC, "not saving a broken training state: %s",
                             p->broken_msg);
     rl_write_u32(w, PPO_LAYOUT);
-    rl_write_u64(w, p->ac.nparams);
+#if PPO_LAYOUT >= 2
+    rl__ac_spec_write(&p->pol.spec, w);
+#endif
+    rl_write_u64(w, p->pol.ac.nparams);
     rl_write_u64(w, p->obs_dim);
     rl_write_u64(w, p->n);
     rl_write_u64(w, p->steps_done);
     rl_write_u64(w, p->rng.state);
     rl_write_u64(w, p->rng.inc);
-    rl_write_f32_array(w, p->ac.params, p->ac.nparams);
+    rl_write_f32_array(w, p->pol.ac.params, p->pol.ac.nparams);
     rl_write_u64(w, p->adam.t);
     rl_write_f32_array(w, p->adam.m, p->adam.n);
     rl_write_f32_array(w, p->adam.v, p->adam.n);
-    rs_save(&p->obs_rms, w);
-    rs_save(&p->ret_rms, w);
+    rl__norm_save(&p->pol.obs_rms, w);
+    rl__norm_save(&p->ret_rms, w);
     rl_write_f64_array(w, p->ret_acc, p->n);
     return RL_OK;
+}
+
+/* The layout number and, from layout 2, the spec. RL_EVERSION for a layout
+ * this librl does not know. */
+static int read_head(rl_reader *r, uint32_t *layout, rl__ac_spec *spec, rl_error *err)
+{
+    memset(spec, 0, sizeof *spec);
+    rl_read_u32(r, layout);
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "ppo checkpoint is truncated");
+    if (*layout < 1 || *layout > PPO_LAYOUT)
+        return rl_error_set(err, RL_EVERSION,
+                            "the checkpoint's ppo state has layout %u; this librl reads "
+                            "layouts 1 to %u",
+                            (unsigned)*layout, PPO_LAYOUT);
+    return *layout >= 2 ? rl__ac_spec_read(r, spec, err) : RL_OK;
+}
+
+/* The checkpoint's network against this agent's: which [ppo] key differs. */
+static int check_spec(const ppo *p, const rl__ac_spec *s, rl_error *err)
+{
+    const rl__ac_spec *mine = &p->pol.spec;
+    const char *key = s->activation != mine->activation ? "activation"
+                      : s->norm_obs != mine->norm_obs   ? "normalize_observations"
+                      : s->nhidden != mine->nhidden ||
+                              memcmp(s->hidden, mine->hidden, s->nhidden * sizeof *s->hidden)
+                          ? "hidden"
+                          : NULL;
+    if (!key) return RL_OK;
+    return rl_error_set(err, RL_EINVAL,
+                        "the checkpoint's networks differ from this configuration's in [ppo] %s",
+                        key);
 }
 
 /* ppo_load (agent_only 0) and ppo_load_agent (1): the latter reads past
@@ -1026,21 +576,23 @@ static int ppo_read(ppo *p, rl_reader *r, int agent_only, rl_error *err)
 {
     uint64_t np = 0, od = 0, n = 0;
     uint32_t layout = 0;
-    rl_read_u32(r, &layout);
-    if (!r->failed && layout != PPO_LAYOUT)
-        return rl_error_set(err, RL_EVERSION,
-                            "the checkpoint's ppo state has layout %u; this librl reads layout %u",
-                            (unsigned)layout, PPO_LAYOUT);
+    rl__ac_spec spec;
+    int rc = read_head(r, &layout, &spec, err);
+    if (rc != RL_OK) return rc;
     rl_read_u64(r, &np);
     rl_read_u64(r, &od);
     rl_read_u64(r, &n);
-    if (r->failed) return rl_error_set(err, RL_EFORMAT, "ppo checkpoint is truncated");
-    if (np != p->ac.nparams || od != p->obs_dim)
-        return rl_error_set(err, RL_EINVAL,
-                            "the checkpoint's networks have %llu parameters over %llu inputs; "
-                            "this configuration's have %zu over %zu (check [ppo] hidden)",
-                            (unsigned long long)np, (unsigned long long)od, p->ac.nparams,
-                            p->obs_dim);
+    if (r->failed) rc = rl_error_set(err, RL_EFORMAT, "ppo checkpoint is truncated");
+    else if (np != p->pol.ac.nparams || od != p->obs_dim)
+        rc = rl_error_set(err, RL_EINVAL,
+                          "the checkpoint's networks have %llu parameters over %llu inputs; "
+                          "this configuration's have %zu over %zu (check [ppo] hidden)",
+                          (unsigned long long)np, (unsigned long long)od, p->pol.ac.nparams,
+                          p->obs_dim);
+    else if (layout >= 2)
+        rc = check_spec(p, &spec, err);
+    rl__ac_spec_free(&spec);
+    if (rc != RL_OK) return rc;
     if (agent_only && n > (uint64_t)(r->len - r->pos) / 8)
         return rl_error_set(err, RL_EFORMAT, "ppo checkpoint is truncated");
     if (!agent_only && n != p->n)
@@ -1048,7 +600,7 @@ static int ppo_read(ppo *p, rl_reader *r, int agent_only, rl_error *err)
                             "the checkpoint was trained with %llu environments; this run has %zu "
                             "([run] num_envs must match)",
                             (unsigned long long)n, p->n);
-    size_t P = p->ac.nparams, D = p->obs_dim;
+    size_t P = p->pol.ac.nparams, D = p->obs_dim;
     /* Read everything into scratch space first: load is all or nothing. */
     uint64_t steps = 0, t = 0;
     rl_pcg32 rng = {0, 0};
@@ -1067,8 +619,8 @@ static int ppo_read(ppo *p, rl_reader *r, int agent_only, rl_error *err)
     rl_read_f32_array(r, f + P, P);
     rl_read_f32_array(r, f + 2 * P, P);
     double *obs_stats = d, *ret_stats = d + 2 * D + 1, *acc = ret_stats + 3;
-    rs_read(r, obs_stats, D);
-    rs_read(r, ret_stats, 1);
+    rl__norm_read(r, obs_stats, D);
+    rl__norm_read(r, ret_stats, 1);
     if (agent_only) {
         if (r->pos <= r->len && n * 8 <= r->len - r->pos) r->pos += (size_t)n * 8;
         else r->failed = 1;
@@ -1079,19 +631,21 @@ static int ppo_read(ppo *p, rl_reader *r, int agent_only, rl_error *err)
      * generator's outputs constant, and bounded draws loop for ever. */
     const char *bad = r->failed                    ? "truncated"
                       : !rl_all_finite_f(f, 3 * P) ? "holding non-finite weights"
-                      : !(rng.inc & 1)             ? "holding an invalid generator"
-                                                   : NULL;
+                      : !rl__norm_valid(obs_stats, D) || !rl__norm_valid(ret_stats, 1)
+                          ? "holding invalid normaliser statistics"
+                      : !(rng.inc & 1) ? "holding an invalid generator"
+                                       : NULL;
     if (bad) {
         free(f);
         free(d);
         return rl_error_set(err, RL_EFORMAT, "ppo checkpoint is %s", bad);
     }
-    memcpy(p->ac.params, f, P * sizeof *f);
+    memcpy(p->pol.ac.params, f, P * sizeof *f);
     memcpy(p->adam.m, f + P, P * sizeof *f);
     memcpy(p->adam.v, f + 2 * P, P * sizeof *f);
     p->adam.t = t;
-    rs_commit(&p->obs_rms, obs_stats);
-    rs_commit(&p->ret_rms, ret_stats);
+    rl__norm_commit(&p->pol.obs_rms, obs_stats);
+    rl__norm_commit(&p->ret_rms, ret_stats);
     if (!agent_only) memcpy(p->ret_acc, acc, p->n * sizeof *d);
     else if (p->broken) memset(p->ret_acc, 0, p->n * sizeof *p->ret_acc); /* may hold inf */
     p->steps_done = steps;
@@ -1115,15 +669,83 @@ static int ppo_load_agent(void *state, rl_reader *r, rl_error *err)
     return ppo_read(state, r, 1, err);
 }
 
+/* Skip n bytes of r, or mark it failed. */
+static void skip(rl_reader *r, uint64_t n)
+{
+    if (!r->failed && r->pos <= r->len && n <= r->len - r->pos) r->pos += (size_t)n;
+    else r->failed = 1;
+}
+
+int rl__ppo_read_policy(rl_reader *r, rl__acpol *pol, size_t max_batch, rl_error *err)
+{
+    memset(pol, 0, sizeof *pol);
+    uint32_t layout = 0;
+    rl__ac_spec spec;
+    int rc = read_head(r, &layout, &spec, err);
+    if (rc != RL_OK) return rc;
+    if (layout < 2)
+        return rl_error_set(err, RL_EVERSION,
+                            "the checkpoint's ppo state has layout %u, which does not record "
+                            "the networks' shape; rl_model_load reads layout 2 on (load it "
+                            "with rl_algo_load_agent and the run's configuration, or train "
+                            "again)",
+                            (unsigned)layout);
+    uint64_t np = 0, od = 0, n = 0;
+    rl_read_u64(r, &np);
+    rl_read_u64(r, &od);
+    rl_read_u64(r, &n);
+    /* Check the sizes against the bytes left before building anything: a
+     * damaged spec must not make us allocate what the file cannot hold. */
+    size_t nout = spec.act.kind == RL_SPACE_DISCRETE ? (size_t)spec.act.n : rl_space_dim(&spec.act);
+    size_t D = rl_space_dim(&spec.obs);
+    uint64_t P = rl_mlp_param_count(D, spec.hidden, spec.nhidden, nout) +
+                 rl_mlp_param_count(D, spec.hidden, spec.nhidden, 1) +
+                 (spec.act.kind == RL_SPACE_DISCRETE ? 0 : nout);
+    uint64_t left = r->pos <= r->len ? r->len - r->pos : 0;
+    if (r->failed) rc = rl_error_set(err, RL_EFORMAT, "ppo checkpoint is truncated");
+    else if (np != P || od != D)
+        rc = rl_error_set(err, RL_EFORMAT,
+                          "ppo checkpoint's networks (%llu parameters over %llu inputs) do not "
+                          "match its own description (%llu over %zu)",
+                          (unsigned long long)np, (unsigned long long)od,
+                          (unsigned long long)P, D);
+    else if (P > left / 12 || D > left / 16 || n > left / 8)
+        rc = rl_error_set(err, RL_EFORMAT, "ppo checkpoint is truncated");
+    if (rc == RL_OK) rc = rl__acpol_init(pol, &spec, max_batch, err);
+    rl__ac_spec_free(&spec);
+    if (rc != RL_OK) return rc;
+    skip(r, 8 * 3);                                 /* steps, generator */
+    rl_read_f32_array(r, pol->ac.params, (size_t)P);
+    skip(r, 8 + 8 * P);                             /* Adam's t, m, v */
+    double *d = malloc((2 * D + 1) * sizeof *d);
+    if (!d) {
+        rl__acpol_free(pol);
+        return rl_error_set(err, RL_ENOMEM, "out of memory loading a ppo checkpoint");
+    }
+    rl__norm_read(r, d, D);
+    skip(r, 8 * 3 + 8 * n);                         /* return statistics, running returns */
+    const char *bad = r->failed                                  ? "truncated"
+                      : !rl_all_finite_f(pol->ac.params, (size_t)P) ? "holding non-finite weights"
+                      : !rl__norm_valid(d, D) ? "holding invalid normaliser statistics"
+                                              : NULL;
+    if (bad) {
+        free(d);
+        rl__acpol_free(pol);
+        return rl_error_set(err, RL_EFORMAT, "ppo checkpoint is %s", bad);
+    }
+    rl__norm_commit(&pol->obs_rms, d);
+    free(d);
+    return RL_OK;
+}
+
 static void ppo_fini(void *state)
 {
     ppo *p = state;
-    rl_ac_free(&p->ac);
+    rl__acpol_free(&p->pol);
     rl_adam_free(&p->adam);
-    rs_free(&p->obs_rms);
-    rs_free(&p->ret_rms);
-    void *bufs[] = {p->ret_acc, p->obs_raw, p->next_raw, p->final_raw, p->tmp_act, p->env_act,
-                    p->rew,     p->term,    p->trunc,    p->obs_f,     p->one_f,   p->one_val,
+    rl__norm_free(&p->ret_rms);
+    void *bufs[] = {p->ret_acc, p->obs_raw, p->next_raw, p->final_raw, p->env_act,
+                    p->rew,     p->term,    p->trunc,    p->one_f,     p->one_val,
                     p->last_val, p->b_obs,  p->b_act,    p->b_logp,    p->b_val,   p->b_rew,
                     p->b_final, p->b_adv,   p->b_ret,    p->b_term,    p->b_trunc, p->perm,
                     p->mb_obs,  p->mb_act,  p->mb_logp,  p->mb_adv,    p->mb_ret};
@@ -1145,4 +767,5 @@ const rl_algo_type rl__ppo_type = {
     .fini = ppo_fini,
     .policy = ppo_policy,
     .load_agent = ppo_load_agent,
+    .set_total_steps = ppo_set_total_steps,
 };

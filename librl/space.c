@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "rl/space.h"
+#include "rl/checkpoint.h"
+#include "ppo_internal.h"
 
 /* Every failure path ends here, so a caller never sees a half-built space
  * and rl_space_free on the result is always safe. */
@@ -315,4 +317,54 @@ void rl_space_describe(const rl_space *s, char *buf, size_t len)
     if (!uniform)
         sb_printf(&sb, ", [varying bounds]");
     sb_printf(&sb, ")");
+}
+
+/* ---- spaces as records (checkpoints) ---------------------------------------------- */
+
+void rl__space_write(const rl_space *s, rl_writer *w)
+{
+    rl_write_u32(w, (uint32_t)s->kind);
+    if (s->kind == RL_SPACE_DISCRETE) {
+        rl_write_u64(w, (uint64_t)s->n);
+        return;
+    }
+    rl_write_u32(w, (uint32_t)s->ndim);
+    for (size_t d = 0; d < s->ndim; d++) rl_write_u64(w, s->shape[d]);
+    rl_write_f64_array(w, s->low, s->size);
+    rl_write_f64_array(w, s->high, s->size);
+}
+
+int rl__space_read(rl_reader *r, rl_space *s)
+{
+    memset(s, 0, sizeof *s);
+    uint32_t kind = 0, ndim = 0;
+    rl_read_u32(r, &kind);
+    if (r->failed) return RL_EFORMAT;
+    if (kind == RL_SPACE_DISCRETE) {
+        uint64_t n = 0;
+        rl_read_u64(r, &n);
+        if (r->failed || n < 1 || n > (uint64_t)INT64_MAX) return RL_EFORMAT;
+        return rl_space_discrete(s, (int64_t)n) == RL_OK ? RL_OK : RL_EFORMAT;
+    }
+    if (kind != RL_SPACE_BOX) return RL_EFORMAT;
+    rl_read_u32(r, &ndim);
+    if (r->failed || ndim < 1 || ndim > RL_SPACE_MAX_DIMS) return RL_EFORMAT;
+    size_t shape[RL_SPACE_MAX_DIMS], size = 1;
+    size_t left = r->pos <= r->len ? (r->len - r->pos) / 16 : 0;
+    for (uint32_t d = 0; d < ndim; d++) {
+        uint64_t e = 0;
+        rl_read_u64(r, &e);
+        /* Each element's bounds take 16 bytes: a size the record cannot
+         * hold is refused before anything is allocated. */
+        if (r->failed || e < 1 || e > left || size > left / e) return RL_EFORMAT;
+        shape[d] = (size_t)e;
+        size *= (size_t)e;
+    }
+    double *b = malloc(2 * size * sizeof *b);
+    if (!b) return RL_ENOMEM;
+    rl_read_f64_array(r, b, 2 * size);
+    int rc = r->failed ? RL_EFORMAT : rl_space_box(s, ndim, shape, b, b + size);
+    free(b);
+    if (rc != RL_OK) rl_space_free(s);
+    return rc == RL_OK ? RL_OK : rc == RL_ENOMEM ? RL_ENOMEM : RL_EFORMAT;
 }

@@ -667,6 +667,7 @@ static int setup(run *r, const options *o)
     r->own_trace = rl_env_has_own_trace(rl_env_batch_env(r->envs, 0));
     r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, (uint64_t)r->seed, &err);
     if (!r->algo) return fail(setup_status(err.code), "%s", err.msg);
+    rl_algo_set_total_steps(r->algo, (uint64_t)r->total_steps);
     return EXIT_OK;
 }
 

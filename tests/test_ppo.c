@@ -523,7 +523,6 @@ START_TEST(test_bad_configs)
     const char *bad[][2] = {
         {"[ppo]\nhidden = 64,x\n", "hidden"},
         {"[ppo]\nhidden = 64,0\n", "hidden"},
-        {"[ppo]\nanneal_lr = true\n", "anneal_steps"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         rl_config *cfg = rl_config_alloc(NULL);
@@ -539,6 +538,54 @@ START_TEST(test_bad_configs)
         rl_env_batch_free(envs);
         rl_config_free(cfg);
     }
+}
+END_TEST
+
+/* An anneal needs a span: [ppo] anneal_steps, or the run's total steps
+ * from the driver (rl_algo_set_total_steps); ppo reads no other section. */
+START_TEST(test_anneal_span)
+{
+    rl_config *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg,
+                                           "[run]\ntotal_steps = 512\n"
+                                           "[ppo]\nanneal_lr = true\nsteps_per_iteration = 256\n"
+                                           "learning_rate = 0.001\n",
+                                           "anneal.ini"),
+                     RL_OK);
+    rl_error err = {0};
+    rl_env_batch *envs = rl_env_batch_alloc(rl_registry_find_env(reg, "cartpole"), cfg, 2, &err);
+    ck_assert_ptr_nonnull(envs);
+    rl_algo *a = rl_algo_alloc(rl_algo_find("ppo"), cfg, envs, 1, &err);
+    ck_assert_ptr_nonnull(a);
+    /* [run] total_steps is in the file, but it is not ppo's to read. */
+    ck_assert_int_eq(rl_algo_iterate(a, NULL), RL_EINVAL);
+    const char *msg = rl_algo_errmsg(a);
+    ck_assert_msg(strstr(msg, "anneal.ini:4") && strstr(msg, "[ppo] anneal_lr") &&
+                      strstr(msg, "[ppo] anneal_steps") && strstr(msg, "rl_algo_set_total_steps"),
+                  "%s", msg);
+    ck_assert_uint_eq(rl_algo_env_steps(a), 0);
+    /* Given the horizon, the rate falls linearly: 0.001 at step 0, then
+     * 0.001 * (1 - 256/1024) after the first 256 steps. */
+    ck_assert_int_eq(rl_algo_set_total_steps(a, 1024), RL_OK);
+    rl_iter_info info;
+    ck_assert_int_eq(rl_algo_iterate(a, &info), RL_OK);
+    ck_assert_double_eq_tol(info.stats[6], 0.001, 1e-15);
+    ck_assert_int_eq(rl_algo_iterate(a, &info), RL_OK);
+    ck_assert_double_eq_tol(info.stats[6], 0.00075, 1e-15);
+    rl_algo_free(a);
+
+    /* anneal_steps wins over the run's total. */
+    ck_assert_int_eq(rl_config_set(cfg, "ppo.anneal_steps=512"), RL_OK);
+    a = rl_algo_alloc(rl_algo_find("ppo"), cfg, envs, 1, &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(rl_algo_set_total_steps(a, 1024), RL_OK);
+    ck_assert_int_eq(rl_algo_iterate(a, &info), RL_OK);
+    ck_assert_int_eq(rl_algo_iterate(a, &info), RL_OK);
+    ck_assert_double_eq_tol(info.stats[6], 0.0005, 1e-15);
+    rl_algo_free(a);
+
+    rl_env_batch_free(envs);
+    rl_config_free(cfg);
 }
 END_TEST
 
@@ -769,6 +816,7 @@ static Suite *make_suite(void)
     tcase_add_test(tr, test_same_seed_same_run);
     tcase_add_test(tr, test_episodes_per_iteration);
     tcase_add_test(tr, test_bad_configs);
+    tcase_add_test(tr, test_anneal_span);
     tcase_add_test(tr, test_resume_needs_same_shape);
     tcase_add_test(tr, test_load_agent);
     tcase_add_test(tr, test_policy_interface);

@@ -57,6 +57,11 @@ typedef struct rl_algo_type {
      * environments, as long as the networks fit. All or nothing. NULL:
      * load serves, and then the record must fit as it does for a resume. */
     int (*load_agent)(void *state, rl_reader *r, rl_error *err);
+    /* Optional: the run's horizon, environment steps the driver means to
+     * train for (rl_algo_set_total_steps; 0: not known). A type whose
+     * schedules span the run (ppo's learning-rate anneal) takes it from
+     * here: a type never reads another section of the configuration. */
+    void (*set_total_steps)(void *state, uint64_t total_steps);
 } rl_algo_type;
 
 /* The first fields of every rl_algo_type table (see RL_ENV_TYPE_HEADER). */
@@ -86,6 +91,14 @@ typedef struct rl_iter_info {
 RL_API rl_algo *rl_algo_alloc(const rl_algo_type *type, rl_config *cfg, rl_env_batch *envs,
                               uint64_t seed, rl_error *err);
 RL_API void rl_algo_free(rl_algo *algo);
+
+/* Tell the agent how many environment steps the run means to train for
+ * (rlrun gives [run] total_steps), for schedules that span the run: ppo's
+ * learning-rate anneal when [ppo] anneal_lr is on and anneal_steps is 0
+ * (without either, its rl_algo_iterate fails with RL_EINVAL naming both
+ * keys). Call it after rl_algo_alloc, before training; 0 means not known.
+ * Types without such a schedule (qlearn) ignore it. Returns RL_OK. */
+RL_API int rl_algo_set_total_steps(rl_algo *algo, uint64_t total_steps);
 
 RL_API int rl_algo_iterate(rl_algo *algo, rl_iter_info *info);
 
