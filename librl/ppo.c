@@ -510,7 +510,7 @@ static void ppo_set_total_steps(void *state, uint64_t total_steps)
  *      observations are normalised, hidden layers, observation and action
  *      spaces) after the layout number, then layout 1's fields: enough
  *      for rl_model_load to rebuild the policy without a configuration. */
-#define PPO_LAYOUT 1u
+#define PPO_LAYOUT 2u
 
 static int ppo_save(const void *state, rl_writer *w, rl_error *err)
 {
@@ -519,9 +519,7 @@ static int ppo_save(const void *state, rl_writer *w, rl_error *err)
         return rl_error_set(err, RL_ENUMERIC, "not saving a broken training state: %s",
                             p->broken_msg);
     rl_write_u32(w, PPO_LAYOUT);
-#if PPO_LAYOUT >= 2
     rl__ac_spec_write(&p->pol.spec, w);
-#endif
     rl_write_u64(w, p->pol.ac.nparams);
     rl_write_u64(w, p->obs_dim);
     rl_write_u64(w, p->n);

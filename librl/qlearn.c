@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "rl/algo.h"
 #include "rl/policy.h"
+#include "ppo_internal.h"
 
 static const rl_param qlearn_params[] = {
     {"learning_rate", RL_PARAM_REAL, "0.1", 1e-9, 1, NULL, "step size alpha of each update"},
@@ -169,8 +170,13 @@ static int qlearn_act(void *state, const double *obs, size_t n, double *actions,
 static const rl_policy *qlearn_policy(void *state) { return &((qlearn *)state)->policy; }
 
 /* Version of the layout qlearn_save writes; bump it when the layout
- * changes. */
-#define QLEARN_LAYOUT 1u
+ * changes.
+ *   1: steps taken, generator, the Q-table (rl_qtable_save).
+ *   2: the exploration rate at those steps after the generator, so that
+ *      rl_model_load can explore as the agent did without its
+ *      configuration. Layout 1 still loads (the rate comes from the
+ *      configuration, as it always does for training). */
+#define QLEARN_LAYOUT 2u
 
 static int qlearn_save(const void *state, rl_writer *w, rl_error *err)
 {
@@ -179,7 +185,76 @@ static int qlearn_save(const void *state, rl_writer *w, rl_error *err)
     rl_write_u64(w, ql->total_steps);
     rl_write_u64(w, ql->rng.state);
     rl_write_u64(w, ql->rng.inc);
+    rl_write_f64(w, epsilon_at(ql, ql->total_steps));
     rl_policy_save(&ql->policy, w);
+    return RL_OK;
+}
+
+/* What comes before the table: layout, steps, generator and, from layout
+ * 2, the exploration rate (NAN for layout 1). */
+static int read_head(rl_reader *r, uint32_t *layout, uint64_t *steps, rl_pcg32 *rng,
+                     double *epsilon, rl_error *err)
+{
+    *epsilon = NAN;
+    rl_read_u32(r, layout);
+    if (!r->failed && (*layout < 1 || *layout > QLEARN_LAYOUT))
+        return rl_error_set(err, RL_EVERSION,
+                            "the checkpoint's qlearn state has layout %u; this librl reads "
+                            "layouts 1 to %u",
+                            (unsigned)*layout, QLEARN_LAYOUT);
+    rl_read_u64(r, steps);
+    rl_read_u64(r, &rng->state);
+    rl_read_u64(r, &rng->inc);
+    if (*layout >= 2) rl_read_f64(r, epsilon);
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint is truncated");
+    /* PCG's increment is odd; an even one (never written) can make the
+     * generator's outputs constant, and bounded draws loop for ever. */
+    if (!(rng->inc & 1))
+        return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint holds an invalid generator");
+    if (*layout >= 2 && !(*epsilon >= 0 && *epsilon <= 1))
+        return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint holds an exploration rate of %g",
+                            *epsilon);
+    return RL_OK;
+}
+
+int rl__qlearn_read_policy(rl_reader *r, rl_qtable *q, double *epsilon, rl_error *err)
+{
+    uint32_t layout = 0;
+    uint64_t steps = 0, ns = 0, na = 0;
+    rl_pcg32 rng = {0, 0};
+    memset(q, 0, sizeof *q);
+    int rc = read_head(r, &layout, &steps, &rng, epsilon, err);
+    if (rc != RL_OK) return rc;
+    if (layout < 2)
+        return rl_error_set(err, RL_EVERSION,
+                            "the checkpoint's qlearn state has layout 1, which does not record "
+                            "the exploration rate; rl_model_load reads layout 2 on (load it "
+                            "with rl_algo_load_agent and the run's configuration, or train "
+                            "again)");
+    /* The table's dimensions, checked against the bytes left before the
+     * table is allocated; rl_qtable_load then reads it all. */
+    size_t at = r->pos;
+    rl_read_u64(r, &ns);
+    rl_read_u64(r, &na);
+    uint64_t left = r->pos <= r->len ? (r->len - r->pos) / 8 : 0;
+    if (r->failed) return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint is truncated");
+    if (ns < 1 || na < 1 || na > 65536)
+        return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint holds a Q-table of %llu x %llu",
+                            (unsigned long long)ns, (unsigned long long)na);
+    if (ns > left / na)
+        return rl_error_set(err, RL_EFORMAT,
+                            "qlearn checkpoint is truncated: its Q-table of %llu x %llu values "
+                            "does not fit in it",
+                            (unsigned long long)ns, (unsigned long long)na);
+    r->pos = at;
+    if (rl_qtable_init(q, (size_t)ns, (size_t)na, 0) != RL_OK)
+        return rl_error_set(err, RL_ENOMEM, "out of memory for a Q-table");
+    rc = rl_qtable_load(q, r);
+    if (rc != RL_OK) {
+        rl_qtable_free(q);
+        return rl_error_set(err, rc, "qlearn checkpoint is %s",
+                            rc == RL_ENOMEM ? "too large" : "holding a damaged Q-table");
+    }
     return RL_OK;
 }
 
@@ -189,23 +264,12 @@ static int qlearn_load(void *state, rl_reader *r, rl_error *err)
     uint64_t steps = 0;
     rl_pcg32 rng = {0, 0};
     uint32_t layout = 0;
-    rl_read_u32(r, &layout);
-    if (!r->failed && layout != QLEARN_LAYOUT)
-        return rl_error_set(err, RL_EVERSION,
-                            "the checkpoint's qlearn state has layout %u; this librl reads "
-                            "layout %u",
-                            (unsigned)layout, QLEARN_LAYOUT);
-    rl_read_u64(r, &steps);
-    rl_read_u64(r, &rng.state);
-    rl_read_u64(r, &rng.inc);
-    if (r->failed) return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint is truncated");
-    /* PCG's increment is odd; an even one (never written) can make the
-     * generator's outputs constant, and bounded draws loop for ever. */
-    if (!(rng.inc & 1))
-        return rl_error_set(err, RL_EFORMAT, "qlearn checkpoint holds an invalid generator");
+    double epsilon;
+    int rc = read_head(r, &layout, &steps, &rng, &epsilon, err);
+    if (rc != RL_OK) return rc;
     /* The table loads all or nothing, so a bad checkpoint leaves the agent
      * as it was. */
-    int rc = rl_policy_load(&ql->policy, r, err);
+    rc = rl_policy_load(&ql->policy, r, err);
     if (rc != RL_OK) return rc;
     ql->total_steps = steps;
     ql->rng = rng;

@@ -13,5 +13,6 @@
 #include <rl/algo.h>
 #include <rl/nn.h>
 #include <rl/ppo.h>
+#include <rl/model.h>
 
 #endif /* RL_RL_H */
