@@ -258,7 +258,7 @@ START_TEST(test_checkpoint_round_trip_and_errors)
      * u32 layout. */
     size_t len;
     unsigned char *bytes = rl_test_slurp(path, &len);
-    ck_assert_uint_eq(bytes[136], 1);
+    ck_assert_uint_eq(bytes[136], 2);
     bytes[136] = 7;
     uint32_t crc = rl_crc32(0, bytes, len - 4);
     for (int i = 0; i < 4; i++) bytes[len - 4 + i] = (unsigned char)(crc >> (8 * i));

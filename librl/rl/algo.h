@@ -6,7 +6,23 @@
  * is one training iteration (collect experience, update). rlrun is one such
  * loop; a program linking librl can write its own.
  *
- * Built-in types: "qlearn" (tabular Q-learning, epsilon-greedy). */
+ * Built-in types (rl_algo_find, rl_algo_count, rl_algo_at):
+ *   "ppo"     proximal policy optimisation (clipped surrogate, GAE, Adam)
+ *             on an actor-critic of two MLPs: categorical for discrete
+ *             actions, diagonal Gaussian for boxes, optional observation
+ *             normalisation and reward scaling; any observation space
+ *             (<rl/ppo.h>, keys in [ppo]).
+ *   "qlearn"  tabular Q-learning, epsilon-greedy with a linear decay, for
+ *             discrete observations and actions (keys in [qlearn]).
+ *
+ * A driver's loop: rl_algo_alloc over a batch of environments,
+ * rl_algo_set_total_steps with the run's horizon, then rl_algo_iterate
+ * until rl_algo_env_steps reaches it, rl_algo_save now and then,
+ * rl_algo_evaluate at the end. To act with a saved agent without a
+ * configuration or environments, see rl_model_load (<rl/model.h>).
+ *
+ * rl_algo_type tables are public so that the core can version them; the
+ * types are built in (plugins register environments, not algorithms). */
 #ifndef RL_ALGO_H
 #define RL_ALGO_H
 

@@ -19,7 +19,13 @@
  * global norm as torch.nn.utils.clip_grad_norm_ does. rl_mlp_orthogonal_init
  * is torch.nn.init.orthogonal_ (QR of a Gaussian matrix, signs fixed by R's
  * diagonal) with a gain per layer and zero biases, as CleanRL initialises
- * its PPO networks. */
+ * its PPO networks.
+ *
+ * UNSTABLE: the structs rl_mlp and rl_adam and their fields may change in
+ * any release, without an ABI or soname bump (a new workspace, another
+ * layer limit). They are public for tests, benchmarks and experiments
+ * that build networks of their own; use them through the functions below,
+ * and expect to rebuild against each release. */
 #ifndef RL_NN_H
 #define RL_NN_H
 

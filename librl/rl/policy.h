@@ -12,7 +12,9 @@
  * pick action 0. The neural policy (categorical or Gaussian over an MLP,
  * with a value network) is PPO's: rl_algo_policy() of a "ppo" agent returns
  * it, type name "actor_critic"; it normalises observations as the agent
- * does and clips continuous actions to the box. Its parts are in <rl/ppo.h>. */
+ * does and clips continuous actions to the box. Its parts are in <rl/ppo.h>.
+ * rl_model_policy() of a model loaded from a checkpoint (<rl/model.h>)
+ * returns either kind. */
 #ifndef RL_POLICY_H
 #define RL_POLICY_H
 

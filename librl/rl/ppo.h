@@ -1,17 +1,34 @@
 /* librl: proximal policy optimisation (clipped PPO with GAE) and its parts.
  *
- * The algorithm itself is the built-in algorithm type "ppo" (rl_algo_find);
- * its INI keys are documented in doc/config.md. This header exposes the
- * pieces it is made of, so that a program (or a test, or a student) can use
- * and check each one on its own:
+ * The algorithm itself is the built-in algorithm type "ppo" (rl_algo_find,
+ * <rl/algo.h>): it trains an actor-critic over a batch of environments,
+ * collecting steps_per_iteration steps (or episodes_per_iteration
+ * episodes), estimating advantages with GAE and taking epochs passes of
+ * minibatch Adam steps on the clipped surrogate, the value loss and the
+ * entropy bonus. Its INI keys are documented in doc/config.md; its
+ * learning-rate anneal spans [ppo] anneal_steps, or the run's total steps
+ * the driver gives with rl_algo_set_total_steps. To act with a trained
+ * agent alone, load its checkpoint with rl_model_load (<rl/model.h>).
  *
- *   - probability distributions: categorical over logits, diagonal Gaussian;
+ * This header exposes the pieces it is made of, so that a program (or a
+ * test, or a student) can use and check each one on its own:
+ *
+ *   - probability distributions: categorical over logits, diagonal Gaussian
+ *     (librl/dist.c);
  *   - generalised advantage estimation over a batch of environments, with
- *     Gymnasium's terminated / truncated distinction;
- *   - the per-sample loss terms and their derivatives;
+ *     Gymnasium's terminated / truncated distinction (librl/ppo.c);
+ *   - the per-sample loss terms and their derivatives (librl/ppo_loss.c);
  *   - rl_ac, the actor-critic: a policy network, a separate value network and
  *     (for continuous actions) a state-independent log standard deviation,
- *     with the full PPO loss and its gradient.
+ *     with the full PPO loss and its gradient (librl/actor_critic.c,
+ *     librl/ppo_loss.c).
+ *
+ * UNSTABLE: the structs of this header (rl_ac, rl_ppo_coefs,
+ * rl_ppo_loss_parts) and the fields of rl_ac may change in any release,
+ * without an ABI or soname bump. They are public for tests, benchmarks and
+ * experiments; a program that only trains or acts should use <rl/algo.h>
+ * and <rl/model.h>, whose types are opaque. The functions' contracts below
+ * hold as documented.
  *
  * Conventions follow CleanRL's ppo.py / ppo_continuous_action.py and
  * Stable-Baselines3 (see doc/ARCHITECTURE.md for the list). */

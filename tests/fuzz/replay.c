@@ -23,6 +23,7 @@
     X(demand_csv)    \
     X(checkpoint)    \
     X(payload)       \
+    X(model)         \
     X(drjson)        \
     X(pyreward_name) \
     X(simtrace)      \
