@@ -21,6 +21,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -30,35 +31,6 @@
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-static const rl_param run_params[] = {
-    {"env", RL_PARAM_STRING, NULL, 0, 0, NULL,
-     "environment to train on, required (rlrun --list shows those installed)"},
-    {"algorithm", RL_PARAM_STRING, "qlearn", 0, 0, NULL, "learning algorithm: ppo or qlearn"},
-    {"plugin", RL_PARAM_STRING, "", 0, 0, NULL,
-     "load only this plugin (empty: every plugin on the search path)"},
-    {"seed", RL_PARAM_INT, "1", 0, 9007199254740991.0, NULL,
-     "seed of every random number in the run"},
-    {"total_steps", RL_PARAM_INT, "100000", 1, 1e15, NULL,
-     "environment steps to train for (the last iteration may go past it)"},
-    {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, "environments stepped together"},
-    {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, "run directory (empty: runs/<env>)"},
-    {"eval_episodes", RL_PARAM_INT, "100", 0, 1e8, NULL,
-     "greedy evaluation episodes after training (0: none); when not given, the "
-     "environment's own number if it has one (deepracer 3, trading and rota 1)"},
-    {"eval_max_steps", RL_PARAM_INT, "100000", 0, 1e15, NULL,
-     "cut an evaluation episode after this many steps (0: no cut)"},
-    {"checkpoint_every", RL_PARAM_STRING, "60s", 0, 0, NULL,
-     "also save the checkpoint during training: every N iterations (a plain number), or "
-     "every interval of wall time (90s, 5min, 2h); 0: only at the end and on SIGINT/SIGTERM"},
-    {"trace", RL_PARAM_BOOL, "false", 0, 0, NULL,
-     "write every step to trace files, as --trace does"},
-    {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
-     "progress line every N iterations when output is not a terminal (0: about 20 lines)"},
-    {"plots", RL_PARAM_BOOL, "true", 0, 0, NULL,
-     "draw the environment's pictures of the run at its end, as --plot does (PNG; DeepRacer's "
-     "track.png, learning.png, reward.png; needs librl built with cairo)"},
-    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
-};
 
 typedef struct options {
     const char *config;
@@ -68,7 +40,7 @@ typedef struct options {
     const char **sets;
     size_t nsets;
     const char *seed;
-    int quiet, trace;
+    int quiet, trace, force;
 } options;
 
 static void usage(FILE *f)
@@ -88,6 +60,8 @@ static void usage(FILE *f)
           "                       files (DeepRacer: track.png, learning.png, reward.png)\n"
           "  --set SEC.KEY=VALUE  override a key of the config (repeatable)\n"
           "  --seed N             the same as --set run.seed=N\n"
+          "  --force              replace the run in [run] output_dir (a new run refuses\n"
+          "                       a directory that holds one)\n"
           "  --trace              write every step to trace files: trace.csv and\n"
           "                       eval-trace.csv, or the environment's own (DeepRacer:\n"
           "                       training-simtrace/ and evaluation-*/, rlrun(1))\n"
@@ -96,7 +70,7 @@ static void usage(FILE *f)
           "  --help, --version\n\n"
           "[run] keys:\n",
           f);
-    for (const rl_param *p = run_params; p->key; p++)
+    for (const rl_param *p = rl_run_params; p->key; p++)
         fprintf(f, "  %-18s %s (default %s)\n", p->key, p->help,
                 p->def ? (p->def[0] ? p->def : "empty") : "none");
     rl_registry *reg = rl_registry_alloc(NULL);
@@ -149,7 +123,7 @@ static int checkpoint_status(int code)
 }
 
 static const char *const builtin_options[] = {"eval",  "resume", "plot", "set",     "seed", "quiet",
-                                              "trace", "list",   "help", "version", NULL};
+                                              "trace", "list",   "help", "version", "force", NULL};
 
 /* `rlrun --NAME ARG...` where NAME is no option of rlrun's own: a command
  * a plugin offers (rl_command). Returns -1 when argv is not such a call,
@@ -313,6 +287,7 @@ typedef struct input {
 
 /* Everything a run needs, created before any file is written. */
 typedef struct run {
+    rl_run rc;      /* [run], as the library reads it */
     rl_config *cfg;
     rl_registry *reg;
     const rl_env_type *env_type;
@@ -513,44 +488,6 @@ static int write_config(run *r)
     return EXIT_OK;
 }
 
-/* [run] checkpoint_every: a whole number of iterations ("10"), or an
- * interval of wall time: a positive number followed by s, min or h
- * ("90s", "0.5s", "5min", "2h"). "0" (or "0s") saves only at the end. */
-static int parse_every(const char *text, int64_t *iters, double *secs)
-{
-    *iters = 0;
-    *secs = 0;
-    const char *p = text;
-    while (*p == ' ') p++;
-    if (!(*p >= '0' && *p <= '9') && *p != '.') return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(p, &end);
-    if (errno || end == p || !isfinite(v) || v < 0) return -1;
-    while (*end == ' ') end++;
-    if (!*end) {
-        /* Iterations: a whole number. */
-        if (v != floor(v) || v > 1e12 || strpbrk(p, ".eE")) return -1;
-        *iters = (int64_t)v;
-        return 0;
-    }
-    static const struct {
-        const char *unit;
-        double secs;
-    } units[] = {{"s", 1}, {"sec", 1}, {"min", 60}, {"m", 60}, {"h", 3600}};
-    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-        size_t n = strlen(units[i].unit);
-        if (strncmp(end, units[i].unit, n) != 0) continue;
-        const char *q = end + n;
-        while (*q == ' ') q++;
-        if (*q) continue;
-        if (v * units[i].secs > 1e9) return -1;
-        *secs = v * units[i].secs;
-        return 0;
-    }
-    return -1;
-}
-
 /* Load and validate the configuration; find the environment and algorithm;
  * create them. Returns an exit status. */
 static int setup(run *r, const options *o)
@@ -568,7 +505,7 @@ static int setup(run *r, const options *o)
         snprintf(buf, sizeof buf, "run.seed=%s", o->seed);
         if (rl_config_set(cfg, buf) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
-    rl_config_declare(cfg, "run", run_params);
+    rl_config_declare(cfg, "run", rl_run_params);
     for (size_t i = 0; i < rl_algo_count(); i++)
         rl_config_declare(cfg, rl_algo_at(i)->name, rl_algo_at(i)->params);
 
@@ -599,11 +536,8 @@ static int setup(run *r, const options *o)
     }
     if (rl_config_validate(cfg) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
 
-    const char *algo_name, *dir, *every;
-    if (rl_config_get_string(cfg, "run", "env", &r->env_name) != RL_OK ||
-        rl_config_get_string(cfg, "run", "algorithm", &algo_name) != RL_OK ||
-        rl_config_get_string(cfg, "run", "output_dir", &dir) != RL_OK)
-        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    if (rl_run_read(cfg, &r->rc) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    r->env_name = r->rc.env;
     if (!r->env_name[0])
         return fail(EXIT_USAGE,
                     "%s: [run] env is missing: name the environment to train on "
@@ -627,6 +561,9 @@ static int setup(run *r, const options *o)
                  (long long)r->env_type->eval_episodes);
         if (rl_config_set(cfg, buf) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
+    /* Read again: the environment may have set eval_episodes. */
+    if (rl_run_read(cfg, &r->rc) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    const char *algo_name = r->rc.algorithm;
     r->algo_type = rl_algo_find(algo_name);
     if (!r->algo_type) {
         char known[256];
@@ -636,24 +573,18 @@ static int setup(run *r, const options *o)
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
 
-    if (rl_config_get_int(cfg, "run", "seed", &r->seed) ||
-        rl_config_get_int(cfg, "run", "total_steps", &r->total_steps) ||
-        rl_config_get_int(cfg, "run", "num_envs", &r->num_envs) ||
-        rl_config_get_int(cfg, "run", "eval_episodes", &r->eval_episodes) ||
-        rl_config_get_string(cfg, "run", "checkpoint_every", &every) ||
-        rl_config_get_int(cfg, "run", "log_every", &r->log_every) ||
-        rl_config_get_int(cfg, "run", "eval_max_steps", &r->eval_max_steps) ||
-        rl_config_get_bool(cfg, "run", "trace", &r->trace) ||
-        rl_config_get_bool(cfg, "run", "plots", &r->plots))
-        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
-    if (parse_every(every, &r->ckpt_iters, &r->ckpt_secs) != 0) {
-        rl_config_fail(cfg, RL_EINVAL, "run", "checkpoint_every",
-                       "'%s' is neither a number of iterations (such as 10) nor an interval of "
-                       "wall time (such as 90s, 5min or 2h; at most 1e9 s); 0 saves only at the end",
-                       every);
-        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
-    }
+    r->seed = (int64_t)r->rc.seed;
+    r->total_steps = r->rc.total_steps;
+    r->num_envs = r->rc.num_envs;
+    r->eval_episodes = r->rc.eval_episodes;
+    r->eval_max_steps = r->rc.eval_max_steps;
+    r->log_every = r->rc.log_every;
+    r->ckpt_iters = r->rc.checkpoint_iters;
+    r->ckpt_secs = r->rc.checkpoint_secs;
+    r->plots = r->rc.plots;
+    r->trace = r->rc.trace;
     r->trace = r->trace || o->trace;
+    const char *dir = r->rc.output_dir;
     if (dir[0])
         snprintf(r->dir, sizeof r->dir, "%s", dir);
     else
@@ -670,40 +601,119 @@ static int setup(run *r, const options *o)
     return EXIT_OK;
 }
 
-/* progress.csv's header: the columns every algorithm has, then its own. */
+/* progress.csv's header: the columns every algorithm has, then its own.
+ * wall_time is the seconds of training so far (a resumed run goes on from
+ * the time its checkpoint had seen), steps_per_s this row's steps over its
+ * wall time; mean_return and mean_length cover the episodes that ended in
+ * the iteration, the _100 columns the last 100 episodes (SB3's
+ * ep_rew_mean). A mean of no episodes is an empty field. */
 static void progress_header(const run *r, char *buf, size_t len)
 {
-    size_t used = (size_t)snprintf(buf, len, "iteration,env_steps,episodes,mean_return,mean_length");
+    size_t used = (size_t)snprintf(buf, len,
+                                   "iteration,env_steps,wall_time,steps_per_s,episodes,mean_return,"
+                                   "mean_length,mean_return_100,mean_length_100");
     for (const char *const *s = r->algo_type->stat_names; s && *s && used < len; s++)
         used += (size_t)snprintf(buf + used, len - used, ",%s", *s);
+}
+
+/* ",x" with x in %.10g, or "," alone for NaN (a mean of no episodes). */
+static size_t put_num(char *buf, size_t len, double x)
+{
+    int w = isnan(x) ? snprintf(buf, len, ",") : snprintf(buf, len, ",%.10g", x);
+    return w < 0 ? 0 : (size_t)w;
 }
 
 /* One row of progress.csv, written whole and flushed, so that a run that
  * is killed leaves whole rows only (and at least every row its last
  * checkpoint has seen). Returns 0, or -1 on a write error. */
-static int progress_row(FILE *f, const rl_iter_info *it)
+static int progress_row(FILE *f, const rl_iter_info *it, double wall, double rate)
 {
     char row[8192];
-    size_t used = (size_t)snprintf(row, sizeof row, "%llu,%llu,%llu,%.10g,%.10g",
+    size_t used = (size_t)snprintf(row, sizeof row, "%llu,%llu,%.3f,%.1f,%llu",
                                    (unsigned long long)it->iteration,
-                                   (unsigned long long)it->env_steps,
-                                   (unsigned long long)it->episodes, it->mean_return, it->mean_length);
+                                   (unsigned long long)it->env_steps, wall, rate,
+                                   (unsigned long long)it->episodes);
+    const double figs[] = {it->mean_return, it->mean_length, it->recent_return, it->recent_length};
+    for (size_t i = 0; i < 4 && used < sizeof row; i++)
+        used += put_num(row + used, sizeof row - used, figs[i]);
     for (size_t i = 0; i < it->nstats && used < sizeof row; i++)
-        used += (size_t)snprintf(row + used, sizeof row - used, ",%.10g", it->stats[i]);
+        used += put_num(row + used, sizeof row - used, it->stats[i]);
     if (used >= sizeof row - 1) return -1;
     row[used++] = '\n';
     return fwrite(row, 1, used, f) == used && fflush(f) == 0 ? 0 : -1;
 }
 
-static void draw_bar(const run *r, const rl_iter_info *it, double rate)
+/* A duration for people: "12.3s", "4:05", "1:02:03". */
+static const char *fmt_duration(char *buf, size_t len, double secs)
 {
-    double frac = (double)it->env_steps / (double)r->total_steps;
-    if (frac > 1) frac = 1;
-    int width = 30, fill = (int)(frac * width);
-    fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%lld steps %8.0f steps/s  train return %-10.4g", fill,
-            "##############################", width - fill, "", (int)(frac * 100 + 0.5),
-            (unsigned long long)it->env_steps, (long long)r->total_steps, rate, it->mean_return);
+    if (!(secs >= 0) || secs > 1e9) {
+        snprintf(buf, len, "?");
+    } else if (secs < 60) {
+        snprintf(buf, len, "%.1fs", secs);
+    } else {
+        long t = (long)(secs + 0.5);
+        if (t < 3600)
+            snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
+        else
+            snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    }
+    return buf;
+}
+
+/* The figures of one progress report: elapsed time and ETA of this
+ * invocation, its rate, and the mean return of the last 100 episodes
+ * ("-" before the first ends: never nan). */
+typedef struct report {
+    char elapsed[32], eta[32], ret[32];
+    double rate, frac;
+} report;
+
+static void make_report(const run *r, const rl_iter_info *it, uint64_t steps0, double elapsed,
+                        report *rep)
+{
+    uint64_t done = it->env_steps - steps0;
+    rep->rate = elapsed > 0 ? (double)done / elapsed : 0;
+    double left = (double)r->total_steps - (double)it->env_steps;
+    if (left < 0) left = 0;
+    rep->frac = (double)it->env_steps / (double)r->total_steps;
+    if (rep->frac > 1) rep->frac = 1;
+    fmt_duration(rep->elapsed, sizeof rep->elapsed, elapsed);
+    if (left == 0)
+        snprintf(rep->eta, sizeof rep->eta, "0.0s");
+    else if (rep->rate > 0)
+        fmt_duration(rep->eta, sizeof rep->eta, left / rep->rate);
+    else
+        snprintf(rep->eta, sizeof rep->eta, "?");
+    if (it->recent_episodes)
+        snprintf(rep->ret, sizeof rep->ret, "%.4g", it->recent_return);
+    else
+        snprintf(rep->ret, sizeof rep->ret, "-");
+}
+
+static void draw_bar(const run *r, const rl_iter_info *it, const report *rep)
+{
+    int width = 24, fill = (int)(rep->frac * width);
+    fprintf(stderr,
+            "\r[%.*s%*s] %3d%% %llu/%lld steps  %s elapsed  ETA %s  %.0f steps/s  "
+            "return %s (last %llu)   ",
+            fill, "########################", width - fill, "", (int)(rep->frac * 100 + 0.5),
+            (unsigned long long)it->env_steps, (long long)r->total_steps, rep->elapsed, rep->eta,
+            rep->rate, rep->ret, (unsigned long long)it->recent_episodes);
     fflush(stderr);
+}
+
+/* One line of piped output. */
+static void log_line(const run *r, const rl_iter_info *it, const report *rep)
+{
+    printf("iter %llu  steps %llu/%lld (%d%%)  elapsed %s  ETA %s  %.0f steps/s  return_100 %s  "
+           "episodes %llu",
+           (unsigned long long)it->iteration, (unsigned long long)it->env_steps,
+           (long long)r->total_steps, (int)(rep->frac * 100 + 0.5), rep->elapsed, rep->eta,
+           rep->rate, rep->ret, (unsigned long long)it->episodes);
+    for (size_t i = 0; i < it->nstats; i++)
+        if (!isnan(it->stats[i])) printf("  %s %.4g", r->algo_type->stat_names[i], it->stats[i]);
+    putchar('\n');
+    fflush(stdout);
 }
 
 /* The number of comma-separated fields of a line (len bytes, no newline). */
@@ -719,9 +729,11 @@ static size_t count_fields(const char *line, size_t len)
  * header's number of fields, the iteration it should be), and drop the
  * rest: the rows of iterations after the checkpoint, and whatever a run
  * that was killed left behind. The file is rewritten atomically and
- * reopened for appending. Returns NULL with a message printed. */
-static FILE *reopen_progress(const run *r, uint64_t rows, char *path, size_t len)
+ * reopened for appending; *wall is the wall_time of the last row kept.
+ * Returns NULL with a message printed. */
+static FILE *reopen_progress(const run *r, uint64_t rows, char *path, size_t len, double *wall)
 {
+    *wall = 0;
     snprintf(path, len, "%s/progress.csv", r->dir);
     char header[4096];
     progress_header(r, header, sizeof header);
@@ -755,6 +767,10 @@ static FILE *reopen_progress(const run *r, uint64_t rows, char *path, size_t len
                 break;
             verified++;
             keep += n + 1;
+            /* The third field: wall_time, where the resumed run goes on. */
+            const char *f = memchr(end + 1, ',', (size_t)(nl - end - 1));
+            double w = f ? strtod(f + 1, NULL) : 0;
+            *wall = isfinite(w) && w >= 0 && w < 1e12 ? w : 0;
         }
     }
     if (!header_ok || verified < rows)
@@ -851,8 +867,9 @@ static int train(run *r, const options *o)
     char path[4200], ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", r->dir);
     FILE *progress;
+    double wall0 = 0; /* wall_time of the training before this invocation */
     if (o->resume_dir) {
-        progress = reopen_progress(r, rl_algo_iterations(r->algo), path, sizeof path);
+        progress = reopen_progress(r, rl_algo_iterations(r->algo), path, sizeof path, &wall0);
         if (!progress) return EXIT_RUNTIME;
     } else {
         char header[4096];
@@ -904,9 +921,14 @@ static int train(run *r, const options *o)
 
     int tty = isatty(STDERR_FILENO) && !o->quiet;
     int status = EXIT_OK;
-    double t0 = now(), last_draw = 0, last_ckpt = t0;
+    double t0 = now(), last_draw = 0, last_ckpt = t0, last_row = t0;
     const uint64_t steps0 = rl_algo_env_steps(r->algo), iters0 = rl_algo_iterations(r->algo);
-    int64_t log_every = r->log_every;
+    uint64_t last_steps = steps0;
+    /* Piped output: a line each log_every iterations, or (0) about 20
+     * lines over this invocation's steps, a resumed one's too. */
+    const int64_t log_every = r->log_every;
+    const double span = (double)r->total_steps - (double)steps0;
+    unsigned mark = 1; /* the next line is due at steps0 + mark * span / 20 */
     rl_iter_info it = {0};
     while ((int64_t)rl_algo_env_steps(r->algo) < r->total_steps && !stop_signal) {
         if (r->trace && r->own_trace) {
@@ -940,29 +962,32 @@ static int train(run *r, const options *o)
                           rl_algo_errmsg(r->algo));
             break;
         }
-        if (progress_row(progress, &it) != 0) {
+        double t = now();
+        double rate = t > last_row ? (double)(it.env_steps - last_steps) / (t - last_row) : 0;
+        last_row = t;
+        last_steps = it.env_steps;
+        if (progress_row(progress, &it, wall0 + (t - t0), rate) != 0) {
             status = fail(EXIT_RUNTIME, "cannot write '%s/progress.csv': %s", r->dir,
                           strerror(errno));
             break;
         }
-        if (log_every == 0) {
-            /* About 20 lines, from the first iteration's size. */
-            int64_t est = r->total_steps / (int64_t)(it.env_steps ? it.env_steps : 1);
-            log_every = est > 0 ? (est + 19) / 20 : 1;
-        }
-        double t = now();
         int last = (int64_t)it.env_steps >= r->total_steps;
+        int due = last;
+        if (log_every > 0) {
+            due = due || it.iteration % (uint64_t)log_every == 0;
+        } else if ((double)(it.env_steps - steps0) >= (double)mark * span / 20) {
+            due = 1;
+            while ((double)(it.env_steps - steps0) >= (double)mark * span / 20) mark++;
+        }
         if (tty && (t - last_draw > 0.1 || last)) {
-            draw_bar(r, &it, (double)(it.env_steps - steps0) / (t - t0 > 0 ? t - t0 : 1e-9));
+            report rep;
+            make_report(r, &it, steps0, t - t0, &rep);
+            draw_bar(r, &it, &rep);
             last_draw = t;
-        } else if (!tty && !o->quiet && (it.iteration % (uint64_t)log_every == 0 || last)) {
-            printf("iter %llu  steps %llu  episodes %llu  mean_return %.4g  mean_length %.4g",
-                   (unsigned long long)it.iteration, (unsigned long long)it.env_steps,
-                   (unsigned long long)it.episodes, it.mean_return, it.mean_length);
-            for (size_t i = 0; i < it.nstats; i++)
-                printf("  %s %.4g", r->algo_type->stat_names[i], it.stats[i]);
-            putchar('\n');
-            fflush(stdout);
+        } else if (!tty && !o->quiet && due) {
+            report rep;
+            make_report(r, &it, steps0, t - t0, &rep);
+            log_line(r, &it, &rep);
         }
         /* The periodic checkpoint (the one at the end, or on a signal,
          * follows the loop). progress.csv already holds this iteration's
@@ -1184,6 +1209,91 @@ static int lock_run_dir(const char *dir)
     return EXIT_OK; /* fd stays open, and the lock held, until the process ends */
 }
 
+/* 1 when dir holds a run: its config.ini, checkpoint or progress.csv. */
+static int holds_run(const char *dir, const char **what)
+{
+    static const char *const names[] = {"config.ini", "checkpoint.rlck", "progress.csv", NULL};
+    char path[4300];
+    for (const char *const *n = names; *n; n++) {
+        snprintf(path, sizeof path, "%s/%s", dir, *n);
+        if (access(path, F_OK) == 0) {
+            *what = *n;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The directory of a new run. With [run] output_dir, that directory: one
+ * that holds a run already is refused unless --force replaces it. Without,
+ * a new directory: runs/ENV, or runs/ENV_2, runs/ENV_3, ... when taken
+ * (created with mkdir, so two runs started together never share one), as
+ * SB3 and deepracer-for-cloud number theirs. Returns an exit status. */
+static int new_run_dir(run *r, const options *o)
+{
+    const char *what;
+    if (r->rc.output_dir[0]) {
+        if (holds_run(r->dir, &what) && !o->force)
+            return fail(EXIT_USAGE,
+                        "%s: [run] output_dir '%s' holds a run already (%s): continue it with "
+                        "'rlrun --resume %s', replace it with --force, or name another directory",
+                        rl_config_where(r->cfg, "run", "output_dir"), r->dir, what, r->dir);
+        if (make_dirs(r->dir) != 0)
+            return fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r->dir,
+                        strerror(errno));
+    } else {
+        if (make_dirs("runs") != 0)
+            return fail(EXIT_RUNTIME, "cannot create 'runs': %s", strerror(errno));
+        for (unsigned k = 1;; k++) {
+            if (k == 1)
+                snprintf(r->dir, sizeof r->dir, "runs/%s", r->env_name);
+            else
+                snprintf(r->dir, sizeof r->dir, "runs/%s_%u", r->env_name, k);
+            if (mkdir(r->dir, 0777) == 0) break;
+            if (errno != EEXIST || k == 100000)
+                return fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r->dir,
+                            strerror(errno));
+        }
+    }
+    if (!o->quiet) printf("run directory: %s\n", r->dir);
+    return EXIT_OK;
+}
+
+/* A file of an old run's that --force removes: pictures, and the run files
+ * environments write (DeepRacer's model_metadata.json ...) are replaced by
+ * the new run's own. */
+static int is_picture(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".png") == 0;
+}
+
+/* Remove path and, for a directory, everything in it (no symbolic link is
+ * followed). Returns 0 or -1 with errno. */
+static int remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d) return -1;
+        struct dirent *e;
+        char sub[4400];
+        while ((e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            if (remove_tree(sub) != 0) {
+                int err = errno;
+                closedir(d);
+                errno = err;
+                return -1;
+            }
+        }
+        closedir(d);
+    }
+    return remove(path);
+}
+
 /* A new run in a directory that held one: the old run's files go before
  * the new config.ini is written, the checkpoint first, so that an early
  * --resume can never continue the old agent under the new configuration. */
@@ -1191,7 +1301,7 @@ static int clear_old_run(const char *dir)
 {
     static const char *const names[] = {"checkpoint.rlck", "progress.csv", "eval.csv",
                                         "trace.csv", "eval-trace.csv", NULL};
-    char path[4300];
+    char path[4400];
     for (const char *const *n = names; *n; n++) {
         snprintf(path, sizeof path, "%s/%s", dir, *n);
         if (remove(path) != 0 && errno != ENOENT)
@@ -1199,7 +1309,20 @@ static int clear_old_run(const char *dir)
     }
     snprintf(path, sizeof path, "%s/training-simtrace", dir);
     remove_iteration_files(path, 0);
-    return EXIT_OK;
+    /* Its pictures and evaluation folders (deepracer-for-cloud's
+     * evaluation-<time>/), which would otherwise pass for the new run's. */
+    DIR *d = opendir(dir);
+    if (!d) return fail(EXIT_RUNTIME, "cannot read run directory '%s': %s", dir, strerror(errno));
+    struct dirent *e;
+    int st = EXIT_OK;
+    while (st == EXIT_OK && (e = readdir(d))) {
+        if (!is_picture(e->d_name) && strncmp(e->d_name, "evaluation-", 11) != 0) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (remove_tree(path) != 0)
+            st = fail(EXIT_RUNTIME, "cannot remove the old run's '%s': %s", path, strerror(errno));
+    }
+    closedir(d);
+    return st;
 }
 
 int main(int argc, char **argv)
@@ -1214,6 +1337,7 @@ int main(int argc, char **argv)
         {"set", required_argument, NULL, 's'},
         {"seed", required_argument, NULL, 'S'}, {"quiet", no_argument, NULL, 'q'},
         {"trace", no_argument, NULL, 't'},      {"list", no_argument, NULL, 'l'},
+        {"force", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -1224,7 +1348,7 @@ int main(int argc, char **argv)
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
     if (!o.sets) return fail(EXIT_RUNTIME, "out of memory");
     int c, status;
-    while ((c = getopt_long(argc, argv, "e:r:p:s:S:qtlhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "e:r:p:s:S:qtflhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e': o.eval_dir = optarg; break;
         case 'r': o.resume_dir = optarg; break;
@@ -1233,6 +1357,7 @@ int main(int argc, char **argv)
         case 'S': o.seed = optarg; break;
         case 'q': o.quiet = 1; break;
         case 't': o.trace = 1; break;
+        case 'f': o.force = 1; break;
         case 'l': free(o.sets); return list_everything();
         case 'h': free(o.sets); usage(stdout); return EXIT_OK;
         case 'V':
@@ -1252,6 +1377,13 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *run_dir = o.eval_dir ? o.eval_dir : o.resume_dir ? o.resume_dir : o.plot_dir;
+    if (o.force && run_dir) {
+        free(o.sets);
+        fputs("rlrun: --force replaces the run in a new run's output_dir; it does not go with "
+              "--eval, --resume or --plot\nTry 'rlrun --help'.\n",
+              stderr);
+        return EXIT_USAGE;
+    }
     char eval_config[4200];
     if (optind == argc - 1) {
         o.config = argv[optind];
@@ -1315,10 +1447,8 @@ int main(int argc, char **argv)
                      (status = train(&r, &o)) == EXIT_OK &&
                      (status = evaluate(&r, &o)) == EXIT_OK)
                 status = draw_plots(&r, &o, 0);
-        } else if (make_dirs(r.dir) != 0) {
-            status = fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r.dir,
-                          strerror(errno));
-        } else if ((status = lock_run_dir(r.dir)) == EXIT_OK &&
+        } else if ((status = new_run_dir(&r, &o)) == EXIT_OK &&
+                   (status = lock_run_dir(r.dir)) == EXIT_OK &&
                    (status = clear_old_run(r.dir)) == EXIT_OK &&
                    (status = keep_inputs(&r)) == EXIT_OK &&
                    (status = write_config(&r)) == EXIT_OK &&

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <rl/config.h>
+#include <rl/run.h>
 
 #include "testutil.h"
 
@@ -1044,6 +1045,65 @@ END_TEST
 
 /* ---- rl_config_fail and messages ----------------------------------------------------- */
 
+/* [run]: the library's one table, read into rl_run; a typo in [run] is
+ * reported by rl_run_read itself, with the nearest key. */
+START_TEST(test_run_read)
+{
+    rl_config *c = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(c, "[run]\nenv = cartpole\ntotal_steps = 5000\n"
+                                                "checkpoint_every = 5min\n", "r.ini"), RL_OK);
+    rl_run run;
+    ck_assert_int_eq(rl_run_read(c, &run), RL_OK);
+    ck_assert_str_eq(run.env, "cartpole");
+    ck_assert_str_eq(run.algorithm, "qlearn");
+    ck_assert_int_eq(run.total_steps, 5000);
+    ck_assert_int_eq(run.num_envs, 1);
+    ck_assert_uint_eq(run.seed, 1);
+    ck_assert_int_eq(run.checkpoint_iters, 0);
+    ck_assert_double_eq(run.checkpoint_secs, 300);
+    ck_assert_int_eq(run.plots, 1);
+    ck_assert_int_eq(rl_config_set(c, "run.num_env=4"), RL_OK);
+    ck_assert_int_eq(rl_run_read(c, &run), RL_ENOTFOUND);
+    ck_assert_msg_has(c, "[run] unknown key 'num_env' (did you mean 'num_envs'?)");
+    rl_config_free(c);
+
+    c = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(c, "[run]\ncheckpoint_every = 5m\n", "r.ini"), RL_OK);
+    ck_assert_int_eq(rl_run_read(c, &run), RL_EINVAL);
+    ck_assert_msg_has(c, "r.ini:2: [run] checkpoint_every: '5m' is neither");
+    rl_config_free(c);
+
+    int64_t it;
+    double secs;
+    ck_assert_int_eq(rl_run_parse_every("10", &it, &secs), RL_OK);
+    ck_assert(it == 10 && secs == 0);
+    ck_assert_int_eq(rl_run_parse_every("0.5s", &it, &secs), RL_OK);
+    ck_assert(it == 0 && secs == 0.5);
+    ck_assert_int_eq(rl_run_parse_every("2h", &it, &secs), RL_OK);
+    ck_assert(secs == 7200);
+    ck_assert_int_eq(rl_run_parse_every("2sec", &it, &secs), RL_EINVAL);
+    ck_assert_int_eq(rl_run_parse_every("1.5", &it, &secs), RL_EINVAL);
+    ck_assert_int_eq(rl_run_parse_every("2000000000s", &it, &secs), RL_EINVAL);
+}
+END_TEST
+
+/* Only the section asked for: a typo elsewhere is not its business. */
+START_TEST(test_validate_section)
+{
+    rl_config *c = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(c, "[a]\nx = 1\n[b]\ny = 2\n", "s.ini"), RL_OK);
+    static const rl_param a_params[] = {{.key = "x", .kind = RL_PARAM_INT, .def = "0"}, {0}};
+    ck_assert_int_eq(rl_config_declare(c, "a", a_params), RL_OK);
+    ck_assert_int_eq(rl_config_validate_section(c, "a"), RL_OK);
+    ck_assert_int_eq(rl_config_validate_section(c, "b"), RL_ENOTFOUND);
+    ck_assert_msg_has(c, "s.ini:3: unknown section [b]");
+    ck_assert_int_eq(rl_config_set(c, "a.z=3"), RL_OK);
+    ck_assert_int_eq(rl_config_validate_section(c, "a"), RL_ENOTFOUND);
+    ck_assert_msg_has(c, "--set [a] unknown key 'z'");
+    rl_config_free(c);
+}
+END_TEST
+
 START_TEST(test_fail)
 {
     ck_assert_int_eq(rl_config_load_string(cfg, "[run]\n\nenv = foo\n", "r.ini"), RL_OK);
@@ -1126,6 +1186,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_write_round_trip);
     tcase_add_test(tc, test_write_error);
     tcase_add_test(tc, test_fail);
+    tcase_add_test(tc, test_run_read);
+    tcase_add_test(tc, test_validate_section);
     tcase_add_test(tc, test_message_truncation);
     suite_add_tcase(s, tc);
     return s;

@@ -301,6 +301,14 @@ RL_API void rl_env_batch_set_trace_quota(rl_env_batch *batch, uint64_t episodes)
 /* How many ended episodes are held for the next file. */
 RL_API uint64_t rl_env_batch_trace_held(const rl_env_batch *batch);
 
+/* The mean return and length of the last episodes that ended in the batch,
+ * at most RL_RECENT_EPISODES of them (SB3's ep_rew_mean): returns how many
+ * (0, with NaN means, before the first episode ends). The window is kept
+ * in checkpoints, so a resumed run goes on with the same figures. */
+#define RL_RECENT_EPISODES 100
+RL_API size_t rl_env_batch_recent(const rl_env_batch *batch, double *mean_return,
+                                  double *mean_length);
+
 /* Copy out and clear the episode figures gathered so far. */
 RL_API void rl_env_batch_take_stats(rl_env_batch *batch, rl_episode_stats *out);
 RL_API const char *rl_env_batch_errmsg(const rl_env_batch *batch);
