@@ -416,6 +416,19 @@ static int prepare_inputs(run *r, const char *run_dir)
                  * the module (my_reward.la and my_reward.c). */
                 size_t stem = strlen(in->path) - strlen(ext);
                 snprintf(kept, sizeof kept, "%.*s.c", (int)stem, in->path);
+                /* Its source edited since the run began (the module
+                 * rebuilt or not): say so, beside the run's copy. */
+                char old_src[PATH_MAX + 300], sha_now[65], sha_then[65];
+                snprintf(old_src, sizeof old_src, "%s/%s.c", run_dir ? run_dir : ".", key);
+                if (run_dir && is_file(kept) && is_file(old_src) &&
+                    rl_sha256_file(kept, sha_now, &err) == RL_OK &&
+                    rl_sha256_file(old_src, sha_then, &err) == RL_OK &&
+                    strcmp(sha_now, sha_then) != 0)
+                    fprintf(stderr,
+                            "rlrun: note: the source '%s' of [%s] %s has changed since the run "
+                            "began (the run's copy: %s); the module '%s' is %s\n",
+                            kept, r->env_name, key, old_src, in->path,
+                            changed ? "used as it is now" : "unchanged: rebuild it to use the new source");
                 if (is_file(kept)) {
                     memcpy(in->copy_from, kept, strlen(kept) + 1);
                     snprintf(in->copy_name, sizeof in->copy_name, "%s.c", key);
