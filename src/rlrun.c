@@ -705,13 +705,12 @@ static void make_report(const run *r, const rl_iter_info *it, uint64_t steps0, d
 
 static void draw_bar(const run *r, const rl_iter_info *it, const report *rep)
 {
-    int width = 24, fill = (int)(rep->frac * width);
-    fprintf(stderr,
-            "\r[%.*s%*s] %3d%% %llu/%lld steps  %s elapsed  ETA %s  %.0f steps/s  "
-            "return %s (last %llu)   ",
-            fill, "########################", width - fill, "", (int)(rep->frac * 100 + 0.5),
+    /* About 80 columns: a wider line would wrap and break the \r. */
+    int width = 10, fill = (int)(rep->frac * width);
+    fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%lld  %s, ETA %s  %.0f steps/s  return %s   ", fill,
+            "##########", width - fill, "", (int)(rep->frac * 100 + 0.5),
             (unsigned long long)it->env_steps, (long long)r->total_steps, rep->elapsed, rep->eta,
-            rep->rate, rep->ret, (unsigned long long)it->recent_episodes);
+            rep->rate, rep->ret);
     fflush(stderr);
 }
 
