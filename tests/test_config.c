@@ -840,9 +840,9 @@ START_TEST(test_unknown_section)
     /* From --set, and with a BOM before the header. */
     c = rl_config_alloc(NULL);
     declare_all(c);
-    ck_assert_int_eq(rl_config_set(c, "rnu.seed=1"), RL_OK);
+    ck_assert_int_eq(rl_config_set(c, "jbo.seed=1"), RL_OK);
     ck_assert_int_eq(rl_config_validate(c), RL_ENOTFOUND);
-    ck_assert_str_eq(rl_config_errmsg(c), "--set unknown section [rnu] (did you mean [job]?)");
+    ck_assert_str_eq(rl_config_errmsg(c), "--set unknown section [jbo] (did you mean [job]?)");
     rl_config_free(c);
 
     c = rl_config_alloc(NULL);
