@@ -272,12 +272,17 @@ static const char *algo_name_at(const void *ctx, size_t i)
 }
 
 /* A file the configuration names that the run depends on (an input key of
- * the environment type): recorded in config.ini with its absolute path and
- * SHA-256, and copied into the run directory as KEY.EXT. */
-#define MAX_INPUTS 8
+ * the environment type, whose value is a path, or a comma-separated list
+ * of paths and built-in names such as DeepRacer's tracks): recorded in
+ * config.ini with its absolute path and SHA-256 (KEY_sha256, one per item,
+ * empty for a built-in name), and copied into the run directory as KEY.EXT
+ * (KEY-N.EXT for item N of a list) when it is at most RL_COPY_MAX bytes. */
+#define MAX_INPUTS 64
+#define RL_COPY_MAX (4 << 20)
 typedef struct input {
     const char *key;
-    char path[PATH_MAX];   /* absolute path of the original */
+    int file;              /* 0: a built-in name, kept as it is (path) */
+    char path[PATH_MAX];   /* absolute path of the original, or the name */
     char sha[65];
     char copy_from[PATH_MAX + 300]; /* the file to keep a copy of ("" for none) */
     char copy_name[256];   /* its name in the run directory */
@@ -338,13 +343,137 @@ static int set_key(rl_config *cfg, const char *section, const char *key, const c
     return rc == RL_OK ? EXIT_OK : fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
 }
 
-/* The environment's input files, before it is created. A new run records
- * each (absolute path, SHA-256) to copy into the run directory later. A run
- * continued or evaluated from its directory (run_dir) uses the copy it
- * kept, and says so when the original has changed or gone since; a
+/* Item k of a comma-separated list (blanks around items dropped) into buf;
+ * returns 0 past the last item. */
+static int list_item(const char *list, size_t k, char *buf, size_t len)
+{
+    const char *p = list;
+    for (size_t i = 0; i < k; i++) {
+        p = strchr(p, ',');
+        if (!p) return 0;
+        p++;
+    }
+    const char *end = strchr(p, ',');
+    if (!end) end = p + strlen(p);
+    while (p < end && (*p == ' ' || *p == '\t')) p++;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t')) end--;
+    snprintf(buf, len, "%.*s", (int)(end - p), p);
+    return 1;
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* One item of an input key: a file, or a built-in name kept as it is. A
+ * run continued or evaluated from its directory (run_dir) uses the copy
+ * it kept, and says so when the original has changed or gone since; a
  * compiled module cannot move, so it is used where it is, with the same
  * note (also with --quiet: it changes what the run means). Returns an
  * exit status. */
+static int prepare_item(run *r, const char *run_dir, const char *key, const char *value,
+                        const char *recorded, const char *copy_stem)
+{
+    rl_config *cfg = r->cfg;
+    const char *ext = extension(value);
+    int module = strcmp(ext, ".la") == 0 || strcmp(ext, ".so") == 0;
+    char kept[PATH_MAX + 300];
+    snprintf(kept, sizeof kept, "%s/%s%s", run_dir ? run_dir : ".", copy_stem, ext);
+    /* A run continued or evaluated from its directory, which kept a
+     * copy: the copy, whatever became of the original. */
+    int use_copy = run_dir && recorded[0] && !module && is_file(kept);
+    if (r->ninputs == MAX_INPUTS) return fail(EXIT_USAGE, "[%s] %s: too many input files (at most %d)",
+                                              r->env_name, key, MAX_INPUTS);
+    input *in = &r->inputs[r->ninputs];
+    memset(in, 0, sizeof *in);
+    in->key = key;
+    if (strlen(value) >= sizeof in->path)
+        return fail(EXIT_USAGE, "[%s] %s: the path is too long", r->env_name, key);
+    snprintf(in->path, sizeof in->path, "%s", value);
+    snprintf(in->use, sizeof in->use, "%s", value);
+    if (!value[0] || (!use_copy && !is_file(value) && !recorded[0])) {
+        r->ninputs++; /* a built-in name, or a missing file the environment reports */
+        return EXIT_OK;
+    }
+    in->file = 1;
+    in->module = module;
+    rl_error err = {0};
+    int gone = !is_file(value);
+    if (gone) {
+        /* absolute, from config.ini */
+    } else {
+        if (!realpath(value, in->path))
+            return fail(EXIT_USAGE, "%s: [%s] %s: cannot resolve '%s': %s",
+                        rl_config_where(cfg, r->env_name, key), r->env_name, key, value,
+                        strerror(errno));
+        if (rl_sha256_file(in->path, in->sha, &err) != RL_OK)
+            return fail(EXIT_USAGE, "%s", err.msg);
+    }
+    int changed = run_dir && recorded[0] && (gone || strcmp(recorded, in->sha) != 0);
+
+    if (use_copy) {
+        char kept_sha[65];
+        if (rl_sha256_file(kept, kept_sha, &err) != RL_OK)
+            return fail(EXIT_RUNTIME, "%s", err.msg);
+        if (strcmp(kept_sha, recorded) != 0)
+            return fail(EXIT_USAGE, "%s: the run's copy of [%s] %s does not match the "
+                        "SHA-256 config.ini records (%s): it was edited", kept,
+                        r->env_name, key, recorded);
+        if (changed)
+            fprintf(stderr, "rlrun: note: '%s' has %s since the run began; using the run's "
+                    "copy %s\n", in->path, gone ? "gone" : "changed", kept);
+        snprintf(in->use, sizeof in->use, "%s", kept);
+        snprintf(in->sha, sizeof in->sha, "%s", recorded);
+    } else if (gone) {
+        /* Recorded, not kept (too large), and gone: the environment says
+         * what is missing. */
+        in->file = 0;
+        snprintf(in->path, sizeof in->path, "%s", value);
+    } else {
+        /* A module cannot move, or the run has no copy: the original
+         * as it is now, which a new run or a resumed one keeps. */
+        if (changed)
+            fprintf(stderr, "rlrun: warning: '%s' has changed since the run began (SHA-256 "
+                    "%.12s..., recorded %.12s...); using it as it is now\n",
+                    in->path, in->sha, recorded);
+        if (module) {
+            /* Keep the C source for the record when it sits beside
+             * the module (my_reward.la and my_reward.c). */
+            size_t stem = strlen(in->path) - strlen(ext);
+            snprintf(kept, sizeof kept, "%.*s.c", (int)stem, in->path);
+            /* Its source edited since the run began (the module
+             * rebuilt or not): say so, beside the run's copy. */
+            char old_src[PATH_MAX + 300], sha_now[65], sha_then[65];
+            snprintf(old_src, sizeof old_src, "%s/%s.c", run_dir ? run_dir : ".", copy_stem);
+            if (run_dir && is_file(kept) && is_file(old_src) &&
+                rl_sha256_file(kept, sha_now, &err) == RL_OK &&
+                rl_sha256_file(old_src, sha_then, &err) == RL_OK && strcmp(sha_now, sha_then) != 0)
+                fprintf(stderr,
+                        "rlrun: note: the source '%s' of [%s] %s has changed since the run "
+                        "began (the run's copy: %s); the module '%s' is %s\n",
+                        kept, r->env_name, key, old_src, in->path,
+                        changed ? "used as it is now" : "unchanged: rebuild it to use the new source");
+            if (is_file(kept)) {
+                memcpy(in->copy_from, kept, strlen(kept) + 1);
+                snprintf(in->copy_name, sizeof in->copy_name, "%s.c", copy_stem);
+            }
+        } else if (file_size(in->path) <= RL_COPY_MAX) {
+            memcpy(in->copy_from, in->path, strlen(in->path) + 1);
+            snprintf(in->copy_name, sizeof in->copy_name, "%s%s", copy_stem, ext);
+        }
+    }
+    r->ninputs++;
+    return EXIT_OK;
+}
+
+static int record_inputs(run *r, int record);
+
+/* The environment's input files, before it is created: each input key's
+ * value, one path, or a list of paths and built-in names. A new run
+ * records each file (absolute path, SHA-256) to copy into the run
+ * directory later. Returns an exit status. */
 static int prepare_inputs(run *r, const char *run_dir)
 {
     const char *const *keys = r->env_type->input_keys;
@@ -358,103 +487,72 @@ static int prepare_inputs(run *r, const char *run_dir)
             return fail(EXIT_RUNTIME, "environment '%s' names '%s' as an input key but does "
                         "not declare it and %s: %s", r->env_name, key, sha_key,
                         rl_config_errmsg(cfg));
-        const char *ext = extension(value);
-        int module = strcmp(ext, ".la") == 0 || strcmp(ext, ".so") == 0;
-        char kept[PATH_MAX + 300];
-        snprintf(kept, sizeof kept, "%s/%s%s", run_dir ? run_dir : ".", key, ext);
-        /* A run continued or evaluated from its directory, which kept a
-         * copy: the copy, whatever became of the original. */
-        int use_copy = run_dir && recorded[0] && !module && is_file(kept);
-        if (!value[0] || (!use_copy && !is_file(value)))
-            continue; /* a built-in name, or a missing file the environment reports */
-        if (strlen(value) >= sizeof r->inputs[0].use)
-            return fail(EXIT_USAGE, "[%s] %s: the path is too long", r->env_name, key);
-        if (r->ninputs == MAX_INPUTS) return fail(EXIT_RUNTIME, "too many input files");
-        input *in = &r->inputs[r->ninputs];
-        memset(in, 0, sizeof *in);
-        in->key = key;
-        in->module = module;
-        snprintf(in->use, sizeof in->use, "%s", value);
-        rl_error err = {0};
-        int gone = !is_file(value);
-        if (gone) {
-            snprintf(in->path, sizeof in->path, "%s", value); /* absolute, from config.ini */
-        } else {
-            if (!realpath(value, in->path))
-                return fail(EXIT_USAGE, "%s: [%s] %s: cannot resolve '%s': %s",
-                            rl_config_where(cfg, r->env_name, key), r->env_name, key, value,
-                            strerror(errno));
-            if (rl_sha256_file(in->path, in->sha, &err) != RL_OK)
-                return fail(EXIT_USAGE, "%s", err.msg);
-        }
-        int changed = run_dir && recorded[0] && (gone || strcmp(recorded, in->sha) != 0);
-
-        if (use_copy) {
-            char kept_sha[65];
-            if (rl_sha256_file(kept, kept_sha, &err) != RL_OK)
-                return fail(EXIT_RUNTIME, "%s", err.msg);
-            if (strcmp(kept_sha, recorded) != 0)
-                return fail(EXIT_USAGE, "%s: the run's copy of [%s] %s does not match the "
-                            "SHA-256 config.ini records (%s): it was edited", kept,
-                            r->env_name, key, recorded);
-            if (changed)
-                fprintf(stderr, "rlrun: note: '%s' has %s since the run began; using the run's "
-                        "copy %s\n", in->path, gone ? "gone" : "changed", kept);
-            snprintf(in->use, sizeof in->use, "%s", kept);
-            int st = set_key(cfg, r->env_name, key, kept);
+        char item[PATH_MAX + 1], rec[80], stem[160];
+        if (is_file(value) || !strchr(value, ',')) {
+            /* One path (which may hold a comma) or name. */
+            if (!list_item(recorded, 0, rec, sizeof rec)) rec[0] = '\0';
+            int st = prepare_item(r, run_dir, key, value, rec, key);
             if (st != EXIT_OK) return st;
-            snprintf(in->sha, sizeof in->sha, "%s", recorded);
-        } else {
-            /* A module cannot move, or the run has no copy: the original
-             * as it is now, which a new run or a resumed one keeps. */
-            if (changed)
-                fprintf(stderr, "rlrun: warning: '%s' has changed since the run began (SHA-256 "
-                        "%.12s..., recorded %.12s...); using it as it is now\n",
-                        in->path, in->sha, recorded);
-            if (module) {
-                /* Keep the C source for the record when it sits beside
-                 * the module (my_reward.la and my_reward.c). */
-                size_t stem = strlen(in->path) - strlen(ext);
-                snprintf(kept, sizeof kept, "%.*s.c", (int)stem, in->path);
-                /* Its source edited since the run began (the module
-                 * rebuilt or not): say so, beside the run's copy. */
-                char old_src[PATH_MAX + 300], sha_now[65], sha_then[65];
-                snprintf(old_src, sizeof old_src, "%s/%s.c", run_dir ? run_dir : ".", key);
-                if (run_dir && is_file(kept) && is_file(old_src) &&
-                    rl_sha256_file(kept, sha_now, &err) == RL_OK &&
-                    rl_sha256_file(old_src, sha_then, &err) == RL_OK &&
-                    strcmp(sha_now, sha_then) != 0)
-                    fprintf(stderr,
-                            "rlrun: note: the source '%s' of [%s] %s has changed since the run "
-                            "began (the run's copy: %s); the module '%s' is %s\n",
-                            kept, r->env_name, key, old_src, in->path,
-                            changed ? "used as it is now" : "unchanged: rebuild it to use the new source");
-                if (is_file(kept)) {
-                    memcpy(in->copy_from, kept, strlen(kept) + 1);
-                    snprintf(in->copy_name, sizeof in->copy_name, "%s.c", key);
-                }
-            } else {
-                memcpy(in->copy_from, in->path, strlen(in->path) + 1);
-                snprintf(in->copy_name, sizeof in->copy_name, "%s%s", key, ext);
-            }
+            continue;
         }
-        r->ninputs++;
+        for (size_t i = 0; list_item(value, i, item, sizeof item); i++) {
+            if (!list_item(recorded, i, rec, sizeof rec)) rec[0] = '\0';
+            snprintf(stem, sizeof stem, "%s-%zu", key, i + 1);
+            int st = prepare_item(r, run_dir, key, item, rec, stem);
+            if (st != EXIT_OK) return st;
+        }
     }
-    return EXIT_OK;
+    /* The environments read the run's copies where it kept them. */
+    return record_inputs(r, 0);
 }
 
-/* Set each input key to its original's absolute path (record = 1, with
- * its SHA-256, for config.ini) or back to the file the environments read
- * (record = 0). */
+/* Set each input key to its items' absolute paths (record = 1, with their
+ * SHA-256, for config.ini) or back to the files the environments read
+ * (record = 0). Items of one key are consecutive in r->inputs. */
 static int record_inputs(run *r, int record)
 {
-    for (size_t i = 0; i < r->ninputs; i++) {
-        const input *in = &r->inputs[i];
+    for (size_t i = 0; i < r->ninputs;) {
+        const char *key = r->inputs[i].key;
+        size_t n = 0, len = 1;
+        while (i + n < r->ninputs && r->inputs[i + n].key == key) {
+            len += strlen(r->inputs[i + n].path) + strlen(r->inputs[i + n].use) + 70;
+            n++;
+        }
+        char *val = malloc(len), *sha = malloc(len);
+        if (!val || !sha) {
+            free(val);
+            free(sha);
+            return fail(EXIT_RUNTIME, "out of memory");
+        }
+        size_t vu = 0, su = 0;
+        int any_file = 0;
+        for (size_t j = 0; j < n; j++) {
+            const input *in = &r->inputs[i + j];
+            vu += (size_t)snprintf(val + vu, len - vu, "%s%s", j ? "," : "",
+                                   record ? in->path : in->use);
+            su += (size_t)snprintf(sha + su, len - su, "%s%s", j ? "," : "", in->file ? in->sha : "");
+            any_file |= in->file;
+        }
         char sha_key[128];
-        snprintf(sha_key, sizeof sha_key, "%s_sha256", in->key);
-        int st = set_key(r->cfg, r->env_name, in->key, record ? in->path : in->use);
-        if (st == EXIT_OK && record) st = set_key(r->cfg, r->env_name, sha_key, in->sha);
+        snprintf(sha_key, sizeof sha_key, "%s_sha256", key);
+        const char *now = NULL;
+        int st = EXIT_OK;
+        /* Unchanged values stay where they were set (file:line in messages). */
+        if (!any_file) {
+            /* Built-in names only: the value stays as it was written, and
+             * no file's SHA-256 from an earlier configuration stays. */
+            const char *had;
+            if (record && rl_config_get_string(r->cfg, r->env_name, sha_key, &had) == RL_OK &&
+                had[0])
+                st = set_key(r->cfg, r->env_name, sha_key, "");
+        } else if (record || rl_config_get_string(r->cfg, r->env_name, key, &now) != RL_OK ||
+                   strcmp(now, val) != 0)
+            st = set_key(r->cfg, r->env_name, key, val);
+        if (st == EXIT_OK && record && any_file) st = set_key(r->cfg, r->env_name, sha_key, sha);
+        free(val);
+        free(sha);
         if (st != EXIT_OK) return st;
+        i += n;
     }
     return EXIT_OK;
 }

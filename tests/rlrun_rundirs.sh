@@ -112,10 +112,29 @@ echo "# a change" >>mod/reward.py
 "$rlrun" --quiet --resume drp --set run.total_steps=25000 >/dev/null 2>res.err
 check "Python reward changed: --resume says so and uses the run's copy" grep -q "^rlrun: note: '$tmp/mod/reward.py' has changed since the run began; using the run's copy" res.err
 
+# Track files, a list of them too: recorded (absolute path, SHA-256 each)
+# and kept in the run; --eval from elsewhere drives the run's copy, and
+# says so when the original has gone.
+mkdir -p tracks
+cp "$src/envs/tracks/oval.csv" tracks/my_oval.csv
+"$rlrun" --quiet --set run.output_dir=drt --set run.total_steps=5000 \
+    --set "deepracer.track=tracks/my_oval.csv, technical" "$src/examples/deepracer.ini" >/dev/null 2>&1
+check "track list: the file is kept as track-1.csv" cmp -s tracks/my_oval.csv drt/track-1.csv
+sha=$(sha256sum tracks/my_oval.csv | cut -c1-64)
+check "track list: config.ini records the absolute path and SHA-256, the name stays" sh -c \
+    "grep -qx 'track = $tmp/tracks/my_oval.csv,technical' drt/config.ini && grep -qx 'track_sha256 = $sha,' drt/config.ini"
+rm tracks/my_oval.csv
+(cd elsewhere && "$rlrun" --quiet --eval "$tmp/drt" --set run.eval_episodes=1 >drt.out 2>drt.err)
+check "track gone: --eval from elsewhere drives the run's copy" test $? -eq 0
+check "track gone: ... and says so" grep -q "^rlrun: note: '$tmp/tracks/my_oval.csv' has gone since the run began; using the run's copy $tmp/drt/track-1.csv" elsewhere/drt.err
+
 data="$src/../shared/data/trading/SP500_1999-2018.csv"
 if [ -f "$data" ]; then
+    # A relative path, as a user types it.
+    mkdir -p data && ln -s "$data" data/prices.csv
     "$rlrun" --quiet --set run.output_dir=tr --set run.total_steps=20000 \
-        --set trading.data="$data" "$src/examples/trading.ini" >/dev/null 2>&1
+        --set trading.data=data/prices.csv "$src/examples/trading.ini" >/dev/null 2>&1
+    check "trading: the CSV is kept in the run" cmp -s tr/data.csv "$data"
     mv tr/eval.csv trained-eval.csv
     (cd elsewhere && "$rlrun" --quiet --eval "$tmp/tr" >tr.out 2>tr.err)
     check "trading on a real CSV: --eval ABSOLUTE_RUNDIR from another directory" test $? -eq 0

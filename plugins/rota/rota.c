@@ -63,6 +63,9 @@ enum { LAYOUT = 1 };
 static const rl_param rota_params[] = {
     {"data", RL_PARAM_STRING, "synthetic", 0, 0, NULL,
      "'synthetic' (generated from synthetic_seed) or the path of a CSV file of demand"},
+    {"data_sha256", RL_PARAM_STRING, "", 0, 0, NULL,
+     "written by rlrun: the SHA-256 of the data file the run began with (see rlrun(1), "
+     "Input files)"},
     {"synthetic_seed", RL_PARAM_INT, "1", 0, 9007199254740991.0, NULL,
      "seed of the synthetic demand series"},
     {"synthetic_days", RL_PARAM_INT, "140", 14, 36500, NULL,
@@ -921,12 +924,16 @@ static int rota_load(void *state, rl_reader *rd, rl_error *err)
     return RL_OK;
 }
 
+/* The data file, recorded by rlrun with its SHA-256 and kept in the run. */
+static const char *const data_input_keys[] = {"data", NULL};
+
 static const rl_env_type rota_type = {
     RL_ENV_TYPE_HEADER,
     .name = "rota",
     .summary = "staff rota from a demand series (synthetic or CSV), Discrete(2k+1) changes",
     .size = sizeof(rota),
     .params = rota_params,
+    .input_keys = data_input_keys,
     .max_episode_steps = 0,
     .init = rota_init,
     .reset = rota_reset,

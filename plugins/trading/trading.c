@@ -41,6 +41,9 @@ static const rl_param trading_params[] = {
     {"data", RL_PARAM_STRING, "synthetic", 0, 0, NULL,
      "synthetic (a regime-switching series made from synthetic_seed) or the path of a daily "
      "price CSV (Date,...,Close,Adj Close,... or date,close)"},
+    {"data_sha256", RL_PARAM_STRING, "", 0, 0, NULL,
+     "written by rlrun: the SHA-256 of the data file the run began with (see rlrun(1), "
+     "Input files)"},
     {"synthetic_seed", RL_PARAM_INT, "1", 0, 9007199254740991.0, NULL,
      "data = synthetic: seed of the series (independent of the run's seed)"},
     {"synthetic_days", RL_PARAM_INT, "5040", 100, 1e7, NULL,
@@ -559,6 +562,9 @@ static int tr_load(void *state, rl_reader *r, rl_error *err)
     return RL_OK;
 }
 
+/* The data file, recorded by rlrun with its SHA-256 and kept in the run. */
+static const char *const data_input_keys[] = {"data", NULL};
+
 const rl_env_type rl_trading_env = {
     RL_ENV_TYPE_HEADER,
     .name = "trading",
@@ -566,6 +572,7 @@ const rl_env_type rl_trading_env = {
                "position, costs in bps; agent vs buy-and-hold and cash",
     .size = sizeof(trading),
     .params = trading_params,
+    .input_keys = data_input_keys,
     .max_episode_steps = 0,
     .init = tr_init,
     .reset = tr_reset,
