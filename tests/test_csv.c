@@ -316,7 +316,7 @@ START_TEST(test_numbers)
     ck_assert_int_eq(rl_csv_next(c, &err), 1);
     ck_assert_int_eq(rl_csv_double(c, 1, 0, &x, &err), RL_EFORMAT);
     snprintf(want, sizeof want,
-             "%s:7: bad number 'a long field with? a control byte and mor...' in column 'y'",
+             "%s:7: bad number 'a long field with? a control byte and mo...' in column 'y'",
              in_tmp("num.csv"));
     ck_assert_str_eq(err.msg, want);
     expect_end(c);
