@@ -31,7 +31,6 @@
  * Saved state (exact resume): u32 layout version, u64 series length, u64
  * start, u64 t, u64 steps, i64 staff, f64 queue and the six sums of the episode. */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>

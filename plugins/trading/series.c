@@ -1,13 +1,10 @@
 /* Price series for the trading plugin: the CSV reader, the synthetic
  * regime-switching series and ISO dates. */
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "calendar.h"
 #include "csv.h"
