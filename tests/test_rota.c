@@ -359,7 +359,7 @@ END_TEST
 /* Malformed CSV files: each error names the file and the line. */
 START_TEST(test_csv_errors)
 {
-    char p[256], want[300];
+    char p[256], want[400];
     const char *ok_rows = "2024-01-01 00:00,1\n2024-01-01 01:00,2\n2024-01-01 02:00,3\n"
                           "2024-01-01 03:00,4\n2024-01-01 04:00,5\n2024-01-01 05:00,6\n"
                           "2024-01-01 06:00,7\n2024-01-01 07:00,8\n2024-01-01 08:00,9\n"
@@ -447,6 +447,37 @@ START_TEST(test_csv_errors)
     ck_assert_int_eq(rl_space_dim(rl_env_observation_space(env)), 8);
     rl_env_free(env);
     rl_config_free(cfg);
+    /* csv.h's rules (doc/plugins.md, "CSV files"): column names in any
+     * case, quoted fields, blanks around fields, empty lines anywhere
+     * (skipped; they were refused within the data before). The same
+     * series as ok_rows gives the same first observation. */
+    char loose[2048];
+    k = (size_t)snprintf(loose, sizeof loose, "\"TimeStamp\", DEMAND \n");
+    int lines = 0;
+    for (const char *r = ok_rows; *r; r++) {
+        if (*r == ',') k += (size_t)snprintf(loose + k, sizeof loose - k, " , ");
+        else loose[k++] = *r;
+        if (*r == '\n' && ++lines == 3) k += (size_t)snprintf(loose + k, sizeof loose - k, "\n \t\n");
+    }
+    loose[k] = '\0';
+    write_file("loose.csv", loose, p, sizeof p);
+    snprintf(text, sizeof text, "timestamp,demand\n%s", ok_rows);
+    write_file("plain.csv", text, want, sizeof want);
+    rl_config *c1, *c2;
+    rl_env *e1 = make(p, "", &c1), *e2 = make(want, "", &c2);
+    double o1[8], o2[8];
+    ck_assert_int_eq(rl_env_reset_seeded(e1, 3, o1), RL_OK);
+    ck_assert_int_eq(rl_env_reset_seeded(e2, 3, o2), RL_OK);
+    for (int i = 0; i < 8; i++) ck_assert_double_eq(o1[i], o2[i]);
+    rl_env_free(e1);
+    rl_env_free(e2);
+    rl_config_free(c1);
+    rl_config_free(c2);
+    /* A column the header names twice, ignoring case. */
+    snprintf(text, sizeof text, "timestamp,demand,Demand\n2024-01-01 00:00,1,1\n");
+    write_file("twice.csv", text, p, sizeof p);
+    snprintf(want, sizeof want, "%s:1: the header names column 'demand' twice (columns 2 and 3)", p);
+    expect_error(p, "", want);
 }
 END_TEST
 

@@ -31,7 +31,6 @@
  * Saved state (exact resume): u32 layout version, u64 series length, u64
  * start, u64 t, u64 steps, i64 staff, f64 queue and the six sums of the episode. */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -42,6 +41,7 @@
 #include <rl/rl.h>
 
 #include "calendar.h"
+#include "csv.h"
 
 enum { LAYOUT = 1 };
 
@@ -262,132 +262,72 @@ static int csv_fail(rl_error *err, const char *path, long line, const char *fmt,
     return rl_error_set(err, RL_EFORMAT, "%s:%ld: %s", path, line, msg);
 }
 
-/* Split line (modified in place) at commas into at most max fields. Returns
- * the number of fields. The files have no quoting, so neither does this. */
-static int split_fields(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n < max) fields[n] = p;
-        n++;
-        char *c = strchr(p, ',');
-        if (!c) break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
-
-static void chomp(char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
-}
-
-/* Column index of name in the header fields, -1 when absent. */
-static int find_column(char **fields, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(fields[i], name) == 0) return i;
-    return -1;
-}
-
-enum { MAX_FIELDS = 256 };
-
-/* Read the rows of path into *rows (malloc'd, *nrows of them). Every error
- * names path:line. */
+/* Read the rows of path into *rows (malloc'd, *nrows of them) with the
+ * plugins' CSV reader (plugins/common/csv.h, doc/plugins.md "CSV
+ * files"); what is checked here is what a demand series needs
+ * (doc/rota.md). Every error names path:line. */
 static int read_csv(const char *path, const char *time_col, const char *hour_col,
                     const char *demand_col, csv_row **rows, size_t *nrows, rl_error *err)
 {
     *rows = NULL;
     *nrows = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return rl_error_set(err, RL_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    char *fields[MAX_FIELDS];
-    int rc = RL_OK, ti = -1, hi = -1, di = -1, need = 0;
-    long lineno = 0, blank = 0;
+    rl_csv *c = rl_csv_open(path, 0, err);
+    if (!c) return err ? err->code : RL_EIO;
+    /* Column indices; -1: absent, -2: named twice (an error in err); hi
+     * is -3 when there is no hour column. */
+    int rc = rl_csv_read_header(c, err), ti = -1, hi = -3, di = -1, k = 0;
+    if (rc == RL_OK) {
+        ti = rl_csv_find(c, time_col, err);
+        if (ti != -2) di = rl_csv_find(c, demand_col, err);
+        if (ti != -2 && di != -2 && hour_col[0]) hi = rl_csv_find(c, hour_col, err);
+        const char *missing = ti == -1 ? time_col : di == -1 ? demand_col : hi == -1 ? hour_col : NULL;
+        if (ti == -2 || di == -2 || hi == -2)
+            rc = RL_EFORMAT;
+        else if (missing)
+            rc = csv_fail(err, path, 1, "no column '%s' in the header (set time_column, "
+                          "hour_column and demand_column to the file's names)", missing);
+    }
+    char shown[48], tname[64], hname[64], dname[64];
+    if (rc == RL_OK) {
+        rl_csv_name(c, (size_t)ti, tname, sizeof tname);
+        rl_csv_name(c, (size_t)di, dname, sizeof dname);
+        if (hi >= 0) rl_csv_name(c, (size_t)hi, hname, sizeof hname);
+    }
     size_t nalloc = 0;
-    ssize_t got;
-    while ((got = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if ((size_t)got != strlen(line)) {
-            rc = csv_fail(err, path, lineno, "NUL byte in line");
-            break;
-        }
-        chomp(line);
-        if (lineno == 1) {
-            /* A UTF-8 byte-order mark (spreadsheet exports) is not part of
-             * the first column's name. */
-            if (strncmp(line, "\xEF\xBB\xBF", 3) == 0) memmove(line, line + 3, strlen(line + 3) + 1);
-            int nf = split_fields(line, fields, MAX_FIELDS);
-            if (nf > MAX_FIELDS) nf = MAX_FIELDS;
-            ti = find_column(fields, nf, time_col);
-            di = find_column(fields, nf, demand_col);
-            hi = hour_col[0] ? find_column(fields, nf, hour_col) : -2;
-            const char *missing = ti < 0 ? time_col : di < 0 ? demand_col : hi == -1 ? hour_col : NULL;
-            if (missing) {
-                rc = csv_fail(err, path, 1, "no column '%s' in the header (set time_column, "
-                              "hour_column and demand_column to the file's names)", missing);
-                break;
-            }
-            need = ti > di ? ti : di;
-            if (hi > need) need = hi;
-            continue;
-        }
-        if (line[0] == '\0') {
-            if (!blank) blank = lineno;
-            continue;
-        }
-        if (blank) {
-            rc = csv_fail(err, path, blank, "empty line within the data");
-            break;
-        }
-        int nf = split_fields(line, fields, MAX_FIELDS);
-        if (nf <= need) {
-            rc = csv_fail(err, path, lineno, "%d fields, the header's columns need %d", nf, need + 1);
-            break;
-        }
+    while (rc == RL_OK && (k = rl_csv_next(c, err)) == 1) {
+        long lineno = rl_csv_line(c);
+        const char *tf = rl_csv_field(c, (size_t)ti);
         csv_row row = {.line = lineno};
         int has_time;
-        if (!parse_timestamp(fields[ti], &row.time, &has_time)) {
+        if (!parse_timestamp(tf, &row.time, &has_time)) {
             rc = csv_fail(err, path, lineno, "bad timestamp '%s' in column '%s' (YYYY-MM-DD, "
-                          "optionally with ' HH', ' HH:MM' or ' HH:MM:SS')", fields[ti], time_col);
+                          "optionally with ' HH', ' HH:MM' or ' HH:MM:SS')",
+                          rl_csv_show(tf, shown, sizeof shown), tname);
             break;
         }
         if (hi >= 0) {
-            char *end;
-            errno = 0;
-            long h = strtol(fields[hi], &end, 10);
+            const char *hf = rl_csv_field(c, (size_t)hi);
+            double h;
             if (has_time) {
                 rc = csv_fail(err, path, lineno, "'%s' has a time of day and hour_column '%s' is "
-                              "set too", fields[ti], hour_col);
+                              "set too", rl_csv_show(tf, shown, sizeof shown), hname);
                 break;
             }
-            if (end == fields[hi] || *end != '\0' || errno || h < 0 || h > 23) {
+            if (rl_csv_parse_double(hf, 0, &h) != 0 || h != floor(h) || h < 0 || h > 23) {
                 rc = csv_fail(err, path, lineno, "bad hour '%s' in column '%s' (an integer 0-23)",
-                              fields[hi], hour_col);
+                              rl_csv_show(hf, shown, sizeof shown), hname);
                 break;
             }
-            row.time += h * HOUR;
+            row.time += (int64_t)h * HOUR;
         }
-        char *end;
-        errno = 0;
-        row.demand = strtod(fields[di], &end);
-        if (end == fields[di] || *end != '\0' || !isfinite(row.demand) || errno == ERANGE) {
-            rc = csv_fail(err, path, lineno, "bad number '%s' in column '%s'", fields[di], demand_col);
-            break;
-        }
+        if ((rc = rl_csv_double(c, (size_t)di, 0, &row.demand, err)) != RL_OK) break;
         if (row.demand < 0) {
-            rc = csv_fail(err, path, lineno, "negative demand %g in column '%s'", row.demand,
-                          demand_col);
+            rc = csv_fail(err, path, lineno, "negative demand %g in column '%s'", row.demand, dname);
             break;
         }
         if (row.demand > MAX_DEMAND) {
             rc = csv_fail(err, path, lineno, "demand %g in column '%s' is above the limit of %g",
-                          row.demand, demand_col, MAX_DEMAND);
+                          row.demand, dname, MAX_DEMAND);
             break;
         }
         if (*nrows > 0) {
@@ -418,11 +358,10 @@ static int read_csv(const char *path, const char *time_col, const char *hour_col
         }
         (*rows)[(*nrows)++] = row;
     }
-    if (rc == RL_OK && ferror(f)) rc = rl_error_set(err, RL_EIO, "cannot read '%s'", path);
-    if (rc == RL_OK && lineno == 0) rc = csv_fail(err, path, 1, "empty file (no header)");
-    if (rc == RL_OK && *nrows == 0) rc = csv_fail(err, path, lineno, "no data rows after the header");
-    free(line);
-    fclose(f);
+    if (rc == RL_OK && k < 0) rc = err ? err->code : RL_EFORMAT;
+    if (rc == RL_OK && *nrows == 0)
+        rc = csv_fail(err, path, rl_csv_line(c), "no data rows after the header");
+    rl_csv_close(c);
     if (rc != RL_OK) {
         free(*rows);
         *rows = NULL;
