@@ -279,6 +279,12 @@ START_TEST(test_numbers)
     double x = 0;
     ck_assert_int_eq(rl_csv_parse_double("inf", RL_CSV_NAN, &x), -1);
     ck_assert_int_eq(rl_csv_parse_double("nanx", RL_CSV_NAN, &x), -1);
+    /* An empty field: a missing value only when allowed. */
+    ck_assert_int_eq(rl_csv_parse_double("", RL_CSV_NAN, &x), -1);
+    x = 0;
+    ck_assert_int_eq(rl_csv_parse_double("", RL_CSV_EMPTY, &x), 0);
+    ck_assert(isnan(x));
+    ck_assert_int_eq(rl_csv_parse_double("-", RL_CSV_EMPTY, &x), -1);
 
     /* In a file: blanks around a field are not part of it; messages. */
     rl_csv *c = OPEN("num.csv",

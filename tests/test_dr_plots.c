@@ -174,7 +174,7 @@ static void make_run(const char *dir, int with_traces)
     row_track_len = oval.length;
     snprintf(p, sizeof p, "%s/progress.csv", dir);
     put_text(p, "iteration,env_steps,episodes,mean_return,mean_length\n"
-                "1,100,2,10.5,50\n2,200,2,nan,0\n3,300,2,30.25,50\n");
+                "1,100,2,10.5,50\n2,200,2,nan,0\n3,300,2,30.25,50\n4,400,0,,\n");
     snprintf(p, sizeof p, "%s/eval.csv", dir);
     put_text(p, "episode,return,length,terminated,truncated,lap_time,progress,off_track_count,"
                 "complete\n1,200,200,1,0,10.5,100,0,1\n2,210,210,1,0,11.5,100,0,1\n");
@@ -304,7 +304,7 @@ START_TEST(test_pictures)
     /* Training iteration 2 (training-simtrace/1-iteration.csv): episodes
      * of best progress 100, 40 and 40 (on another track), one lap
      * completed in 45 steps, 3 s. */
-    ck_assert_ptr_nonnull(strstr(out.text, "learning.png: the learning curve, 3 iterations; "
+    ck_assert_ptr_nonnull(strstr(out.text, "learning.png: the learning curve, 4 iterations; "
                                            "iteration 2 of the traces: progress 60.0%, "
                                            "completion 33%, lap time 3.00 s\n"));
     ck_assert_ptr_nonnull(strstr(out.text, "reward.png: the reward by position, 2 cells"));

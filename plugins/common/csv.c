@@ -371,6 +371,10 @@ int rl_csv_column(const rl_csv *c, const char *name, rl_error *err)
 int rl_csv_parse_double(const char *s, unsigned flags, double *x)
 {
     const char *p = s;
+    if ((flags & RL_CSV_EMPTY) && !*p) {
+        *x = NAN;
+        return 0;
+    }
     if (*p == '+' || *p == '-') p++;
     if ((flags & RL_CSV_NAN) && strcasecmp(p, "nan") == 0) {
         *x = NAN;

@@ -49,7 +49,8 @@ enum {
 
 /* Flags of rl_csv_double. */
 enum {
-    RL_CSV_NAN = 1 /* "nan" (any case, optionally signed) reads as NaN */
+    RL_CSV_NAN = 1,  /* "nan" (any case, optionally signed) reads as NaN */
+    RL_CSV_EMPTY = 2 /* an empty field (a missing value, as pandas reads it) reads as NaN */
 };
 
 typedef struct rl_csv rl_csv;

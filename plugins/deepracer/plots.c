@@ -438,7 +438,8 @@ static int read_progress(plot_data *d, const char *path, rl_error *err)
     while ((k = rl_csv_next(c, err)) == 1) {
         double it, ret;
         if (rl_csv_double(c, (size_t)ci, 0, &it, err) ||
-            rl_csv_double(c, (size_t)cr, RL_CSV_NAN, &ret, err)) {
+            /* No episode ended in the iteration: empty (nan before). */
+            rl_csv_double(c, (size_t)cr, RL_CSV_NAN | RL_CSV_EMPTY, &ret, err)) {
             k = -1;
             break;
         }
