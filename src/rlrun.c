@@ -29,6 +29,8 @@
 
 #include <rl/rl.h>
 
+#include "csv.h" /* plugins/common: the one CSV reader */
+
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 
@@ -826,86 +828,127 @@ static void log_line(const run *r, const rl_iter_info *it, const report *rep)
     fflush(stdout);
 }
 
-/* The number of comma-separated fields of a line (len bytes, no newline). */
-static size_t count_fields(const char *line, size_t len)
+/* 1 when the file at path ends with a newline (or is empty). */
+static int ends_with_newline(const char *path)
 {
-    size_t n = 1;
-    for (size_t i = 0; i < len; i++) n += line[i] == ',';
-    return n;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    int c = EOF;
+    if (fseek(f, -1, SEEK_END) == 0) c = fgetc(f);
+    fclose(f);
+    return c == EOF || c == '\n';
+}
+
+/* Append a record's fields to *out (grown as needed), comma-separated,
+ * with a newline. The fields rlrun writes are numbers (or empty), never
+ * quoted, so this is the row as it was written. -1 when out of memory. */
+static int put_record(const rl_csv *c, char **out, size_t *cap, size_t *len)
+{
+    size_t need = *len + 2;
+    for (size_t i = 0; i < rl_csv_nfields(c); i++) need += strlen(rl_csv_field(c, i)) + 1;
+    if (need > *cap) {
+        size_t ncap = need > 2 * *cap ? need : 2 * *cap;
+        char *p = realloc(*out, ncap);
+        if (!p) return -1;
+        *out = p;
+        *cap = ncap;
+    }
+    for (size_t i = 0; i < rl_csv_nfields(c); i++) {
+        size_t n = strlen(rl_csv_field(c, i));
+        if (i) (*out)[(*len)++] = ',';
+        memcpy(*out + *len, rl_csv_field(c, i), n);
+        *len += n;
+    }
+    (*out)[(*len)++] = '\n';
+    return 0;
 }
 
 /* On resume: keep the header and the rows of progress.csv the checkpoint
- * has seen, iterations 1 to `rows`, each verified (a whole line, the
- * header's number of fields, the iteration it should be), and drop the
- * rest: the rows of iterations after the checkpoint, and whatever a run
- * that was killed left behind. The file is rewritten atomically and
- * reopened for appending; *wall is the wall_time of the last row kept.
- * Returns NULL with a message printed. */
+ * has seen, iterations 1 to `rows`, each verified (read by the plugins'
+ * one CSV reader: the header's names and number of fields, the iteration
+ * it should be, a whole last line), and drop the rest: the rows of
+ * iterations after the checkpoint, and whatever a run that was killed
+ * left behind. The file is rewritten atomically and reopened for
+ * appending; *wall is the wall_time of the last row kept. Returns NULL
+ * with a message printed. */
 static FILE *reopen_progress(const run *r, uint64_t rows, char *path, size_t len, double *wall)
 {
     *wall = 0;
     snprintf(path, len, "%s/progress.csv", r->dir);
     char header[4096];
     progress_header(r, header, sizeof header);
-    size_t hlen = strlen(header), nfields = count_fields(header, hlen);
+    size_t hlen = strlen(header);
     rl_error err = {0};
-    char *text = NULL;
-    size_t size = 0;
-    if (rl_read_file(path, 0, &text, &size, &err) != RL_OK) {
-        if (err.code != RL_ENOTFOUND) {
-            fail(EXIT_RUNTIME, "%s", err.msg);
-            return NULL;
-        }
-        text = NULL;
-        size = 0;
+    rl_csv *c = rl_csv_open(path, 0, &err);
+    if (!c && err.code != RL_ENOTFOUND) {
+        fail(EXIT_RUNTIME, "%s", err.msg);
+        return NULL;
     }
-    /* The verified part: [0, keep). */
-    size_t keep = 0;
+    /* The verified part: the header, then `verified` rows. */
+    size_t cap = hlen + 4096, olen = 0;
+    char *out = malloc(cap);
+    if (!out) {
+        rl_csv_close(c);
+        fail(EXIT_RUNTIME, "out of memory");
+        return NULL;
+    }
+    memcpy(out, header, hlen);
+    out[hlen] = '\n';
+    olen = hlen + 1;
     uint64_t verified = 0;
-    int header_ok = size > hlen && memcmp(text, header, hlen) == 0 && text[hlen] == '\n';
-    if (header_ok) {
-        keep = hlen + 1;
-        while (verified < rows && keep < size) {
-            const char *line = text + keep, *nl = memchr(line, '\n', size - keep);
-            if (!nl) break; /* a torn last row */
-            size_t n = (size_t)(nl - line);
-            char *end;
-            errno = 0;
-            unsigned long long k = strtoull(line, &end, 10);
-            if (errno || end == line || *end != ',' || k != verified + 1 ||
-                count_fields(line, n) != nfields || memchr(line, '\0', n))
-                break;
-            verified++;
-            keep += n + 1;
-            /* The third field: wall_time, where the resumed run goes on. */
-            const char *f = memchr(end + 1, ',', (size_t)(nl - end - 1));
-            double w = f ? strtod(f + 1, NULL) : 0;
-            *wall = isfinite(w) && w >= 0 && w < 1e12 ? w : 0;
+    int header_ok = 0;
+    if (c && rl_csv_read_header(c, &err) == RL_OK) {
+        size_t used = 0;
+        header_ok = 1;
+        for (size_t i = 0; i < rl_csv_nfields(c) && header_ok; i++) {
+            const char *f = rl_csv_field(c, i);
+            size_t n = strlen(f);
+            header_ok = used + n <= hlen && memcmp(header + used, f, n) == 0 &&
+                        (header[used + n] == (i + 1 < rl_csv_nfields(c) ? ',' : '\0'));
+            used += n + 1;
         }
     }
+    if (header_ok) {
+        size_t prev = olen;    /* out's length before the last row kept */
+        double w = 0, prev_w = 0;
+        int k = 0, bad = 0;
+        while (verified < rows && (k = rl_csv_next(c, &err)) == 1) {
+            char *end;
+            const char *f0 = rl_csv_field(c, 0);
+            errno = 0;
+            unsigned long long it = strtoull(f0, &end, 10);
+            double row_w;
+            size_t before = olen;
+            if (errno || end == f0 || *end || it != verified + 1 || rl_csv_nfields(c) < 3 ||
+                rl_csv_parse_double(rl_csv_field(c, 2), 0, &row_w) != 0 ||
+                put_record(c, &out, &cap, &olen) != 0) {
+                olen = before;
+                bad = 1;
+                break;
+            }
+            prev = before;
+            prev_w = w;
+            w = row_w;
+            verified++;
+        }
+        /* A torn last row: the file ended within the last row kept (no
+         * final newline), which may have lost digits. */
+        if (!bad && verified > 0 && !ends_with_newline(path) &&
+            (k == 0 || rl_csv_next(c, &err) == 0)) {
+            verified--;
+            olen = prev;
+            w = prev_w;
+        }
+        *wall = isfinite(w) && w >= 0 && w < 1e12 ? w : 0;
+    }
+    rl_csv_close(c);
     if (!header_ok || verified < rows)
         fprintf(stderr,
                 "rlrun: warning: %s %s; it keeps %llu verified row%s of the checkpoint's %llu "
                 "iterations and goes on from iteration %llu\n",
-                path, !text ? "is missing" : !header_ok ? "has lost its header" : "was damaged",
+                path, !c ? "is missing" : !header_ok ? "has lost its header" : "was damaged",
                 (unsigned long long)verified, verified == 1 ? "" : "s", (unsigned long long)rows,
                 (unsigned long long)rows + 1);
-    char *out = malloc(hlen + 1 + (header_ok ? keep : 0) + 1);
-    if (!out) {
-        free(text);
-        fail(EXIT_RUNTIME, "out of memory");
-        return NULL;
-    }
-    size_t olen;
-    if (header_ok) {
-        memcpy(out, text, keep);
-        olen = keep;
-    } else {
-        memcpy(out, header, hlen);
-        out[hlen] = '\n';
-        olen = hlen + 1;
-    }
-    free(text);
     int rc = rl_write_file_atomic(path, out, olen, &err);
     free(out);
     if (rc != RL_OK) {
