@@ -334,6 +334,25 @@ int rl_env_write_plots(rl_env *env, rl_config *cfg, const char *dir, FILE *out)
     return rc;
 }
 
+int rl_env_write_summary(rl_env *env, const double *metric_means, size_t episodes, FILE *out)
+{
+    const char *name = env->type->name;
+    if (!env->type->write_summary)
+        return rl__fmt(env->errmsg, RL_EUNSUPPORTED, "environment '%s' writes no summary", name);
+    if (!out || episodes == 0 || (!metric_means && env->nmetrics > 0))
+        return rl__fmt(env->errmsg, RL_EINVAL,
+                       "rl_env_write_summary needs a stream, at least one episode and the "
+                       "metrics' means");
+    /* A write error counts only when it happened here. */
+    int failed_before = ferror(out) != 0;
+    rl_error e = {0};
+    int rc = env->type->write_summary(env->state, metric_means, episodes, out, &e);
+    if (rc != RL_OK) return plugin_failed(env, rc, &e, "write_summary");
+    if (!failed_before && ferror(out))
+        return rl__fmt(env->errmsg, RL_EIO, "cannot write the summary of environment '%s'", name);
+    return RL_OK;
+}
+
 int rl_env_has_own_trace(const rl_env *env) { return env->type->trace_row != NULL; }
 
 int rl_env_set_evaluation(rl_env *env, int on)

@@ -1280,7 +1280,7 @@ static int evaluate(run *r, const options *o)
             /* A few episodes with figures (DeepRacer's laps): one line each. */
             printf("  episode %lld: return %.4f, length %lld", (long long)k + 1, res.ret,
                    (long long)res.length);
-            for (size_t i = 0; i < nm; i++) printf(", %s %.4g", names[i], m[i]);
+            for (size_t i = 0; i < nm; i++) printf(", %s %.4f", names[i], m[i]);
             putchar('\n');
         }
         sum += res.ret;
@@ -1310,7 +1310,14 @@ static int evaluate(run *r, const options *o)
                "mean length %.1f\n",
                r->env_name, (long long)r->eval_episodes, r->eval_episodes == 1 ? "" : "s", sum / n,
                lo, hi, len_sum / n);
-        for (size_t i = 0; i < nm; i++) printf("  %s: mean %.4f\n", names[i], msum[i] / n);
+        /* The environment's own table where it has one (trading, rota),
+         * else each metric's mean. */
+        for (size_t i = 0; i < nm; i++) msum[i] /= n;
+        int rc = rl_env_write_summary(env, msum, (size_t)r->eval_episodes, stdout);
+        if (rc == RL_EUNSUPPORTED)
+            for (size_t i = 0; i < nm; i++) printf("  %s: mean %.4f\n", names[i], msum[i]);
+        else if (rc != RL_OK)
+            status = fail(EXIT_RUNTIME, "%s", rl_env_errmsg(env));
         printf("results in %s/eval.csv\n", r->dir);
     } else if (!m || !msum) {
         status = fail(EXIT_RUNTIME, "out of memory");

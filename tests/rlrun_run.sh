@@ -18,6 +18,15 @@ check "eval.csv rows" test "$(grep -c '^[0-9]*,-13,13,1,0,0$' "$tmp/a/eval.csv")
 check "progress.csv header" grep -qx "iteration,env_steps,wall_time,steps_per_s,episodes,mean_return,mean_length,mean_return_100,mean_length_100,epsilon,mean_abs_td_error" "$tmp/a/progress.csv"
 check "progress.csv has 30 iterations" test "$(wc -l <"$tmp/a/progress.csv")" -eq 31
 check "resolved config names defaults" grep -q "^initial_q = 0" "$tmp/a/config.ini"
+# An environment without a summary table of its own (rl_env_write_summary):
+# a line per evaluation episode, its metrics in the means' format (%.4f),
+# then the evaluation line and each metric's mean.
+check "episode lines: metrics in %.4f" test "$(grep -c '^  episode [0-9]*: return -13.0000, length 13, cliff_falls 0.0000$' "$tmp/a.out")" -eq 10
+check "the metric's mean after the evaluation line" test "$(sed -n '/^evaluation (cliffwalking, greedy): 10 episodes, mean return -13.0000/{n;p;}' "$tmp/a.out")" = "  cliff_falls: mean 0.0000"
+# Without metrics (CartPole): the evaluation line and nothing else.
+"$rlrun" --set run.env=cartpole --set run.algorithm=ppo --set run.total_steps=2048 --set run.eval_episodes=2 \
+    --set run.output_dir="$tmp/pole" "$src/examples/cliffwalking.ini" >"$tmp/pole.out" 2>&1
+check "cartpole: no metrics, no episode lines" test "$(sed -n '/^evaluation (cartpole, greedy): 2 episodes, mean return /,$p' "$tmp/pole.out" | sed 1d)" = "results in $tmp/pole/eval.csv"
 
 # The resolved config is a config: training from it gives the same run.
 "$rlrun" --quiet --set run.output_dir="$tmp/b" "$tmp/a/config.ini" >/dev/null 2>&1

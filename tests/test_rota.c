@@ -531,6 +531,75 @@ START_TEST(test_split_keys)
 }
 END_TEST
 
+/* The evaluation's summary (rl_env_write_summary): a heading with the
+ * held-out split's first and last period and the file, then the agent, the
+ * fixed level and the reactive rule, with costs, the service level in %,
+ * idle staff-periods and waits in the series' period (hours, or days). */
+START_TEST(test_summary_table)
+{
+    char path[256];
+    write_series("s.csv", series, 16, path, sizeof path);
+    rl_config *cfg;
+    rl_env *env = make(path, "", &cfg);
+    /* The worked example's figures (test_worked_example_lost), with a wait. */
+    const double m[NMETRICS] = {37, 41 / 46.0, 13.75, 0.125, 38, 35 / 46.0, 7.25, 0,
+                                45.5, 31 / 46.0, 5.25, 1.5, 2};
+    char *text = NULL, expect[2048];
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    snprintf(expect, sizeof expect,
+             "  held-out period 2024-01-01 08:00 .. 2024-01-01 15:00: 8 hours of %s\n"
+             "                                     agent   fixed 2 staff        reactive\n"
+             "  total cost (cost units)            37.00           38.00           45.50\n"
+             "  service level (%%)                  89.13           76.09           67.39\n"
+             "  idle staff-hours                   13.75            7.25            5.25\n"
+             "  mean wait (hours)                 0.1250          0.0000          1.5000\n",
+             path);
+    ck_assert_str_eq(text, expect);
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+
+    /* A daily series: dates only, days as the unit; several episodes. */
+    char p[256], daily[4096];
+    size_t k = (size_t)snprintf(daily, sizeof daily, "day,demand\n");
+    for (int i = 0; i < 40; i++)
+        k += (size_t)snprintf(daily + k, sizeof daily - k, "2024-%02d-%02d,%d\n", i < 31 ? 3 : 4,
+                              i < 31 ? i + 1 : i - 30, 10 + i % 7);
+    write_file("daily.csv", daily, p, sizeof p);
+    env = make(p, "time_column = day\ntrain_end = 2024-03-20\neval_start = 2024-04-01\n"
+                  "eval_end = 2024-04-05\n", &cfg);
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 3, f), RL_OK);
+    fclose(f);
+    snprintf(expect, sizeof expect,
+             "  held-out period 2024-04-01 .. 2024-04-05: 5 days of %s (means of 3 episodes)\n", p);
+    ck_assert_ptr_eq(strstr(text, expect), text);
+    ck_assert_ptr_nonnull(strstr(text, "\n  idle staff-days                    13.75 "));
+    ck_assert_ptr_nonnull(strstr(text, "\n  mean wait (days)                  0.1250 "));
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+
+    /* The synthetic series is named as such. */
+    env = rl_test_make_env(reg, "rota", "[rota]\n", &cfg);
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    /* 140 days from 2024-01-01: hours 2352 .. 3359 are held out. */
+    ck_assert_ptr_eq(strstr(text, "  held-out period 2024-04-08 00:00 .. 2024-05-19 23:00: 1008 "
+                                  "hours of the synthetic series\n"),
+                     text);
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+}
+END_TEST
+
 /* The real files, when ../shared/data is there: they load with their own
  * column names, the bike file's 165 missing hours become demand 0 (or an
  * error naming the line after the first gap), and the held-out episodes
@@ -604,6 +673,7 @@ static Suite *rota_suite(void)
     tcase_add_test(tc, test_csv_errors);
     tcase_add_test(tc, test_split_keys);
     tcase_add_test(tc, test_real_files);
+    tcase_add_test(tc, test_summary_table);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -570,6 +570,98 @@ START_TEST(test_metrics_buy_and_hold)
 }
 END_TEST
 
+/* The evaluation's summary (rl_env_write_summary): the heading names the
+ * held-out period's first and last close, the file and their prices; the
+ * rows are the metrics' means, fractions as percentages, right-aligned
+ * under agent, buy-and-hold and cash. */
+START_TEST(test_summary_table)
+{
+    rl_config *cfg;
+    rl_env *env = make_metrics_env(&cfg);
+    double m[13];
+    run_eval(env, 1, 0, m); /* buy, then hold */
+    char *text = NULL, expect[2048], sharpe[32];
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    snprintf(sharpe, sizeof sharpe, "%.4f", m[1]);
+    snprintf(expect, sizeof expect,
+             "  held-out period 2001-03-03 .. 2001-03-14: 11 trading days of %s/prices.csv\n"
+             "  price 100.00 on 2001-03-03, 127.05 on 2001-03-14 (price units)\n"
+             "                                   agent  buy-and-hold          cash\n"
+             "  total return (%%)                 26.86         26.86          0.00\n"
+             "  Sharpe ratio (annual)   %14s%14s        0.0000\n"
+             "  max drawdown (%%)                 20.00         20.00          0.00\n"
+             "  trades                               1             1             0\n"
+             "  exposure (%% invested)           100.00             -             -\n",
+             dir, sharpe, sharpe);
+    ck_assert_str_eq(text, expect);
+    free(text);
+
+    /* Means over several episodes: a fractional trade count keeps two
+     * decimals, and the heading says how many episodes. */
+    const double means[13] = {-0.05, -0.25, 0.125, 2.5, 0.375, 0.01, 0.1, 0.3, 1, 0, 0, 0, 0};
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, means, 4, f), RL_OK);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "prices.csv (means of 4 episodes)\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  total return (%)                 -5.00          1.00          0.00\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  Sharpe ratio (annual)          -0.2500        0.1000        0.0000\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  max drawdown (%)                 12.50         30.00          0.00\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  trades                            2.50             1             0\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  exposure (% invested)            37.50             -             -\n"));
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+}
+END_TEST
+
+/* Prices below 1 keep six significant digits, and the synthetic series is
+ * named as such. */
+START_TEST(test_summary_small_prices)
+{
+    double p[73];
+    for (int i = 0; i < 73; i++) p[i] = 0.0123456 * wave(i) / 100;
+    rl_config *cfg;
+    rl_env *env = make_csv_env(p, 73, 72, "", &cfg);
+    double m[13] = {0};
+    char *text = NULL, expect[256];
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    char a[32], b[32];
+    snprintf(a, sizeof a, "%.6g", p[61]);
+    snprintf(b, sizeof b, "%.6g", p[72]);
+    ck_assert_double_lt(p[72], 1);
+    snprintf(expect, sizeof expect, "  price %s on 2001-03-03, %s on 2001-03-14 (price units)\n", a,
+             b);
+    ck_assert_ptr_nonnull(strstr(text, expect));
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+
+    env = make_ok("", &cfg); /* the synthetic series: held-out rows 3528 .. 5039 */
+    trading *t = rl_env_state(env);
+    char d0[11], d1[11], head[128];
+    tr_format_date(t->s.day[3528], d0);
+    tr_format_date(t->s.day[5039], d1);
+    snprintf(head, sizeof head,
+             "  held-out period %s .. %s: 1511 trading days of the synthetic series\n", d0, d1);
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, head));
+    ck_assert_ptr_eq(strstr(text, head), text); /* the first line */
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_metrics_cash_agent)
 {
     rl_config *cfg;
@@ -901,6 +993,8 @@ static Suite *trading_suite(void)
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_load_refuses);
     tcase_add_test(tc, test_real_data);
+    tcase_add_test(tc, test_summary_table);
+    tcase_add_test(tc, test_summary_small_prices);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -132,6 +132,7 @@ typedef struct rota {
     double scale; /* reward = -cost / scale */
     int64_t fixed_level;
     size_t nslots; /* discrete time slots: 48 hourly, 7 daily */
+    char *source;  /* the CSV's path as configured; NULL for the synthetic series */
     /* episode */
     int eval;
     size_t start, t, steps;
@@ -669,6 +670,9 @@ static int rota_init(void *state, rl_config *cfg, const char *section, rl_env_sp
                         (long long)r->max_staff, (long long)r->min_staff);
     if (data[0] == '\0')
         return key_fail(cfg, section, "data", err, "empty: 'synthetic' or a CSV path");
+    /* For the evaluation's summary, which names the data. */
+    if (strcmp(data, "synthetic") != 0 && !(r->source = strdup(data)))
+        return rl_error_set(err, RL_ENOMEM, "out of memory");
 
     int rc;
     if (strcmp(data, "synthetic") == 0) {
@@ -735,6 +739,8 @@ static void rota_fini(void *state)
     rota *r = state;
     free(r->demand);
     r->demand = NULL;
+    free(r->source);
+    r->source = NULL;
 }
 
 /* ---- episodes --------------------------------------------------------------------- */
@@ -817,6 +823,58 @@ static void rota_metrics(const void *state, double *v)
     v[12] = (double)r->fixed_level;
 }
 
+/* ---- the evaluation's summary: a table of the metrics' means ------------------- */
+
+enum { ROTA_NCOLS = 3 }; /* agent, fixed, reactive */
+
+/* One row: the label, then the three columns' means of metric `first`
+ * (agent), first + 4 (fixed) and first + 8 (reactive), as fmt of value *
+ * scale, right-aligned under rota_summary's header. */
+static void rota_row(FILE *out, const char *label, const double *m, int first, const char *fmt,
+                     double scale)
+{
+    fprintf(out, "  %-24s", label);
+    for (int c = 0; c < ROTA_NCOLS; c++) {
+        char cell[32];
+        snprintf(cell, sizeof cell, fmt, m[first + 4 * c] * scale);
+        fprintf(out, "%16s", cell);
+    }
+    fputc('\n', out);
+}
+
+/* The period is the evaluation split's, from its first period to its last
+ * (both named by their start). Costs are in the units of wage, which the
+ * configuration does not name: "cost units". Staff-periods and waits are
+ * in the series' period, hours or days. */
+static int rota_summary(const void *state, const double *m, size_t episodes, FILE *out,
+                        rl_error *err)
+{
+    (void)err;
+    const rota *r = state;
+    int hourly = r->step < DAY;
+    const char *unit = hourly ? "hours" : "days";
+    char first[32], last[32];
+    format_time(r->t0 + (int64_t)r->eval_lo * r->step, r->step, first, sizeof first);
+    format_time(r->t0 + (int64_t)(r->eval_hi - 1) * r->step, r->step, last, sizeof last);
+    fprintf(out, "  held-out period %s .. %s: %zu %s of %s", first, last, r->eval_hi - r->eval_lo,
+            unit, r->source ? r->source : "the synthetic series");
+    if (episodes > 1) fprintf(out, " (means of %zu episodes)", episodes);
+    fputc('\n', out);
+    char fixed[32];
+    /* The fixed level is the same in every episode (the training split's
+     * cheapest): its mean is a whole number. */
+    snprintf(fixed, sizeof fixed, "fixed %.0f staff", m[12]);
+    fprintf(out, "  %-24s%16s%16s%16s\n", "", "agent", fixed, "reactive");
+    char label[64];
+    rota_row(out, "total cost (cost units)", m, 0, "%.2f", 1);
+    rota_row(out, "service level (%)", m, 1, "%.2f", 100);
+    snprintf(label, sizeof label, "idle staff-%s", unit);
+    rota_row(out, label, m, 2, "%.2f", 1);
+    snprintf(label, sizeof label, "mean wait (%s)", unit);
+    rota_row(out, label, m, 3, "%.4f", 1);
+    return RL_OK;
+}
+
 /* ---- exact resume --------------------------------------------------------------- */
 
 static int rota_save(const void *state, rl_writer *w, rl_error *err)
@@ -884,6 +942,7 @@ static const rl_env_type rota_type = {
     .load = rota_load,
     .set_evaluation = rota_set_evaluation,
     .eval_episodes = 1, /* one pass over the held-out period */
+    .write_summary = rota_summary,
 };
 
 RL_PLUGIN_ENTRY(rota)
