@@ -24,26 +24,9 @@ static inline void bench_die(const char *program, const char *what, const char *
     exit(1);
 }
 
-/* The [run] keys of an example INI file that the benchmarks read (rlrun's
- * own table is private to rlrun); declared so that the file validates. */
-static const rl_param bench_run_keys[] = {
-    {"env", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"algorithm", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"plugin", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"seed", RL_PARAM_INT, "1", 0, 1e15, NULL, ""},
-    {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, ""},
-    {"total_steps", RL_PARAM_INT, "100000", 1, 1e15, NULL, ""},
-    {"eval_episodes", RL_PARAM_INT, "3", 0, 1e8, NULL, ""},
-    {"eval_max_steps", RL_PARAM_INT, "100000", 0, 1e15, NULL, ""},
-    {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"trace", RL_PARAM_BOOL, "false", 0, 0, NULL, ""},
-    {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL, ""},
-    {"checkpoint_every", RL_PARAM_STRING, "60s", 0, 0, NULL, ""},
-    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
-};
 
 /* The INI file at path with "section.key=value" overrides (sets, NULL-ended,
- * or NULL) and [run] declared; dies on an error. */
+ * or NULL) and [run] declared with the library's table; dies on an error. */
 static inline rl_config *bench_load_config(const char *program, const char *path,
                                            const char *const *sets)
 {
@@ -52,7 +35,7 @@ static inline rl_config *bench_load_config(const char *program, const char *path
     if (rl_config_load(cfg, path) != RL_OK) bench_die(program, "config", rl_config_errmsg(cfg));
     for (; sets && *sets; sets++)
         if (rl_config_set(cfg, *sets) != RL_OK) bench_die(program, "config", rl_config_errmsg(cfg));
-    rl_config_declare(cfg, "run", bench_run_keys);
+    rl_config_declare(cfg, "run", rl_run_params);
     return cfg;
 }
 

@@ -87,9 +87,17 @@ rl_algo *rl_algo_alloc(const rl_algo_type *type, rl_config *cfg, rl_env_batch *e
         rl_algo_free(a);
         return NULL;
     }
+    int rc0;
     if (!rl_config_is_declared(cfg, type->name) && type->params &&
         rl_config_declare(cfg, type->name, type->params) != RL_OK) {
         rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
+        rl_algo_free(a);
+        return NULL;
+    }
+    /* A misspelt key of the algorithm's section is an error here, with no
+     * call of the caller's own. */
+    if (type->params && (rc0 = rl_config_validate_section(cfg, type->name)) != RL_OK) {
+        rl_error_set(err, rc0, "%s", rl_config_errmsg(cfg));
         rl_algo_free(a);
         return NULL;
     }
@@ -152,6 +160,8 @@ int rl_algo_iterate(rl_algo *a, rl_iter_info *info)
         info->episodes = s.episodes;
         info->mean_return = s.episodes ? s.return_sum / (double)s.episodes : NAN;
         info->mean_length = s.episodes ? s.length_sum / (double)s.episodes : NAN;
+        info->recent_episodes =
+            rl_env_batch_recent(a->envs, &info->recent_return, &info->recent_length);
         info->stats = a->stats;
         info->nstats = a->nstats;
     }

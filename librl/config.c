@@ -970,6 +970,25 @@ int rl_config_validate(rl_config *cfg)
     return RL_OK;
 }
 
+int rl_config_validate_section(rl_config *cfg, const char *section)
+{
+    if (!cfg || !section) return RL_EINVAL;
+    for (size_t i = 0; i < cfg->files.n; i++) {
+        const entry *e = cfg->files.items[i];
+        if (strcmp(e->section, section) != 0 || list_find(&cfg->sets, e->section, e->key, NULL))
+            continue;
+        int rc = check_entry(cfg, e);
+        if (rc != RL_OK) return rc;
+    }
+    for (size_t i = 0; i < cfg->sets.n; i++) {
+        const entry *e = cfg->sets.items[i];
+        if (strcmp(e->section, section) != 0) continue;
+        int rc = check_entry(cfg, e);
+        if (rc != RL_OK) return rc;
+    }
+    return RL_OK;
+}
+
 int rl_config_has(const rl_config *cfg, const char *section, const char *key)
 {
     return cfg && section && key && find_entry(cfg, section, key) != NULL;

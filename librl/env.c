@@ -93,6 +93,11 @@ rl_env *rl_env_alloc(const rl_env_type *origin, rl_config *cfg, rl_error *err)
             goto fail;
         }
     }
+    /* A misspelt key of the environment's section is an error here. */
+    if ((rc = rl_config_validate_section(cfg, type->name)) != RL_OK) {
+        rl_error_set(err, rc, "%s", rl_config_errmsg(cfg));
+        goto fail;
+    }
     int64_t limit;
     if (rl_config_get_int(cfg, type->name, "max_episode_steps", &limit) != RL_OK) {
         rl_error_set(err, RL_EINVAL, "%s", rl_config_errmsg(cfg));
@@ -329,6 +334,25 @@ int rl_env_write_plots(rl_env *env, rl_config *cfg, const char *dir, FILE *out)
     return rc;
 }
 
+int rl_env_write_summary(rl_env *env, const double *metric_means, size_t episodes, FILE *out)
+{
+    const char *name = env->type->name;
+    if (!env->type->write_summary)
+        return rl__fmt(env->errmsg, RL_EUNSUPPORTED, "environment '%s' writes no summary", name);
+    if (!out || episodes == 0 || (!metric_means && env->nmetrics > 0))
+        return rl__fmt(env->errmsg, RL_EINVAL,
+                       "rl_env_write_summary needs a stream, at least one episode and the "
+                       "metrics' means");
+    /* A write error counts only when it happened here. */
+    int failed_before = ferror(out) != 0;
+    rl_error e = {0};
+    int rc = env->type->write_summary(env->state, metric_means, episodes, out, &e);
+    if (rc != RL_OK) return plugin_failed(env, rc, &e, "write_summary");
+    if (!failed_before && ferror(out))
+        return rl__fmt(env->errmsg, RL_EIO, "cannot write the summary of environment '%s'", name);
+    return RL_OK;
+}
+
 int rl_env_has_own_trace(const rl_env *env) { return env->type->trace_row != NULL; }
 
 int rl_env_set_evaluation(rl_env *env, int on)
@@ -370,6 +394,10 @@ struct rl_env_batch {
     size_t obs_dim, act_dim;
     double *returns;        /* running return of each instance's episode */
     rl_episode_stats stats;
+    /* The last RL_RECENT_EPISODES episodes' returns and lengths, a ring:
+     * recent_n of them, the oldest at recent_at. */
+    double recent_ret[RL_RECENT_EPISODES], recent_len[RL_RECENT_EPISODES];
+    size_t recent_n, recent_at;
     char errmsg[RL_ERRMSG_SIZE];
 };
 
@@ -548,6 +576,11 @@ int rl_env_batch_step(rl_env_batch *b, const double *actions, double *obs, doubl
             s->length_sum += (double)env->steps;
             if (b->returns[i] < s->return_min) s->return_min = b->returns[i];
             if (b->returns[i] > s->return_max) s->return_max = b->returns[i];
+            size_t at = (b->recent_at + b->recent_n) % RL_RECENT_EPISODES;
+            b->recent_ret[at] = b->returns[i];
+            b->recent_len[at] = (double)env->steps;
+            if (b->recent_n < RL_RECENT_EPISODES) b->recent_n++;
+            else b->recent_at = (b->recent_at + 1) % RL_RECENT_EPISODES;
             b->returns[i] = 0;
             if (final_obs) memcpy(final_obs + i * b->obs_dim, o, b->obs_dim * sizeof *o);
             if (env->tbuf && env->trace && (rc = flush_episode(b, env)) != RL_OK) return rc;
@@ -593,6 +626,21 @@ uint64_t rl_env_batch_trace_episodes(const rl_env_batch *b) { return b->trace_ne
 void rl_env_batch_set_trace_quota(rl_env_batch *b, uint64_t episodes) { b->quota = episodes; }
 
 uint64_t rl_env_batch_trace_held(const rl_env_batch *b) { return b->nheld; }
+
+size_t rl_env_batch_recent(const rl_env_batch *b, double *mean_return, double *mean_length)
+{
+    /* Summed oldest first, so the figure depends only on the episodes. */
+    double ret = 0, len = 0;
+    for (size_t k = 0; k < b->recent_n; k++) {
+        size_t at = (b->recent_at + k) % RL_RECENT_EPISODES;
+        ret += b->recent_ret[at];
+        len += b->recent_len[at];
+    }
+    double n = (double)b->recent_n;
+    if (mean_return) *mean_return = b->recent_n ? ret / n : NAN;
+    if (mean_length) *mean_length = b->recent_n ? len / n : NAN;
+    return b->recent_n;
+}
 
 void rl_env_batch_take_stats(rl_env_batch *b, rl_episode_stats *out)
 {
@@ -655,6 +703,13 @@ int rl_env_batch_save(const rl_env_batch *b, rl_writer *w, rl_error *err)
         size_t from = k ? b->held_ends[k - 1] : 0;
         rl_write_u64(w, b->held_ends[k] - from);
         rl_write_bytes(w, b->held + from, b->held_ends[k] - from);
+    }
+    /* The last episodes' figures, oldest first. */
+    rl_write_u32(w, (uint32_t)b->recent_n);
+    for (size_t k = 0; k < b->recent_n; k++) {
+        size_t at = (b->recent_at + k) % RL_RECENT_EPISODES;
+        rl_write_f64(w, b->recent_ret[at]);
+        rl_write_f64(w, b->recent_len[at]);
     }
     if (w->failed) return rl_error_set(err, RL_ENOMEM, "out of memory saving the environments");
     return RL_OK;
@@ -784,6 +839,21 @@ int rl_env_batch_load(rl_env_batch *b, rl_reader *r, rl_error *err)
         b->held_ends[b->nheld++] = b->held_len;
         r->pos += (size_t)len;
     }
+    /* The last episodes' figures; checkpoints written before them end
+     * here. */
+    b->recent_n = b->recent_at = 0;
+    if (r->pos == r->len) return RL_OK;
+    uint32_t nrecent = 0;
+    rl_read_u32(r, &nrecent);
+    if (r->failed || nrecent > RL_RECENT_EPISODES || (size_t)nrecent * 16 > r->len - r->pos)
+        return rl_error_set(err, RL_EFORMAT, "the record of the last episodes is malformed");
+    for (size_t k = 0; k < nrecent; k++) {
+        rl_read_f64(r, &b->recent_ret[k]);
+        rl_read_f64(r, &b->recent_len[k]);
+        if (!isfinite(b->recent_ret[k]) || !(b->recent_len[k] >= 0 && b->recent_len[k] <= 1e18))
+            return rl_error_set(err, RL_EFORMAT, "the record of the last episodes is malformed");
+    }
+    b->recent_n = nrecent;
     return RL_OK;
 }
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,37 +29,10 @@
 
 #include <rl/rl.h>
 
+#include "csv.h" /* plugins/common: the one CSV reader */
+
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-static const rl_param run_params[] = {
-    {"env", RL_PARAM_STRING, NULL, 0, 0, NULL,
-     "environment to train on, required (rlrun --list shows those installed)"},
-    {"algorithm", RL_PARAM_STRING, "qlearn", 0, 0, NULL, "learning algorithm: ppo or qlearn"},
-    {"plugin", RL_PARAM_STRING, "", 0, 0, NULL,
-     "load only this plugin (empty: every plugin on the search path)"},
-    {"seed", RL_PARAM_INT, "1", 0, 9007199254740991.0, NULL,
-     "seed of every random number in the run"},
-    {"total_steps", RL_PARAM_INT, "100000", 1, 1e15, NULL,
-     "environment steps to train for (the last iteration may go past it)"},
-    {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, "environments stepped together"},
-    {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, "run directory (empty: runs/<env>)"},
-    {"eval_episodes", RL_PARAM_INT, "100", 0, 1e8, NULL,
-     "greedy evaluation episodes after training (0: none); when not given, the "
-     "environment's own number if it has one (deepracer 3, trading and rota 1)"},
-    {"eval_max_steps", RL_PARAM_INT, "100000", 0, 1e15, NULL,
-     "cut an evaluation episode after this many steps (0: no cut)"},
-    {"checkpoint_every", RL_PARAM_STRING, "60s", 0, 0, NULL,
-     "also save the checkpoint during training: every N iterations (a plain number), or "
-     "every interval of wall time (90s, 5min, 2h); 0: only at the end and on SIGINT/SIGTERM"},
-    {"trace", RL_PARAM_BOOL, "false", 0, 0, NULL,
-     "write every step to trace files, as --trace does"},
-    {"log_every", RL_PARAM_INT, "0", 0, 1e12, NULL,
-     "progress line every N iterations when output is not a terminal (0: about 20 lines)"},
-    {"plots", RL_PARAM_BOOL, "true", 0, 0, NULL,
-     "draw the environment's pictures of the run at its end, as --plot does (PNG; DeepRacer's "
-     "track.png, learning.png, reward.png; needs librl built with cairo)"},
-    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
-};
 
 typedef struct options {
     const char *config;
@@ -68,7 +42,7 @@ typedef struct options {
     const char **sets;
     size_t nsets;
     const char *seed;
-    int quiet, trace;
+    int quiet, trace, force;
 } options;
 
 static void usage(FILE *f)
@@ -88,6 +62,8 @@ static void usage(FILE *f)
           "                       files (DeepRacer: track.png, learning.png, reward.png)\n"
           "  --set SEC.KEY=VALUE  override a key of the config (repeatable)\n"
           "  --seed N             the same as --set run.seed=N\n"
+          "  --force              replace the run in [run] output_dir (a new run refuses\n"
+          "                       a directory that holds one)\n"
           "  --trace              write every step to trace files: trace.csv and\n"
           "                       eval-trace.csv, or the environment's own (DeepRacer:\n"
           "                       training-simtrace/ and evaluation-*/, rlrun(1))\n"
@@ -96,7 +72,7 @@ static void usage(FILE *f)
           "  --help, --version\n\n"
           "[run] keys:\n",
           f);
-    for (const rl_param *p = run_params; p->key; p++)
+    for (const rl_param *p = rl_run_params; p->key; p++)
         fprintf(f, "  %-18s %s (default %s)\n", p->key, p->help,
                 p->def ? (p->def[0] ? p->def : "empty") : "none");
     rl_registry *reg = rl_registry_alloc(NULL);
@@ -149,7 +125,7 @@ static int checkpoint_status(int code)
 }
 
 static const char *const builtin_options[] = {"eval",  "resume", "plot", "set",     "seed", "quiet",
-                                              "trace", "list",   "help", "version", NULL};
+                                              "trace", "list",   "help", "version", "force", NULL};
 
 /* `rlrun --NAME ARG...` where NAME is no option of rlrun's own: a command
  * a plugin offers (rl_command). Returns -1 when argv is not such a call,
@@ -298,12 +274,17 @@ static const char *algo_name_at(const void *ctx, size_t i)
 }
 
 /* A file the configuration names that the run depends on (an input key of
- * the environment type): recorded in config.ini with its absolute path and
- * SHA-256, and copied into the run directory as KEY.EXT. */
-#define MAX_INPUTS 8
+ * the environment type, whose value is a path, or a comma-separated list
+ * of paths and built-in names such as DeepRacer's tracks): recorded in
+ * config.ini with its absolute path and SHA-256 (KEY_sha256, one per item,
+ * empty for a built-in name), and copied into the run directory as KEY.EXT
+ * (KEY-N.EXT for item N of a list) when it is at most RL_COPY_MAX bytes. */
+#define MAX_INPUTS 64
+#define RL_COPY_MAX (4 << 20)
 typedef struct input {
     const char *key;
-    char path[PATH_MAX];   /* absolute path of the original */
+    int file;              /* 0: a built-in name, kept as it is (path) */
+    char path[PATH_MAX];   /* absolute path of the original, or the name */
     char sha[65];
     char copy_from[PATH_MAX + 300]; /* the file to keep a copy of ("" for none) */
     char copy_name[256];   /* its name in the run directory */
@@ -313,6 +294,7 @@ typedef struct input {
 
 /* Everything a run needs, created before any file is written. */
 typedef struct run {
+    rl_run rc;      /* [run], as the library reads it */
     rl_config *cfg;
     rl_registry *reg;
     const rl_env_type *env_type;
@@ -363,13 +345,137 @@ static int set_key(rl_config *cfg, const char *section, const char *key, const c
     return rc == RL_OK ? EXIT_OK : fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
 }
 
-/* The environment's input files, before it is created. A new run records
- * each (absolute path, SHA-256) to copy into the run directory later. A run
- * continued or evaluated from its directory (run_dir) uses the copy it
- * kept, and says so when the original has changed or gone since; a
+/* Item k of a comma-separated list (blanks around items dropped) into buf;
+ * returns 0 past the last item. */
+static int list_item(const char *list, size_t k, char *buf, size_t len)
+{
+    const char *p = list;
+    for (size_t i = 0; i < k; i++) {
+        p = strchr(p, ',');
+        if (!p) return 0;
+        p++;
+    }
+    const char *end = strchr(p, ',');
+    if (!end) end = p + strlen(p);
+    while (p < end && (*p == ' ' || *p == '\t')) p++;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t')) end--;
+    snprintf(buf, len, "%.*s", (int)(end - p), p);
+    return 1;
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* One item of an input key: a file, or a built-in name kept as it is. A
+ * run continued or evaluated from its directory (run_dir) uses the copy
+ * it kept, and says so when the original has changed or gone since; a
  * compiled module cannot move, so it is used where it is, with the same
  * note (also with --quiet: it changes what the run means). Returns an
  * exit status. */
+static int prepare_item(run *r, const char *run_dir, const char *key, const char *value,
+                        const char *recorded, const char *copy_stem)
+{
+    rl_config *cfg = r->cfg;
+    const char *ext = extension(value);
+    int module = strcmp(ext, ".la") == 0 || strcmp(ext, ".so") == 0;
+    char kept[PATH_MAX + 300];
+    snprintf(kept, sizeof kept, "%s/%s%s", run_dir ? run_dir : ".", copy_stem, ext);
+    /* A run continued or evaluated from its directory, which kept a
+     * copy: the copy, whatever became of the original. */
+    int use_copy = run_dir && recorded[0] && !module && is_file(kept);
+    if (r->ninputs == MAX_INPUTS) return fail(EXIT_USAGE, "[%s] %s: too many input files (at most %d)",
+                                              r->env_name, key, MAX_INPUTS);
+    input *in = &r->inputs[r->ninputs];
+    memset(in, 0, sizeof *in);
+    in->key = key;
+    if (strlen(value) >= sizeof in->path)
+        return fail(EXIT_USAGE, "[%s] %s: the path is too long", r->env_name, key);
+    snprintf(in->path, sizeof in->path, "%s", value);
+    snprintf(in->use, sizeof in->use, "%s", value);
+    if (!value[0] || (!use_copy && !is_file(value) && !recorded[0])) {
+        r->ninputs++; /* a built-in name, or a missing file the environment reports */
+        return EXIT_OK;
+    }
+    in->file = 1;
+    in->module = module;
+    rl_error err = {0};
+    int gone = !is_file(value);
+    if (gone) {
+        /* absolute, from config.ini */
+    } else {
+        if (!realpath(value, in->path))
+            return fail(EXIT_USAGE, "%s: [%s] %s: cannot resolve '%s': %s",
+                        rl_config_where(cfg, r->env_name, key), r->env_name, key, value,
+                        strerror(errno));
+        if (rl_sha256_file(in->path, in->sha, &err) != RL_OK)
+            return fail(EXIT_USAGE, "%s", err.msg);
+    }
+    int changed = run_dir && recorded[0] && (gone || strcmp(recorded, in->sha) != 0);
+
+    if (use_copy) {
+        char kept_sha[65];
+        if (rl_sha256_file(kept, kept_sha, &err) != RL_OK)
+            return fail(EXIT_RUNTIME, "%s", err.msg);
+        if (strcmp(kept_sha, recorded) != 0)
+            return fail(EXIT_USAGE, "%s: the run's copy of [%s] %s does not match the "
+                        "SHA-256 config.ini records (%s): it was edited", kept,
+                        r->env_name, key, recorded);
+        if (changed)
+            fprintf(stderr, "rlrun: note: '%s' has %s since the run began; using the run's "
+                    "copy %s\n", in->path, gone ? "gone" : "changed", kept);
+        snprintf(in->use, sizeof in->use, "%s", kept);
+        snprintf(in->sha, sizeof in->sha, "%s", recorded);
+    } else if (gone) {
+        /* Recorded, not kept (too large), and gone: the environment says
+         * what is missing. */
+        in->file = 0;
+        snprintf(in->path, sizeof in->path, "%s", value);
+    } else {
+        /* A module cannot move, or the run has no copy: the original
+         * as it is now, which a new run or a resumed one keeps. */
+        if (changed)
+            fprintf(stderr, "rlrun: warning: '%s' has changed since the run began (SHA-256 "
+                    "%.12s..., recorded %.12s...); using it as it is now\n",
+                    in->path, in->sha, recorded);
+        if (module) {
+            /* Keep the C source for the record when it sits beside
+             * the module (my_reward.la and my_reward.c). */
+            size_t stem = strlen(in->path) - strlen(ext);
+            snprintf(kept, sizeof kept, "%.*s.c", (int)stem, in->path);
+            /* Its source edited since the run began (the module
+             * rebuilt or not): say so, beside the run's copy. */
+            char old_src[PATH_MAX + 300], sha_now[65], sha_then[65];
+            snprintf(old_src, sizeof old_src, "%s/%s.c", run_dir ? run_dir : ".", copy_stem);
+            if (run_dir && is_file(kept) && is_file(old_src) &&
+                rl_sha256_file(kept, sha_now, &err) == RL_OK &&
+                rl_sha256_file(old_src, sha_then, &err) == RL_OK && strcmp(sha_now, sha_then) != 0)
+                fprintf(stderr,
+                        "rlrun: note: the source '%s' of [%s] %s has changed since the run "
+                        "began (the run's copy: %s); the module '%s' is %s\n",
+                        kept, r->env_name, key, old_src, in->path,
+                        changed ? "used as it is now" : "unchanged: rebuild it to use the new source");
+            if (is_file(kept)) {
+                memcpy(in->copy_from, kept, strlen(kept) + 1);
+                snprintf(in->copy_name, sizeof in->copy_name, "%s.c", copy_stem);
+            }
+        } else if (file_size(in->path) <= RL_COPY_MAX) {
+            memcpy(in->copy_from, in->path, strlen(in->path) + 1);
+            snprintf(in->copy_name, sizeof in->copy_name, "%s%s", copy_stem, ext);
+        }
+    }
+    r->ninputs++;
+    return EXIT_OK;
+}
+
+static int record_inputs(run *r, int record);
+
+/* The environment's input files, before it is created: each input key's
+ * value, one path, or a list of paths and built-in names. A new run
+ * records each file (absolute path, SHA-256) to copy into the run
+ * directory later. Returns an exit status. */
 static int prepare_inputs(run *r, const char *run_dir)
 {
     const char *const *keys = r->env_type->input_keys;
@@ -383,90 +489,72 @@ static int prepare_inputs(run *r, const char *run_dir)
             return fail(EXIT_RUNTIME, "environment '%s' names '%s' as an input key but does "
                         "not declare it and %s: %s", r->env_name, key, sha_key,
                         rl_config_errmsg(cfg));
-        const char *ext = extension(value);
-        int module = strcmp(ext, ".la") == 0 || strcmp(ext, ".so") == 0;
-        char kept[PATH_MAX + 300];
-        snprintf(kept, sizeof kept, "%s/%s%s", run_dir ? run_dir : ".", key, ext);
-        /* A run continued or evaluated from its directory, which kept a
-         * copy: the copy, whatever became of the original. */
-        int use_copy = run_dir && recorded[0] && !module && is_file(kept);
-        if (!value[0] || (!use_copy && !is_file(value)))
-            continue; /* a built-in name, or a missing file the environment reports */
-        if (strlen(value) >= sizeof r->inputs[0].use)
-            return fail(EXIT_USAGE, "[%s] %s: the path is too long", r->env_name, key);
-        if (r->ninputs == MAX_INPUTS) return fail(EXIT_RUNTIME, "too many input files");
-        input *in = &r->inputs[r->ninputs];
-        memset(in, 0, sizeof *in);
-        in->key = key;
-        in->module = module;
-        snprintf(in->use, sizeof in->use, "%s", value);
-        rl_error err = {0};
-        int gone = !is_file(value);
-        if (gone) {
-            snprintf(in->path, sizeof in->path, "%s", value); /* absolute, from config.ini */
-        } else {
-            if (!realpath(value, in->path))
-                return fail(EXIT_USAGE, "%s: [%s] %s: cannot resolve '%s': %s",
-                            rl_config_where(cfg, r->env_name, key), r->env_name, key, value,
-                            strerror(errno));
-            if (rl_sha256_file(in->path, in->sha, &err) != RL_OK)
-                return fail(EXIT_USAGE, "%s", err.msg);
-        }
-        int changed = run_dir && recorded[0] && (gone || strcmp(recorded, in->sha) != 0);
-
-        if (use_copy) {
-            char kept_sha[65];
-            if (rl_sha256_file(kept, kept_sha, &err) != RL_OK)
-                return fail(EXIT_RUNTIME, "%s", err.msg);
-            if (strcmp(kept_sha, recorded) != 0)
-                return fail(EXIT_USAGE, "%s: the run's copy of [%s] %s does not match the "
-                            "SHA-256 config.ini records (%s): it was edited", kept,
-                            r->env_name, key, recorded);
-            if (changed)
-                fprintf(stderr, "rlrun: note: '%s' has %s since the run began; using the run's "
-                        "copy %s\n", in->path, gone ? "gone" : "changed", kept);
-            snprintf(in->use, sizeof in->use, "%s", kept);
-            int st = set_key(cfg, r->env_name, key, kept);
+        char item[PATH_MAX + 1], rec[80], stem[160];
+        if (is_file(value) || !strchr(value, ',')) {
+            /* One path (which may hold a comma) or name. */
+            if (!list_item(recorded, 0, rec, sizeof rec)) rec[0] = '\0';
+            int st = prepare_item(r, run_dir, key, value, rec, key);
             if (st != EXIT_OK) return st;
-            snprintf(in->sha, sizeof in->sha, "%s", recorded);
-        } else {
-            /* A module cannot move, or the run has no copy: the original
-             * as it is now, which a new run or a resumed one keeps. */
-            if (changed)
-                fprintf(stderr, "rlrun: warning: '%s' has changed since the run began (SHA-256 "
-                        "%.12s..., recorded %.12s...); using it as it is now\n",
-                        in->path, in->sha, recorded);
-            if (module) {
-                /* Keep the C source for the record when it sits beside
-                 * the module (my_reward.la and my_reward.c). */
-                size_t stem = strlen(in->path) - strlen(ext);
-                snprintf(kept, sizeof kept, "%.*s.c", (int)stem, in->path);
-                if (is_file(kept)) {
-                    memcpy(in->copy_from, kept, strlen(kept) + 1);
-                    snprintf(in->copy_name, sizeof in->copy_name, "%s.c", key);
-                }
-            } else {
-                memcpy(in->copy_from, in->path, strlen(in->path) + 1);
-                snprintf(in->copy_name, sizeof in->copy_name, "%s%s", key, ext);
-            }
+            continue;
         }
-        r->ninputs++;
+        for (size_t i = 0; list_item(value, i, item, sizeof item); i++) {
+            if (!list_item(recorded, i, rec, sizeof rec)) rec[0] = '\0';
+            snprintf(stem, sizeof stem, "%s-%zu", key, i + 1);
+            int st = prepare_item(r, run_dir, key, item, rec, stem);
+            if (st != EXIT_OK) return st;
+        }
     }
-    return EXIT_OK;
+    /* The environments read the run's copies where it kept them. */
+    return record_inputs(r, 0);
 }
 
-/* Set each input key to its original's absolute path (record = 1, with
- * its SHA-256, for config.ini) or back to the file the environments read
- * (record = 0). */
+/* Set each input key to its items' absolute paths (record = 1, with their
+ * SHA-256, for config.ini) or back to the files the environments read
+ * (record = 0). Items of one key are consecutive in r->inputs. */
 static int record_inputs(run *r, int record)
 {
-    for (size_t i = 0; i < r->ninputs; i++) {
-        const input *in = &r->inputs[i];
+    for (size_t i = 0; i < r->ninputs;) {
+        const char *key = r->inputs[i].key;
+        size_t n = 0, len = 1;
+        while (i + n < r->ninputs && r->inputs[i + n].key == key) {
+            len += strlen(r->inputs[i + n].path) + strlen(r->inputs[i + n].use) + 70;
+            n++;
+        }
+        char *val = malloc(len), *sha = malloc(len);
+        if (!val || !sha) {
+            free(val);
+            free(sha);
+            return fail(EXIT_RUNTIME, "out of memory");
+        }
+        size_t vu = 0, su = 0;
+        int any_file = 0;
+        for (size_t j = 0; j < n; j++) {
+            const input *in = &r->inputs[i + j];
+            vu += (size_t)snprintf(val + vu, len - vu, "%s%s", j ? "," : "",
+                                   record ? in->path : in->use);
+            su += (size_t)snprintf(sha + su, len - su, "%s%s", j ? "," : "", in->file ? in->sha : "");
+            any_file |= in->file;
+        }
         char sha_key[128];
-        snprintf(sha_key, sizeof sha_key, "%s_sha256", in->key);
-        int st = set_key(r->cfg, r->env_name, in->key, record ? in->path : in->use);
-        if (st == EXIT_OK && record) st = set_key(r->cfg, r->env_name, sha_key, in->sha);
+        snprintf(sha_key, sizeof sha_key, "%s_sha256", key);
+        const char *now = NULL;
+        int st = EXIT_OK;
+        /* Unchanged values stay where they were set (file:line in messages). */
+        if (!any_file) {
+            /* Built-in names only: the value stays as it was written, and
+             * no file's SHA-256 from an earlier configuration stays. */
+            const char *had;
+            if (record && rl_config_get_string(r->cfg, r->env_name, sha_key, &had) == RL_OK &&
+                had[0])
+                st = set_key(r->cfg, r->env_name, sha_key, "");
+        } else if (record || rl_config_get_string(r->cfg, r->env_name, key, &now) != RL_OK ||
+                   strcmp(now, val) != 0)
+            st = set_key(r->cfg, r->env_name, key, val);
+        if (st == EXIT_OK && record && any_file) st = set_key(r->cfg, r->env_name, sha_key, sha);
+        free(val);
+        free(sha);
         if (st != EXIT_OK) return st;
+        i += n;
     }
     return EXIT_OK;
 }
@@ -513,44 +601,6 @@ static int write_config(run *r)
     return EXIT_OK;
 }
 
-/* [run] checkpoint_every: a whole number of iterations ("10"), or an
- * interval of wall time: a positive number followed by s, min or h
- * ("90s", "0.5s", "5min", "2h"). "0" (or "0s") saves only at the end. */
-static int parse_every(const char *text, int64_t *iters, double *secs)
-{
-    *iters = 0;
-    *secs = 0;
-    const char *p = text;
-    while (*p == ' ') p++;
-    if (!(*p >= '0' && *p <= '9') && *p != '.') return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(p, &end);
-    if (errno || end == p || !isfinite(v) || v < 0) return -1;
-    while (*end == ' ') end++;
-    if (!*end) {
-        /* Iterations: a whole number. */
-        if (v != floor(v) || v > 1e12 || strpbrk(p, ".eE")) return -1;
-        *iters = (int64_t)v;
-        return 0;
-    }
-    static const struct {
-        const char *unit;
-        double secs;
-    } units[] = {{"s", 1}, {"sec", 1}, {"min", 60}, {"m", 60}, {"h", 3600}};
-    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-        size_t n = strlen(units[i].unit);
-        if (strncmp(end, units[i].unit, n) != 0) continue;
-        const char *q = end + n;
-        while (*q == ' ') q++;
-        if (*q) continue;
-        if (v * units[i].secs > 1e9) return -1;
-        *secs = v * units[i].secs;
-        return 0;
-    }
-    return -1;
-}
-
 /* Load and validate the configuration; find the environment and algorithm;
  * create them. Returns an exit status. */
 static int setup(run *r, const options *o)
@@ -568,7 +618,7 @@ static int setup(run *r, const options *o)
         snprintf(buf, sizeof buf, "run.seed=%s", o->seed);
         if (rl_config_set(cfg, buf) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
-    rl_config_declare(cfg, "run", run_params);
+    rl_config_declare(cfg, "run", rl_run_params);
     for (size_t i = 0; i < rl_algo_count(); i++)
         rl_config_declare(cfg, rl_algo_at(i)->name, rl_algo_at(i)->params);
 
@@ -599,11 +649,8 @@ static int setup(run *r, const options *o)
     }
     if (rl_config_validate(cfg) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
 
-    const char *algo_name, *dir, *every;
-    if (rl_config_get_string(cfg, "run", "env", &r->env_name) != RL_OK ||
-        rl_config_get_string(cfg, "run", "algorithm", &algo_name) != RL_OK ||
-        rl_config_get_string(cfg, "run", "output_dir", &dir) != RL_OK)
-        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    if (rl_run_read(cfg, &r->rc) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    r->env_name = r->rc.env;
     if (!r->env_name[0])
         return fail(EXIT_USAGE,
                     "%s: [run] env is missing: name the environment to train on "
@@ -627,6 +674,9 @@ static int setup(run *r, const options *o)
                  (long long)r->env_type->eval_episodes);
         if (rl_config_set(cfg, buf) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
+    /* Read again: the environment may have set eval_episodes. */
+    if (rl_run_read(cfg, &r->rc) != RL_OK) return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
+    const char *algo_name = r->rc.algorithm;
     r->algo_type = rl_algo_find(algo_name);
     if (!r->algo_type) {
         char known[256];
@@ -636,24 +686,18 @@ static int setup(run *r, const options *o)
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
 
-    if (rl_config_get_int(cfg, "run", "seed", &r->seed) ||
-        rl_config_get_int(cfg, "run", "total_steps", &r->total_steps) ||
-        rl_config_get_int(cfg, "run", "num_envs", &r->num_envs) ||
-        rl_config_get_int(cfg, "run", "eval_episodes", &r->eval_episodes) ||
-        rl_config_get_string(cfg, "run", "checkpoint_every", &every) ||
-        rl_config_get_int(cfg, "run", "log_every", &r->log_every) ||
-        rl_config_get_int(cfg, "run", "eval_max_steps", &r->eval_max_steps) ||
-        rl_config_get_bool(cfg, "run", "trace", &r->trace) ||
-        rl_config_get_bool(cfg, "run", "plots", &r->plots))
-        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
-    if (parse_every(every, &r->ckpt_iters, &r->ckpt_secs) != 0) {
-        rl_config_fail(cfg, RL_EINVAL, "run", "checkpoint_every",
-                       "'%s' is neither a number of iterations (such as 10) nor an interval of "
-                       "wall time (such as 90s, 5min or 2h; at most 1e9 s); 0 saves only at the end",
-                       every);
-        return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
-    }
+    r->seed = (int64_t)r->rc.seed;
+    r->total_steps = r->rc.total_steps;
+    r->num_envs = r->rc.num_envs;
+    r->eval_episodes = r->rc.eval_episodes;
+    r->eval_max_steps = r->rc.eval_max_steps;
+    r->log_every = r->rc.log_every;
+    r->ckpt_iters = r->rc.checkpoint_iters;
+    r->ckpt_secs = r->rc.checkpoint_secs;
+    r->plots = r->rc.plots;
+    r->trace = r->rc.trace;
     r->trace = r->trace || o->trace;
+    const char *dir = r->rc.output_dir;
     if (dir[0])
         snprintf(r->dir, sizeof r->dir, "%s", dir);
     else
@@ -671,116 +715,241 @@ static int setup(run *r, const options *o)
     return EXIT_OK;
 }
 
-/* progress.csv's header: the columns every algorithm has, then its own. */
+/* progress.csv's header: the columns every algorithm has, then its own.
+ * wall_time is the seconds of training so far (a resumed run goes on from
+ * the time its checkpoint had seen), steps_per_s this row's steps over its
+ * wall time; mean_return and mean_length cover the episodes that ended in
+ * the iteration, the _100 columns the last 100 episodes (SB3's
+ * ep_rew_mean). A mean of no episodes is an empty field. */
 static void progress_header(const run *r, char *buf, size_t len)
 {
-    size_t used = (size_t)snprintf(buf, len, "iteration,env_steps,episodes,mean_return,mean_length");
+    size_t used = (size_t)snprintf(buf, len,
+                                   "iteration,env_steps,wall_time,steps_per_s,episodes,mean_return,"
+                                   "mean_length,mean_return_100,mean_length_100");
     for (const char *const *s = r->algo_type->stat_names; s && *s && used < len; s++)
         used += (size_t)snprintf(buf + used, len - used, ",%s", *s);
+}
+
+/* ",x" with x in %.10g, or "," alone for NaN (a mean of no episodes). */
+static size_t put_num(char *buf, size_t len, double x)
+{
+    int w = isnan(x) ? snprintf(buf, len, ",") : snprintf(buf, len, ",%.10g", x);
+    return w < 0 ? 0 : (size_t)w;
 }
 
 /* One row of progress.csv, written whole and flushed, so that a run that
  * is killed leaves whole rows only (and at least every row its last
  * checkpoint has seen). Returns 0, or -1 on a write error. */
-static int progress_row(FILE *f, const rl_iter_info *it)
+static int progress_row(FILE *f, const rl_iter_info *it, double wall, double rate)
 {
     char row[8192];
-    size_t used = (size_t)snprintf(row, sizeof row, "%llu,%llu,%llu,%.10g,%.10g",
+    size_t used = (size_t)snprintf(row, sizeof row, "%llu,%llu,%.3f,%.1f,%llu",
                                    (unsigned long long)it->iteration,
-                                   (unsigned long long)it->env_steps,
-                                   (unsigned long long)it->episodes, it->mean_return, it->mean_length);
+                                   (unsigned long long)it->env_steps, wall, rate,
+                                   (unsigned long long)it->episodes);
+    const double figs[] = {it->mean_return, it->mean_length, it->recent_return, it->recent_length};
+    for (size_t i = 0; i < 4 && used < sizeof row; i++)
+        used += put_num(row + used, sizeof row - used, figs[i]);
     for (size_t i = 0; i < it->nstats && used < sizeof row; i++)
-        used += (size_t)snprintf(row + used, sizeof row - used, ",%.10g", it->stats[i]);
+        used += put_num(row + used, sizeof row - used, it->stats[i]);
     if (used >= sizeof row - 1) return -1;
     row[used++] = '\n';
     return fwrite(row, 1, used, f) == used && fflush(f) == 0 ? 0 : -1;
 }
 
-static void draw_bar(const run *r, const rl_iter_info *it, double rate)
+/* A duration for people: "12.3s", "4:05", "1:02:03". */
+static const char *fmt_duration(char *buf, size_t len, double secs)
 {
-    double frac = (double)it->env_steps / (double)r->total_steps;
-    if (frac > 1) frac = 1;
-    int width = 30, fill = (int)(frac * width);
-    fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%lld steps %8.0f steps/s  train return %-10.4g", fill,
-            "##############################", width - fill, "", (int)(frac * 100 + 0.5),
-            (unsigned long long)it->env_steps, (long long)r->total_steps, rate, it->mean_return);
+    if (!(secs >= 0) || secs > 1e9) {
+        snprintf(buf, len, "?");
+    } else if (secs < 60) {
+        snprintf(buf, len, "%.1fs", secs);
+    } else {
+        long t = (long)(secs + 0.5);
+        if (t < 3600)
+            snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
+        else
+            snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    }
+    return buf;
+}
+
+/* The figures of one progress report: elapsed time and ETA of this
+ * invocation, its rate, and the mean return of the last 100 episodes
+ * ("-" before the first ends: never nan). */
+typedef struct report {
+    char elapsed[32], eta[32], ret[32];
+    double rate, frac;
+} report;
+
+static void make_report(const run *r, const rl_iter_info *it, uint64_t steps0, double elapsed,
+                        report *rep)
+{
+    uint64_t done = it->env_steps - steps0;
+    rep->rate = elapsed > 0 ? (double)done / elapsed : 0;
+    double left = (double)r->total_steps - (double)it->env_steps;
+    if (left < 0) left = 0;
+    rep->frac = (double)it->env_steps / (double)r->total_steps;
+    if (rep->frac > 1) rep->frac = 1;
+    fmt_duration(rep->elapsed, sizeof rep->elapsed, elapsed);
+    if (left == 0)
+        snprintf(rep->eta, sizeof rep->eta, "0.0s");
+    else if (rep->rate > 0)
+        fmt_duration(rep->eta, sizeof rep->eta, left / rep->rate);
+    else
+        snprintf(rep->eta, sizeof rep->eta, "?");
+    if (it->recent_episodes)
+        snprintf(rep->ret, sizeof rep->ret, "%.4g", it->recent_return);
+    else
+        snprintf(rep->ret, sizeof rep->ret, "-");
+}
+
+static void draw_bar(const run *r, const rl_iter_info *it, const report *rep)
+{
+    /* About 80 columns: a wider line would wrap and break the \r. */
+    int width = 10, fill = (int)(rep->frac * width);
+    fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%lld  %s, ETA %s  %.0f steps/s  return %s   ", fill,
+            "##########", width - fill, "", (int)(rep->frac * 100 + 0.5),
+            (unsigned long long)it->env_steps, (long long)r->total_steps, rep->elapsed, rep->eta,
+            rep->rate, rep->ret);
     fflush(stderr);
 }
 
-/* The number of comma-separated fields of a line (len bytes, no newline). */
-static size_t count_fields(const char *line, size_t len)
+/* One line of piped output. */
+static void log_line(const run *r, const rl_iter_info *it, const report *rep)
 {
-    size_t n = 1;
-    for (size_t i = 0; i < len; i++) n += line[i] == ',';
-    return n;
+    printf("iter %llu  steps %llu/%lld (%d%%)  elapsed %s  ETA %s  %.0f steps/s  return_100 %s  "
+           "episodes %llu",
+           (unsigned long long)it->iteration, (unsigned long long)it->env_steps,
+           (long long)r->total_steps, (int)(rep->frac * 100 + 0.5), rep->elapsed, rep->eta,
+           rep->rate, rep->ret, (unsigned long long)it->episodes);
+    for (size_t i = 0; i < it->nstats; i++)
+        if (!isnan(it->stats[i])) printf("  %s %.4g", r->algo_type->stat_names[i], it->stats[i]);
+    putchar('\n');
+    fflush(stdout);
+}
+
+/* 1 when the file at path ends with a newline (or is empty). */
+static int ends_with_newline(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    int c = EOF;
+    if (fseek(f, -1, SEEK_END) == 0) c = fgetc(f);
+    fclose(f);
+    return c == EOF || c == '\n';
+}
+
+/* Append a record's fields to *out (grown as needed), comma-separated,
+ * with a newline. The fields rlrun writes are numbers (or empty), never
+ * quoted, so this is the row as it was written. -1 when out of memory. */
+static int put_record(const rl_csv *c, char **out, size_t *cap, size_t *len)
+{
+    size_t need = *len + 2;
+    for (size_t i = 0; i < rl_csv_nfields(c); i++) need += strlen(rl_csv_field(c, i)) + 1;
+    if (need > *cap) {
+        size_t ncap = need > 2 * *cap ? need : 2 * *cap;
+        char *p = realloc(*out, ncap);
+        if (!p) return -1;
+        *out = p;
+        *cap = ncap;
+    }
+    for (size_t i = 0; i < rl_csv_nfields(c); i++) {
+        size_t n = strlen(rl_csv_field(c, i));
+        if (i) (*out)[(*len)++] = ',';
+        memcpy(*out + *len, rl_csv_field(c, i), n);
+        *len += n;
+    }
+    (*out)[(*len)++] = '\n';
+    return 0;
 }
 
 /* On resume: keep the header and the rows of progress.csv the checkpoint
- * has seen, iterations 1 to `rows`, each verified (a whole line, the
- * header's number of fields, the iteration it should be), and drop the
- * rest: the rows of iterations after the checkpoint, and whatever a run
- * that was killed left behind. The file is rewritten atomically and
- * reopened for appending. Returns NULL with a message printed. */
-static FILE *reopen_progress(const run *r, uint64_t rows, char *path, size_t len)
+ * has seen, iterations 1 to `rows`, each verified (read by the plugins'
+ * one CSV reader: the header's names and number of fields, the iteration
+ * it should be, a whole last line), and drop the rest: the rows of
+ * iterations after the checkpoint, and whatever a run that was killed
+ * left behind. The file is rewritten atomically and reopened for
+ * appending; *wall is the wall_time of the last row kept. Returns NULL
+ * with a message printed. */
+static FILE *reopen_progress(const run *r, uint64_t rows, char *path, size_t len, double *wall)
 {
+    *wall = 0;
     snprintf(path, len, "%s/progress.csv", r->dir);
     char header[4096];
     progress_header(r, header, sizeof header);
-    size_t hlen = strlen(header), nfields = count_fields(header, hlen);
+    size_t hlen = strlen(header);
     rl_error err = {0};
-    char *text = NULL;
-    size_t size = 0;
-    if (rl_read_file(path, 0, &text, &size, &err) != RL_OK) {
-        if (err.code != RL_ENOTFOUND) {
-            fail(EXIT_RUNTIME, "%s", err.msg);
-            return NULL;
-        }
-        text = NULL;
-        size = 0;
+    rl_csv *c = rl_csv_open(path, 0, &err);
+    if (!c && err.code != RL_ENOTFOUND) {
+        fail(EXIT_RUNTIME, "%s", err.msg);
+        return NULL;
     }
-    /* The verified part: [0, keep). */
-    size_t keep = 0;
+    /* The verified part: the header, then `verified` rows. */
+    size_t cap = hlen + 4096, olen = 0;
+    char *out = malloc(cap);
+    if (!out) {
+        rl_csv_close(c);
+        fail(EXIT_RUNTIME, "out of memory");
+        return NULL;
+    }
+    memcpy(out, header, hlen);
+    out[hlen] = '\n';
+    olen = hlen + 1;
     uint64_t verified = 0;
-    int header_ok = size > hlen && memcmp(text, header, hlen) == 0 && text[hlen] == '\n';
-    if (header_ok) {
-        keep = hlen + 1;
-        while (verified < rows && keep < size) {
-            const char *line = text + keep, *nl = memchr(line, '\n', size - keep);
-            if (!nl) break; /* a torn last row */
-            size_t n = (size_t)(nl - line);
-            char *end;
-            errno = 0;
-            unsigned long long k = strtoull(line, &end, 10);
-            if (errno || end == line || *end != ',' || k != verified + 1 ||
-                count_fields(line, n) != nfields || memchr(line, '\0', n))
-                break;
-            verified++;
-            keep += n + 1;
+    int header_ok = 0;
+    if (c && rl_csv_read_header(c, &err) == RL_OK) {
+        size_t used = 0;
+        header_ok = 1;
+        for (size_t i = 0; i < rl_csv_nfields(c) && header_ok; i++) {
+            const char *f = rl_csv_field(c, i);
+            size_t n = strlen(f);
+            header_ok = used + n <= hlen && memcmp(header + used, f, n) == 0 &&
+                        (header[used + n] == (i + 1 < rl_csv_nfields(c) ? ',' : '\0'));
+            used += n + 1;
         }
     }
+    if (header_ok) {
+        size_t prev = olen;    /* out's length before the last row kept */
+        double w = 0, prev_w = 0;
+        int k = 0, bad = 0;
+        while (verified < rows && (k = rl_csv_next(c, &err)) == 1) {
+            char *end;
+            const char *f0 = rl_csv_field(c, 0);
+            errno = 0;
+            unsigned long long it = strtoull(f0, &end, 10);
+            double row_w;
+            size_t before = olen;
+            if (errno || end == f0 || *end || it != verified + 1 || rl_csv_nfields(c) < 3 ||
+                rl_csv_parse_double(rl_csv_field(c, 2), 0, &row_w) != 0 ||
+                put_record(c, &out, &cap, &olen) != 0) {
+                olen = before;
+                bad = 1;
+                break;
+            }
+            prev = before;
+            prev_w = w;
+            w = row_w;
+            verified++;
+        }
+        /* A torn last row: the file ended within the last row kept (no
+         * final newline), which may have lost digits. */
+        if (!bad && verified > 0 && !ends_with_newline(path) &&
+            (k == 0 || rl_csv_next(c, &err) == 0)) {
+            verified--;
+            olen = prev;
+            w = prev_w;
+        }
+        *wall = isfinite(w) && w >= 0 && w < 1e12 ? w : 0;
+    }
+    rl_csv_close(c);
     if (!header_ok || verified < rows)
         fprintf(stderr,
                 "rlrun: warning: %s %s; it keeps %llu verified row%s of the checkpoint's %llu "
                 "iterations and goes on from iteration %llu\n",
-                path, !text ? "is missing" : !header_ok ? "has lost its header" : "was damaged",
+                path, !c ? "is missing" : !header_ok ? "has lost its header" : "was damaged",
                 (unsigned long long)verified, verified == 1 ? "" : "s", (unsigned long long)rows,
                 (unsigned long long)rows + 1);
-    char *out = malloc(hlen + 1 + (header_ok ? keep : 0) + 1);
-    if (!out) {
-        free(text);
-        fail(EXIT_RUNTIME, "out of memory");
-        return NULL;
-    }
-    size_t olen;
-    if (header_ok) {
-        memcpy(out, text, keep);
-        olen = keep;
-    } else {
-        memcpy(out, header, hlen);
-        out[hlen] = '\n';
-        olen = hlen + 1;
-    }
-    free(text);
     int rc = rl_write_file_atomic(path, out, olen, &err);
     free(out);
     if (rc != RL_OK) {
@@ -852,8 +1021,9 @@ static int train(run *r, const options *o)
     char path[4200], ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", r->dir);
     FILE *progress;
+    double wall0 = 0; /* wall_time of the training before this invocation */
     if (o->resume_dir) {
-        progress = reopen_progress(r, rl_algo_iterations(r->algo), path, sizeof path);
+        progress = reopen_progress(r, rl_algo_iterations(r->algo), path, sizeof path, &wall0);
         if (!progress) return EXIT_RUNTIME;
     } else {
         char header[4096];
@@ -905,9 +1075,14 @@ static int train(run *r, const options *o)
 
     int tty = isatty(STDERR_FILENO) && !o->quiet;
     int status = EXIT_OK;
-    double t0 = now(), last_draw = 0, last_ckpt = t0;
+    double t0 = now(), last_draw = 0, last_ckpt = t0, last_row = t0;
     const uint64_t steps0 = rl_algo_env_steps(r->algo), iters0 = rl_algo_iterations(r->algo);
-    int64_t log_every = r->log_every;
+    uint64_t last_steps = steps0;
+    /* Piped output: a line each log_every iterations, or (0) about 20
+     * lines over this invocation's steps, a resumed one's too. */
+    const int64_t log_every = r->log_every;
+    const double span = (double)r->total_steps - (double)steps0;
+    unsigned mark = 1; /* the next line is due at steps0 + mark * span / 20 */
     rl_iter_info it = {0};
     while ((int64_t)rl_algo_env_steps(r->algo) < r->total_steps && !stop_signal) {
         if (r->trace && r->own_trace) {
@@ -941,29 +1116,32 @@ static int train(run *r, const options *o)
                           rl_algo_errmsg(r->algo));
             break;
         }
-        if (progress_row(progress, &it) != 0) {
+        double t = now();
+        double rate = t > last_row ? (double)(it.env_steps - last_steps) / (t - last_row) : 0;
+        last_row = t;
+        last_steps = it.env_steps;
+        if (progress_row(progress, &it, wall0 + (t - t0), rate) != 0) {
             status = fail(EXIT_RUNTIME, "cannot write '%s/progress.csv': %s", r->dir,
                           strerror(errno));
             break;
         }
-        if (log_every == 0) {
-            /* About 20 lines, from the first iteration's size. */
-            int64_t est = r->total_steps / (int64_t)(it.env_steps ? it.env_steps : 1);
-            log_every = est > 0 ? (est + 19) / 20 : 1;
-        }
-        double t = now();
         int last = (int64_t)it.env_steps >= r->total_steps;
+        int due = last;
+        if (log_every > 0) {
+            due = due || it.iteration % (uint64_t)log_every == 0;
+        } else if ((double)(it.env_steps - steps0) >= (double)mark * span / 20) {
+            due = 1;
+            while ((double)(it.env_steps - steps0) >= (double)mark * span / 20) mark++;
+        }
         if (tty && (t - last_draw > 0.1 || last)) {
-            draw_bar(r, &it, (double)(it.env_steps - steps0) / (t - t0 > 0 ? t - t0 : 1e-9));
+            report rep;
+            make_report(r, &it, steps0, t - t0, &rep);
+            draw_bar(r, &it, &rep);
             last_draw = t;
-        } else if (!tty && !o->quiet && (it.iteration % (uint64_t)log_every == 0 || last)) {
-            printf("iter %llu  steps %llu  episodes %llu  mean_return %.4g  mean_length %.4g",
-                   (unsigned long long)it.iteration, (unsigned long long)it.env_steps,
-                   (unsigned long long)it.episodes, it.mean_return, it.mean_length);
-            for (size_t i = 0; i < it.nstats; i++)
-                printf("  %s %.4g", r->algo_type->stat_names[i], it.stats[i]);
-            putchar('\n');
-            fflush(stdout);
+        } else if (!tty && !o->quiet && due) {
+            report rep;
+            make_report(r, &it, steps0, t - t0, &rep);
+            log_line(r, &it, &rep);
         }
         /* The periodic checkpoint (the one at the end, or on a signal,
          * follows the loop). progress.csv already holds this iteration's
@@ -1103,7 +1281,7 @@ static int evaluate(run *r, const options *o)
             /* A few episodes with figures (DeepRacer's laps): one line each. */
             printf("  episode %lld: return %.4f, length %lld", (long long)k + 1, res.ret,
                    (long long)res.length);
-            for (size_t i = 0; i < nm; i++) printf(", %s %.4g", names[i], m[i]);
+            for (size_t i = 0; i < nm; i++) printf(", %s %.4f", names[i], m[i]);
             putchar('\n');
         }
         sum += res.ret;
@@ -1133,7 +1311,14 @@ static int evaluate(run *r, const options *o)
                "mean length %.1f\n",
                r->env_name, (long long)r->eval_episodes, r->eval_episodes == 1 ? "" : "s", sum / n,
                lo, hi, len_sum / n);
-        for (size_t i = 0; i < nm; i++) printf("  %s: mean %.4f\n", names[i], msum[i] / n);
+        /* The environment's own table where it has one (trading, rota),
+         * else each metric's mean. */
+        for (size_t i = 0; i < nm; i++) msum[i] /= n;
+        int rc = rl_env_write_summary(env, msum, (size_t)r->eval_episodes, stdout);
+        if (rc == RL_EUNSUPPORTED)
+            for (size_t i = 0; i < nm; i++) printf("  %s: mean %.4f\n", names[i], msum[i]);
+        else if (rc != RL_OK)
+            status = fail(EXIT_RUNTIME, "%s", rl_env_errmsg(env));
         printf("results in %s/eval.csv\n", r->dir);
     } else if (!m || !msum) {
         status = fail(EXIT_RUNTIME, "out of memory");
@@ -1185,6 +1370,91 @@ static int lock_run_dir(const char *dir)
     return EXIT_OK; /* fd stays open, and the lock held, until the process ends */
 }
 
+/* 1 when dir holds a run: its config.ini, checkpoint or progress.csv. */
+static int holds_run(const char *dir, const char **what)
+{
+    static const char *const names[] = {"config.ini", "checkpoint.rlck", "progress.csv", NULL};
+    char path[4300];
+    for (const char *const *n = names; *n; n++) {
+        snprintf(path, sizeof path, "%s/%s", dir, *n);
+        if (access(path, F_OK) == 0) {
+            *what = *n;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The directory of a new run. With [run] output_dir, that directory: one
+ * that holds a run already is refused unless --force replaces it. Without,
+ * a new directory: runs/ENV, or runs/ENV_2, runs/ENV_3, ... when taken
+ * (created with mkdir, so two runs started together never share one), as
+ * SB3 and deepracer-for-cloud number theirs. Returns an exit status. */
+static int new_run_dir(run *r, const options *o)
+{
+    const char *what;
+    if (r->rc.output_dir[0]) {
+        if (holds_run(r->dir, &what) && !o->force)
+            return fail(EXIT_USAGE,
+                        "%s: [run] output_dir '%s' holds a run already (%s): continue it with "
+                        "'rlrun --resume %s', replace it with --force, or name another directory",
+                        rl_config_where(r->cfg, "run", "output_dir"), r->dir, what, r->dir);
+        if (make_dirs(r->dir) != 0)
+            return fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r->dir,
+                        strerror(errno));
+    } else {
+        if (make_dirs("runs") != 0)
+            return fail(EXIT_RUNTIME, "cannot create 'runs': %s", strerror(errno));
+        for (unsigned k = 1;; k++) {
+            if (k == 1)
+                snprintf(r->dir, sizeof r->dir, "runs/%s", r->env_name);
+            else
+                snprintf(r->dir, sizeof r->dir, "runs/%s_%u", r->env_name, k);
+            if (mkdir(r->dir, 0777) == 0) break;
+            if (errno != EEXIST || k == 100000)
+                return fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r->dir,
+                            strerror(errno));
+        }
+    }
+    if (!o->quiet) printf("run directory: %s\n", r->dir);
+    return EXIT_OK;
+}
+
+/* A file of an old run's that --force removes: pictures, and the run files
+ * environments write (DeepRacer's model_metadata.json ...) are replaced by
+ * the new run's own. */
+static int is_picture(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".png") == 0;
+}
+
+/* Remove path and, for a directory, everything in it (no symbolic link is
+ * followed). Returns 0 or -1 with errno. */
+static int remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d) return -1;
+        struct dirent *e;
+        char sub[4400];
+        while ((e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            if (remove_tree(sub) != 0) {
+                int err = errno;
+                closedir(d);
+                errno = err;
+                return -1;
+            }
+        }
+        closedir(d);
+    }
+    return remove(path);
+}
+
 /* A new run in a directory that held one: the old run's files go before
  * the new config.ini is written, the checkpoint first, so that an early
  * --resume can never continue the old agent under the new configuration. */
@@ -1192,7 +1462,7 @@ static int clear_old_run(const char *dir)
 {
     static const char *const names[] = {"checkpoint.rlck", "progress.csv", "eval.csv",
                                         "trace.csv", "eval-trace.csv", NULL};
-    char path[4300];
+    char path[4400];
     for (const char *const *n = names; *n; n++) {
         snprintf(path, sizeof path, "%s/%s", dir, *n);
         if (remove(path) != 0 && errno != ENOENT)
@@ -1200,7 +1470,20 @@ static int clear_old_run(const char *dir)
     }
     snprintf(path, sizeof path, "%s/training-simtrace", dir);
     remove_iteration_files(path, 0);
-    return EXIT_OK;
+    /* Its pictures and evaluation folders (deepracer-for-cloud's
+     * evaluation-<time>/), which would otherwise pass for the new run's. */
+    DIR *d = opendir(dir);
+    if (!d) return fail(EXIT_RUNTIME, "cannot read run directory '%s': %s", dir, strerror(errno));
+    struct dirent *e;
+    int st = EXIT_OK;
+    while (st == EXIT_OK && (e = readdir(d))) {
+        if (!is_picture(e->d_name) && strncmp(e->d_name, "evaluation-", 11) != 0) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (remove_tree(path) != 0)
+            st = fail(EXIT_RUNTIME, "cannot remove the old run's '%s': %s", path, strerror(errno));
+    }
+    closedir(d);
+    return st;
 }
 
 int main(int argc, char **argv)
@@ -1215,6 +1498,7 @@ int main(int argc, char **argv)
         {"set", required_argument, NULL, 's'},
         {"seed", required_argument, NULL, 'S'}, {"quiet", no_argument, NULL, 'q'},
         {"trace", no_argument, NULL, 't'},      {"list", no_argument, NULL, 'l'},
+        {"force", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -1225,7 +1509,7 @@ int main(int argc, char **argv)
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
     if (!o.sets) return fail(EXIT_RUNTIME, "out of memory");
     int c, status;
-    while ((c = getopt_long(argc, argv, "e:r:p:s:S:qtlhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "e:r:p:s:S:qtflhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e': o.eval_dir = optarg; break;
         case 'r': o.resume_dir = optarg; break;
@@ -1234,6 +1518,7 @@ int main(int argc, char **argv)
         case 'S': o.seed = optarg; break;
         case 'q': o.quiet = 1; break;
         case 't': o.trace = 1; break;
+        case 'f': o.force = 1; break;
         case 'l': free(o.sets); return list_everything();
         case 'h': free(o.sets); usage(stdout); return EXIT_OK;
         case 'V':
@@ -1253,6 +1538,13 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *run_dir = o.eval_dir ? o.eval_dir : o.resume_dir ? o.resume_dir : o.plot_dir;
+    if (o.force && run_dir) {
+        free(o.sets);
+        fputs("rlrun: --force replaces the run in a new run's output_dir; it does not go with "
+              "--eval, --resume or --plot\nTry 'rlrun --help'.\n",
+              stderr);
+        return EXIT_USAGE;
+    }
     char eval_config[4200];
     if (optind == argc - 1) {
         o.config = argv[optind];
@@ -1316,10 +1608,8 @@ int main(int argc, char **argv)
                      (status = train(&r, &o)) == EXIT_OK &&
                      (status = evaluate(&r, &o)) == EXIT_OK)
                 status = draw_plots(&r, &o, 0);
-        } else if (make_dirs(r.dir) != 0) {
-            status = fail(EXIT_RUNTIME, "cannot create run directory '%s': %s", r.dir,
-                          strerror(errno));
-        } else if ((status = lock_run_dir(r.dir)) == EXIT_OK &&
+        } else if ((status = new_run_dir(&r, &o)) == EXIT_OK &&
+                   (status = lock_run_dir(r.dir)) == EXIT_OK &&
                    (status = clear_old_run(r.dir)) == EXIT_OK &&
                    (status = keep_inputs(&r)) == EXIT_OK &&
                    (status = write_config(&r)) == EXIT_OK &&

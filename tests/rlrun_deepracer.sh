@@ -55,6 +55,12 @@ check "eval.csv has the lap columns" grep -qx "episode,return,length,terminated,
 check "eval.csv: the race line's time and each lap's ratio to it" awk -F, 'NR > 1 && ($10 < 5 || $10 > 20 || $11 <= 0) { bad = 1 } END { exit bad }' "$tmp/a/eval.csv"
 check "the run has raceline.csv (x,y,speed first)" grep -q "^x,y,speed," "$tmp/a/raceline.csv"
 check "eval.csv has 3 laps" test "$(wc -l <"$tmp/a/eval.csv")" -eq 4
+# No summary table of its own: each metric's mean over the laps, %.4f,
+# after the evaluation line, as eval.csv has them.
+means=$(awk -F, 'NR == 1 { for (i = 6; i <= NF; i++) name[i] = $i; nf = NF; next }
+    { for (i = 6; i <= nf; i++) s[i] += $i; n++ }
+    END { for (i = 6; i <= nf; i++) printf "  %s: mean %.4f\n", name[i], s[i] / n }' "$tmp/a/eval.csv")
+check "the laps' metric means, as eval.csv has them" test "$(sed -n '/^evaluation (deepracer/,/^results in/p' "$tmp/a.out" | sed '1d;$d')" = "$means"
 # lap_time is the simulated time after the prepare step: (length - 1) / 15
 # s for a lap from the start line, length / 15 for one that goes on from
 # the last (the figures deepracer-utils reads from the trace).

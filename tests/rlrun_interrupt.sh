@@ -11,6 +11,7 @@
 # - [run] checkpoint_every takes iterations or wall time, and refuses the rest.
 set -u
 rlrun="${abs_top_builddir:-$(pwd)}/src/rlrun"
+samep="${abs_top_srcdir:-$(pwd)}/tests/same_progress.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rl-interrupt.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 99
@@ -63,7 +64,7 @@ for sig in INT TERM; do
         bad "SIG$sig: --resume failed"; cat resume.err
     elif ! grep -q "^resuming from iteration $rows " resume.out; then
         bad "SIG$sig: the checkpoint is not that of iteration $rows (progress.csv's last row):"; head -n 1 resume.out
-    elif ! cmp -s run/checkpoint.rlck ref/checkpoint.rlck || ! cmp -s run/progress.csv ref/progress.csv; then
+    elif ! cmp -s run/checkpoint.rlck ref/checkpoint.rlck || ! sh "$samep" run/progress.csv ref/progress.csv; then
         bad "SIG$sig: the resumed run does not end as the uninterrupted one"
     else
         echo "SIG$sig: exit $st, checkpoint of iteration $rows; resumed to the same end"
@@ -116,7 +117,7 @@ pid=$!
 wait_rows run/progress.csv 2
 for mode in new resume eval; do
     case $mode in
-    new) "$rlrun" --quiet --set run.output_dir=run cp.ini >out2.txt 2>err2.txt ;;
+    new) "$rlrun" --quiet --force --set run.output_dir=run cp.ini >out2.txt 2>err2.txt ;;
     resume) "$rlrun" --quiet --resume run >out2.txt 2>err2.txt ;;
     eval) "$rlrun" --quiet --eval run --set run.eval_episodes=1 >out2.txt 2>err2.txt ;;
     esac
@@ -138,7 +139,7 @@ st=$?
 rm -rf run
 "$rlrun" --quiet --set run.output_dir=run --set run.total_steps=2048 cp.ini >/dev/null 2>&1
 [ -f run/checkpoint.rlck ] || bad "the old run left no checkpoint"
-"$rlrun" --quiet --set run.output_dir=run --set ppo.learning_rate=0.001 --set run.total_steps=4000000 \
+"$rlrun" --quiet --force --set run.output_dir=run --set ppo.learning_rate=0.001 --set run.total_steps=4000000 \
     --set ppo.steps_per_iteration=400000 cp.ini >/dev/null 2>&1 &
 pid=$!
 wait_for grep -q 'learning_rate = 0.001' run/config.ini
@@ -164,7 +165,7 @@ rm -rf run part
 cp -r part run
 printf '11,11264,9,5' >>run/progress.csv
 "$rlrun" --quiet --resume run --set run.total_steps=100000 >/dev/null 2>err.txt
-if [ $? -ne 0 ] || [ -s err.txt ] || ! cmp -s run/progress.csv ref/progress.csv; then
+if [ $? -ne 0 ] || [ -s err.txt ] || ! sh "$samep" run/progress.csv ref/progress.csv; then
     bad "a torn last row: progress.csv after --resume differs"; cat err.txt; diff run/progress.csv ref/progress.csv | head -n 5
 else
     echo "a torn last row of progress.csv: dropped silently; resumed to the uninterrupted run's file"

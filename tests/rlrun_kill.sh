@@ -12,6 +12,7 @@
 # 20).
 set -u
 rlrun="${abs_top_builddir:-$(pwd)}/src/rlrun"
+samep="${abs_top_srcdir:-$(pwd)}/tests/same_progress.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rl-kill.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 99
@@ -93,7 +94,7 @@ for name in cartpole deepracer; do
         elif ! cmp -s run/checkpoint.rlck ref/checkpoint.rlck; then
             echo "FAIL: $name kill $i ($at s after the first checkpoint): the final checkpoint differs from the uninterrupted run's"
             fails=$((fails + 1))
-        elif ! cmp -s run/progress.csv ref/progress.csv; then
+        elif ! sh "$samep" run/progress.csv ref/progress.csv; then
             echo "FAIL: $name kill $i ($at s after the first checkpoint): progress.csv differs from the uninterrupted run's"
             diff run/progress.csv ref/progress.csv | head -n 5
             fails=$((fails + 1))

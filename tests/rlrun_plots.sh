@@ -67,7 +67,7 @@ if [ $cairo -eq 1 ]; then
     "$rlrun" --plot "$tmp/d" >/dev/null 2>"$tmp/e2.err"
     check "--plot of a malformed progress.csv exits 2" test $? -eq 2
     check "... naming the file, line and column" \
-        grep -q "rlrun: --plot: $tmp/d/progress.csv:2: column 'mean_return': 'oops' is not a number" "$tmp/e2.err"
+        grep -q "rlrun: --plot: $tmp/d/progress.csv:2: bad number 'oops' in column 'mean_return'" "$tmp/e2.err"
     check "... in one line" test "$(wc -l <"$tmp/e2.err")" -eq 1
     rm "$tmp/d/progress.csv"
     "$rlrun" --plot "$tmp/d" >/dev/null 2>"$tmp/e3.err"

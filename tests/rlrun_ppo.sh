@@ -6,6 +6,7 @@
 # loadable; --trace writes observation and action columns.
 set -u
 . "${abs_top_srcdir:-$(pwd)}/tests/testlib.sh" ppo
+samep="${abs_top_srcdir:-$(pwd)}/tests/same_progress.sh"
 plugdir="${abs_top_builddir:-$(pwd)}/plugins:${RL_TEST_PLUGINDIR:-$(pwd)/tests/plugins}"
 
 cat >"$tmp/cp.ini" <<'INI'
@@ -28,10 +29,10 @@ INI
 "$rlrun" --quiet --set run.output_dir="$tmp/a" "$tmp/cp.ini" >"$tmp/a.out" 2>&1
 check "ppo run exits 0" test $? -eq 0
 "$rlrun" --quiet --set run.output_dir="$tmp/b" "$tmp/cp.ini" >/dev/null 2>&1
-check "same seed, same progress.csv" cmp -s "$tmp/a/progress.csv" "$tmp/b/progress.csv"
+check "same seed, same progress.csv" sh "$samep" "$tmp/a/progress.csv" "$tmp/b/progress.csv"
 check "same seed, same checkpoint" cmp -s "$tmp/a/checkpoint.rlck" "$tmp/b/checkpoint.rlck"
 check "progress.csv has 6 iterations" test "$(wc -l <"$tmp/a/progress.csv")" -eq 7
-check "progress.csv has PPO's columns" grep -qx "iteration,env_steps,episodes,mean_return,mean_length,policy_loss,value_loss,entropy,approx_kl,clip_fraction,explained_variance,learning_rate,grad_norm" "$tmp/a/progress.csv"
+check "progress.csv has PPO's columns" grep -qx "iteration,env_steps,wall_time,steps_per_s,episodes,mean_return,mean_length,mean_return_100,mean_length_100,policy_loss,value_loss,entropy,approx_kl,clip_fraction,explained_variance,learning_rate,grad_norm" "$tmp/a/progress.csv"
 
 # Three iterations, then --resume to six, against six straight. (Without
 # anneal_lr, whose schedule depends on total_steps; tests/test_ppo.c resumes
@@ -43,7 +44,7 @@ check "half run exits 0" test $? -eq 0
 check "--resume exits 0" test $? -eq 0
 "$rlrun" --quiet --set run.output_dir="$tmp/s" --set ppo.anneal_lr=false "$tmp/cp.ini" >/dev/null 2>&1
 check "resumed checkpoint is byte-identical to the straight run's" cmp -s "$tmp/s/checkpoint.rlck" "$tmp/h/checkpoint.rlck"
-check "resumed progress.csv is identical to the straight run's" cmp -s "$tmp/s/progress.csv" "$tmp/h/progress.csv"
+check "resumed progress.csv is identical to the straight run's" sh "$samep" "$tmp/s/progress.csv" "$tmp/h/progress.csv"
 
 # An interrupted run: progress.csv has rows past the checkpoint; resume
 # drops them and continues from the checkpoint.
@@ -51,7 +52,7 @@ check "resumed progress.csv is identical to the straight run's" cmp -s "$tmp/s/p
     --set ppo.anneal_lr=false "$tmp/cp.ini" >/dev/null 2>&1
 echo "4,2048,0,0,0,0,0,0,0,0,0,0,0" >>"$tmp/i/progress.csv"
 "$rlrun" --quiet --set run.total_steps=3072 --resume "$tmp/i" >/dev/null 2>&1
-check "resume after an interruption matches" cmp -s "$tmp/s/progress.csv" "$tmp/i/progress.csv"
+check "resume after an interruption matches" sh "$samep" "$tmp/s/progress.csv" "$tmp/i/progress.csv"
 
 "$rlrun" --quiet --resume "$tmp/nonexistent" >/dev/null 2>"$tmp/r.err"
 check "--resume of a missing run fails" test $? -eq 2

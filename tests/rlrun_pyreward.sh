@@ -45,10 +45,10 @@ check "every step's params: the keys and types of doc/deepracer.md" test $? -eq 
 check "_json, _datetime and a helper module import; module state per environment" test $? -eq 0
 
 # An exception at step 5, in a directory that holds an earlier run's
-# checkpoint: the new run removed it first (never an old agent beside a
-# new config).
+# checkpoint, replaced with --force: the new run removed it first (never
+# an old agent beside a new config).
 cp -r "$tmp/a" "$tmp/r"
-"$rlrun" $small --set deepracer.reward_function="$py/raise_at_step5.py" \
+"$rlrun" $small --force --set deepracer.reward_function="$py/raise_at_step5.py" \
     --set run.output_dir="$tmp/r" "$src/examples/deepracer.ini" >/dev/null 2>"$tmp/r.err"
 check "exception: exit status 1" test $? -eq 1
 check "exception: one line on stderr" test "$(wc -l <"$tmp/r.err")" -eq 1

@@ -59,7 +59,7 @@ check "... naming the file, line and column" grep -q "bad1.csv:1: .*'episode_sta
 printf 'episode,steps,X,Y,yaw,steer,throttle,episode_status\n0,1,0.1,nan,0,0,1,prepare\n' >"$tmp/bad2.csv"
 "$rlrun" --replay-simtrace "$tmp/bad2.csv" >"$tmp/e3" 2>&1
 check "a non-number: exit 2" test $? -eq 2
-check "... naming line and column" grep -q "bad2.csv:2: column 'Y'" "$tmp/e3"
+check "... naming line and column" grep -q "bad2.csv:2: bad number 'nan' in column 'Y'" "$tmp/e3"
 "$rlrun" --replay-simtrace "$tmp/run/training-simtrace" --set deepracer.car_model=sim1999 >"$tmp/e4" 2>&1
 check "an unknown car model: exit 2" test $? -eq 2
 check "... naming the key and the models" grep -q "car_model.*sim2026|sim2022" "$tmp/e4"

@@ -4,6 +4,7 @@
 # deterministic for a seed, and refuses a damaged checkpoint cleanly.
 set -u
 . "${abs_top_srcdir:-$(pwd)}/tests/testlib.sh" run
+samep="${abs_top_srcdir:-$(pwd)}/tests/same_progress.sh"
 
 "$rlrun" --set run.output_dir="$tmp/a" "$src/examples/cliffwalking.ini" >"$tmp/a.out" 2>"$tmp/a.err"
 check "training exits 0" test $? -eq 0
@@ -14,16 +15,25 @@ done
 check "greedy evaluation return is -13" grep -q "mean return -13.0000 (min -13.0000, max -13.0000)" "$tmp/a.out"
 check "eval.csv header" grep -qx "episode,return,length,terminated,truncated,cliff_falls" "$tmp/a/eval.csv"
 check "eval.csv rows" test "$(grep -c '^[0-9]*,-13,13,1,0,0$' "$tmp/a/eval.csv")" -eq 10
-check "progress.csv header" grep -qx "iteration,env_steps,episodes,mean_return,mean_length,epsilon,mean_abs_td_error" "$tmp/a/progress.csv"
+check "progress.csv header" grep -qx "iteration,env_steps,wall_time,steps_per_s,episodes,mean_return,mean_length,mean_return_100,mean_length_100,epsilon,mean_abs_td_error" "$tmp/a/progress.csv"
 check "progress.csv has 30 iterations" test "$(wc -l <"$tmp/a/progress.csv")" -eq 31
 check "resolved config names defaults" grep -q "^initial_q = 0" "$tmp/a/config.ini"
+# An environment without a summary table of its own (rl_env_write_summary):
+# a line per evaluation episode, its metrics in the means' format (%.4f),
+# then the evaluation line and each metric's mean.
+check "episode lines: metrics in %.4f" test "$(grep -c '^  episode [0-9]*: return -13.0000, length 13, cliff_falls 0.0000$' "$tmp/a.out")" -eq 10
+check "the metric's mean after the evaluation line" test "$(sed -n '/^evaluation (cliffwalking, greedy): 10 episodes, mean return -13.0000/{n;p;}' "$tmp/a.out")" = "  cliff_falls: mean 0.0000"
+# Without metrics (CartPole): the evaluation line and nothing else.
+"$rlrun" --set run.env=cartpole --set run.algorithm=ppo --set run.total_steps=2048 --set run.eval_episodes=2 \
+    --set run.output_dir="$tmp/pole" "$src/examples/cliffwalking.ini" >"$tmp/pole.out" 2>&1
+check "cartpole: no metrics, no episode lines" test "$(sed -n '/^evaluation (cartpole, greedy): 2 episodes, mean return /,$p' "$tmp/pole.out" | sed 1d)" = "results in $tmp/pole/eval.csv"
 
 # The resolved config is a config: training from it gives the same run.
 "$rlrun" --quiet --set run.output_dir="$tmp/b" "$tmp/a/config.ini" >/dev/null 2>&1
-check "same seed, same progress.csv" cmp -s "$tmp/a/progress.csv" "$tmp/b/progress.csv"
+check "same seed, same progress.csv" sh "$samep" "$tmp/a/progress.csv" "$tmp/b/progress.csv"
 check "same seed, same checkpoint" cmp -s "$tmp/a/checkpoint.rlck" "$tmp/b/checkpoint.rlck"
 "$rlrun" --quiet --seed 7 --set run.output_dir="$tmp/c" "$src/examples/cliffwalking.ini" >/dev/null 2>&1
-check "another seed, another run" sh -c "! cmp -s '$tmp/a/progress.csv' '$tmp/c/progress.csv'"
+check "another seed, another run" sh -c "! sh '$samep' '$tmp/a/progress.csv' '$tmp/c/progress.csv' 2>/dev/null"
 
 # --eval loads the checkpoint and evaluates without training.
 rm "$tmp/a/eval.csv"
@@ -54,7 +64,7 @@ check "eval-trace.csv header" grep -qx "env,episode,step,obs_0,action_0,reward,t
 printf '[run]\nenv = cliffwalking\ntotal_steps = 3000\neval_episodes = 1\noutput_dir = %s/m\n[frozenlake]\nis_slippery = false\n[cliffwalking]\nmax_episode_steps = 50\n' "$tmp" >"$tmp/multi.ini"
 "$rlrun" --quiet "$tmp/multi.ini" >/dev/null 2>"$tmp/m.err"
 check "other environments' sections are accepted" test $? -eq 0
-"$rlrun" --quiet --set run.env=frozenlake "$tmp/multi.ini" >"$tmp/m.out" 2>&1
+"$rlrun" --quiet --force --set run.env=frozenlake "$tmp/multi.ini" >"$tmp/m.out" 2>&1
 check "one line switches the environment" grep -q "evaluation (frozenlake" "$tmp/m.out"
 check "the switched-to section applies" grep -q "^is_slippery = false" "$tmp/m/config.ini"
 

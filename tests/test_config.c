@@ -12,12 +12,15 @@
 #include <unistd.h>
 
 #include <rl/config.h>
+#include <rl/run.h>
 
 #include "testutil.h"
 
 /* ---- declarations used throughout ------------------------------------------------ */
 
-static const rl_param run_params[] = {
+/* A made-up [job] section for the parser's own tests (the library's
+ * [job] is rl_run_params, tested in test_run_read). */
+static const rl_param job_params[] = {
     {.key = "env", .kind = RL_PARAM_STRING, .help = "Environment name."},
     {.key = "algorithm", .kind = RL_PARAM_CHOICE, .def = "qlearn", .choices = "ppo|qlearn",
      .help = "Learning algorithm."},
@@ -57,7 +60,7 @@ static rl_config *cfg;
 
 static void declare_all(rl_config *c)
 {
-    ck_assert_int_eq(rl_config_declare(c, "run", run_params), RL_OK);
+    ck_assert_int_eq(rl_config_declare(c, "job", job_params), RL_OK);
     ck_assert_int_eq(rl_config_declare(c, "qlearn", qlearn_params), RL_OK);
     ck_assert_int_eq(rl_config_declare(c, "qlearn", common_params), RL_OK);
     ck_assert_int_eq(rl_config_declare(c, "t", kinds_params), RL_OK);
@@ -132,7 +135,7 @@ START_TEST(test_load_string_and_get)
                        "episodes=42\n"
                        "exploration = softmax\n"
                        "verbose = yes\n"
-                       "[run]\n"
+                       "[job]\n"
                        "env = gridworld\n";
     ck_assert_int_eq(rl_config_load_string(cfg, text, "q.ini"), RL_OK);
     ck_assert_int_eq(rl_config_validate(cfg), RL_OK);
@@ -149,11 +152,11 @@ START_TEST(test_load_string_and_get)
     ck_assert_str_eq(s, "softmax");
     ck_assert_int_eq(rl_config_get_bool(cfg, "qlearn", "verbose", &verbose), RL_OK);
     ck_assert_int_eq(verbose, 1);
-    ck_assert_int_eq(rl_config_get_string(cfg, "run", "env", &s), RL_OK);
+    ck_assert_int_eq(rl_config_get_string(cfg, "job", "env", &s), RL_OK);
     ck_assert_str_eq(s, "gridworld");
 
     ck_assert_str_eq(rl_config_where(cfg, "qlearn", "learning_rate"), "q.ini:3");
-    ck_assert_str_eq(rl_config_where(cfg, "run", "env"), "q.ini:8");
+    ck_assert_str_eq(rl_config_where(cfg, "job", "env"), "q.ini:8");
     ck_assert_int_eq(rl_config_has(cfg, "qlearn", "episodes"), 1);
     ck_assert_int_eq(rl_config_has(cfg, "qlearn", "discount"), 0);
 }
@@ -176,7 +179,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(rl_config_get_string(cfg, "qlearn", "name", &s), RL_OK);
     ck_assert_str_eq(s, "agent");
     /* A string with no default reads as empty. */
-    ck_assert_int_eq(rl_config_get_string(cfg, "run", "env", &s), RL_OK);
+    ck_assert_int_eq(rl_config_get_string(cfg, "job", "env", &s), RL_OK);
     ck_assert_str_eq(s, "");
     ck_assert_str_eq(rl_config_where(cfg, "qlearn", "discount"), "default");
     ck_assert_int_eq(rl_config_has(cfg, "qlearn", "discount"), 0);
@@ -186,10 +189,10 @@ END_TEST
 START_TEST(test_required_key)
 {
     int64_t n;
-    ck_assert_int_eq(rl_config_get_int(cfg, "run", "total_steps", &n), RL_ENOTFOUND);
-    ck_assert_msg_has(cfg, "missing required key [run] total_steps");
-    ck_assert_int_eq(rl_config_load_string(cfg, "[run]\ntotal_steps = 5000\n", "r.ini"), RL_OK);
-    ck_assert_int_eq(rl_config_get_int(cfg, "run", "total_steps", &n), RL_OK);
+    ck_assert_int_eq(rl_config_get_int(cfg, "job", "total_steps", &n), RL_ENOTFOUND);
+    ck_assert_msg_has(cfg, "missing required key [job] total_steps");
+    ck_assert_int_eq(rl_config_load_string(cfg, "[job]\ntotal_steps = 5000\n", "r.ini"), RL_OK);
+    ck_assert_int_eq(rl_config_get_int(cfg, "job", "total_steps", &n), RL_OK);
     ck_assert_int_eq(n, 5000);
 }
 END_TEST
@@ -221,7 +224,7 @@ END_TEST
 
 START_TEST(test_key_before_section)
 {
-    ck_assert_int_eq(rl_config_load_string(cfg, "; header\nseed = 1\n[run]\n", "a.ini"),
+    ck_assert_int_eq(rl_config_load_string(cfg, "; header\nseed = 1\n[job]\n", "a.ini"),
                      RL_ESYNTAX);
     ck_assert_msg_has(cfg, "a.ini:2: ");
     ck_assert_msg_has(cfg, "key 'seed' comes before any [section]");
@@ -238,37 +241,37 @@ END_TEST
 
 START_TEST(test_duplicate_key)
 {
-    const char *text = "[run]\nseed = 1\nenv = x\nseed = 2\n";
+    const char *text = "[job]\nseed = 1\nenv = x\nseed = 2\n";
     ck_assert_int_eq(rl_config_load_string(cfg, text, "d.ini"), RL_ESYNTAX);
     ck_assert_str_eq(rl_config_errmsg(cfg),
-                     "d.ini:4: [run] key 'seed' is repeated (first given at line 2)");
+                     "d.ini:4: [job] key 'seed' is repeated (first given at line 2)");
     /* Also when the section is opened a second time in the same file. */
-    text = "[run]\nseed = 1\n[t]\ni = 1\n[run]\nseed = 2\n";
+    text = "[job]\nseed = 1\n[t]\ni = 1\n[job]\nseed = 2\n";
     ck_assert_int_eq(rl_config_load_string(cfg, text, "d.ini"), RL_ESYNTAX);
-    ck_assert_msg_has(cfg, "d.ini:6: [run] key 'seed' is repeated");
+    ck_assert_msg_has(cfg, "d.ini:6: [job] key 'seed' is repeated");
 }
 END_TEST
 
 START_TEST(test_syntax_errors)
 {
-    ck_assert_int_eq(rl_config_load_string(cfg, "[run]\nseed = 1\n[ppo\n", "s.ini"),
+    ck_assert_int_eq(rl_config_load_string(cfg, "[job]\nseed = 1\n[ppo\n", "s.ini"),
                      RL_ESYNTAX);
     ck_assert_str_eq(rl_config_errmsg(cfg), "s.ini:3: '[ppo' has no closing ']'");
 
-    ck_assert_int_eq(rl_config_load_string(cfg, "[run]\n\n  just words\n", "s.ini"),
+    ck_assert_int_eq(rl_config_load_string(cfg, "[job]\n\n  just words\n", "s.ini"),
                      RL_ESYNTAX);
     ck_assert_msg_has(cfg, "s.ini:3: 'just words' is not 'key = value'");
 
-    ck_assert_int_eq(rl_config_load_string(cfg, "[run]\n= 4\n", "s.ini"), RL_ESYNTAX);
-    ck_assert_msg_has(cfg, "s.ini:2: [run] '=' with no key");
+    ck_assert_int_eq(rl_config_load_string(cfg, "[job]\n= 4\n", "s.ini"), RL_ESYNTAX);
+    ck_assert_msg_has(cfg, "s.ini:2: [job] '=' with no key");
 
     /* The first problem wins, whether inih or the handler finds it. */
-    ck_assert_int_eq(rl_config_load_string(cfg, "[run]\nbad\nseed=1\nseed=2\n", "s.ini"),
+    ck_assert_int_eq(rl_config_load_string(cfg, "[job]\nbad\nseed=1\nseed=2\n", "s.ini"),
                      RL_ESYNTAX);
     ck_assert_msg_has(cfg, "s.ini:2: 'bad'");
-    ck_assert_int_eq(rl_config_load_string(cfg, "[run]\nseed=1\nseed=2\nbad\n", "s.ini"),
+    ck_assert_int_eq(rl_config_load_string(cfg, "[job]\nseed=1\nseed=2\nbad\n", "s.ini"),
                      RL_ESYNTAX);
-    ck_assert_msg_has(cfg, "s.ini:3: [run] key 'seed' is repeated");
+    ck_assert_msg_has(cfg, "s.ini:3: [job] key 'seed' is repeated");
 
     /* Without a name, messages still say where. */
     ck_assert_int_eq(rl_config_load_string(cfg, "x = 1\n", NULL), RL_ESYNTAX);
@@ -283,10 +286,10 @@ START_TEST(test_long_lines)
     memset(filler, 'x', 250);
     filler[250] = '\0';
     /* A long comment is fine: only its first character matters. */
-    snprintf(text, sizeof text, "[run]\n; %s\nenv = e\n", filler);
+    snprintf(text, sizeof text, "[job]\n; %s\nenv = e\n", filler);
     ck_assert_int_eq(rl_config_load_string(cfg, text, "l.ini"), RL_OK);
     /* A long value would be cut by inih: an error, not a silent split. */
-    snprintf(text, sizeof text, "[run]\nenv = %s\n", filler);
+    snprintf(text, sizeof text, "[job]\nenv = %s\n", filler);
     ck_assert_int_eq(rl_config_load_string(cfg, text, "l.ini"), RL_ESYNTAX);
     ck_assert_msg_has(cfg, "l.ini:2: line is too long");
 }
@@ -323,9 +326,9 @@ END_TEST
 START_TEST(test_file_errors_name_path_and_line)
 {
     char want[160];
-    const char *path = temp_file("[run]\nseed = 1\nseed = 2\n");
+    const char *path = temp_file("[job]\nseed = 1\nseed = 2\n");
     ck_assert_int_eq(rl_config_load(cfg, path), RL_ESYNTAX);
-    snprintf(want, sizeof want, "%s:3: [run] key 'seed' is repeated", path);
+    snprintf(want, sizeof want, "%s:3: [job] key 'seed' is repeated", path);
     ck_assert_msg_has(cfg, want);
 
     path = temp_file("x = 1\n");
@@ -359,7 +362,7 @@ START_TEST(test_unreadable_file)
 
     /* Permissions do not stop root, so only check them as another user. */
     if (geteuid() != 0) {
-        const char *path = temp_file("[run]\n");
+        const char *path = temp_file("[job]\n");
         ck_assert_int_eq(chmod(path, 0), 0);
         ck_assert_int_eq(rl_config_load(cfg, path), RL_EIO);
         ck_assert_msg_has(cfg, "cannot open config");
@@ -370,7 +373,7 @@ END_TEST
 
 START_TEST(test_nul_byte)
 {
-    const char *path = temp_file_n("[run]\nenv = a\0b\n", 15);
+    const char *path = temp_file_n("[job]\nenv = a\0b\n", 15);
     ck_assert_int_eq(rl_config_load(cfg, path), RL_ESYNTAX);
     ck_assert_msg_has(cfg, ":2: NUL byte");
 }
@@ -427,20 +430,20 @@ START_TEST(test_set_parsing)
     ck_assert_int_eq(rl_config_get_int(cfg, "t", "i", &n), RL_OK);
     ck_assert_int_eq(n, 4);
     /* Split at the first '.' and the first '=': the value keeps both. */
-    ck_assert_int_eq(rl_config_set(cfg, "run.output=runs/v1.2=final"), RL_OK);
-    ck_assert_int_eq(rl_config_get_string(cfg, "run", "output", &s), RL_OK);
+    ck_assert_int_eq(rl_config_set(cfg, "job.output=runs/v1.2=final"), RL_OK);
+    ck_assert_int_eq(rl_config_get_string(cfg, "job", "output", &s), RL_OK);
     ck_assert_str_eq(s, "runs/v1.2=final");
     /* An empty value is a value. */
-    ck_assert_int_eq(rl_config_set(cfg, "run.env="), RL_OK);
-    ck_assert_int_eq(rl_config_get_string(cfg, "run", "env", &s), RL_OK);
+    ck_assert_int_eq(rl_config_set(cfg, "job.env="), RL_OK);
+    ck_assert_int_eq(rl_config_get_string(cfg, "job", "env", &s), RL_OK);
     ck_assert_str_eq(s, "");
-    ck_assert_int_eq(rl_config_has(cfg, "run", "env"), 1);
+    ck_assert_int_eq(rl_config_has(cfg, "job", "env"), 1);
 }
 END_TEST
 
 START_TEST(test_set_malformed)
 {
-    static const char *bad[] = {"seed", "seed=1", "=1", ".seed=1", "run.=1",
+    static const char *bad[] = {"seed", "seed=1", "=1", ".seed=1", "job.=1",
                                 "run=a.b", "", " . = 3"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(rl_config_set(cfg, bad[i]), RL_EINVAL);
@@ -455,11 +458,11 @@ START_TEST(test_set_unwritable_values)
 {
     /* Values an INI file could not hold are refused, so that
      * rl_config_write can always write what it was given. */
-    ck_assert_int_eq(rl_config_set(cfg, "run.env=a ;b"), RL_EINVAL);
-    ck_assert_msg_has(cfg, "--set 'run.env=a ;b': the value contains a blank followed by ';'");
-    ck_assert_int_eq(rl_config_set(cfg, "run.env=;b"), RL_EINVAL);
+    ck_assert_int_eq(rl_config_set(cfg, "job.env=a ;b"), RL_EINVAL);
+    ck_assert_msg_has(cfg, "--set 'job.env=a ;b': the value contains a blank followed by ';'");
+    ck_assert_int_eq(rl_config_set(cfg, "job.env=;b"), RL_EINVAL);
     ck_assert_msg_has(cfg, "starts with ';'");
-    ck_assert_int_eq(rl_config_set(cfg, "run.env=a\nb"), RL_EINVAL);
+    ck_assert_int_eq(rl_config_set(cfg, "job.env=a\nb"), RL_EINVAL);
     ck_assert_msg_has(cfg, "line break");
 
     /* "output=VALUE" must fit in inih's 200-byte line with "\n" and NUL. */
@@ -467,11 +470,11 @@ START_TEST(test_set_unwritable_values)
     char value[200];
     memset(value, 'v', 191);
     value[191] = '\0';
-    snprintf(text, sizeof text, "run.output=%s", value);
+    snprintf(text, sizeof text, "job.output=%s", value);
     ck_assert_int_eq(rl_config_set(cfg, text), RL_OK);
     memset(value, 'v', 192);
     value[192] = '\0';
-    snprintf(text, sizeof text, "run.output=%s", value);
+    snprintf(text, sizeof text, "job.output=%s", value);
     ck_assert_int_eq(rl_config_set(cfg, text), RL_EINVAL);
     ck_assert_msg_has(cfg, "too long");
 }
@@ -551,11 +554,11 @@ START_TEST(test_int_values)
     ck_assert_int_eq(int_of("-99999999999999999999", &v), RL_ERANGE);
 
     /* min == max == 0: no range, the whole of int64_t. */
-    ck_assert_int_eq(rl_config_set(cfg, "run.seed=-9223372036854775808"), RL_OK);
-    ck_assert_int_eq(rl_config_get_int(cfg, "run", "seed", &v), RL_OK);
+    ck_assert_int_eq(rl_config_set(cfg, "job.seed=-9223372036854775808"), RL_OK);
+    ck_assert_int_eq(rl_config_get_int(cfg, "job", "seed", &v), RL_OK);
     ck_assert_int_eq(v, INT64_MIN);
-    ck_assert_int_eq(rl_config_set(cfg, "run.seed=9223372036854775807"), RL_OK);
-    ck_assert_int_eq(rl_config_get_int(cfg, "run", "seed", &v), RL_OK);
+    ck_assert_int_eq(rl_config_set(cfg, "job.seed=9223372036854775807"), RL_OK);
+    ck_assert_int_eq(rl_config_get_int(cfg, "job", "seed", &v), RL_OK);
     ck_assert_int_eq(v, INT64_MAX);
 }
 END_TEST
@@ -820,7 +823,7 @@ END_TEST
 START_TEST(test_unknown_section)
 {
     /* The message points at the section's header line. */
-    const char *text = "[run]\nseed = 1\n\n[qlaern]\n; comment\nepisodes = 5\n";
+    const char *text = "[job]\nseed = 1\n\n[qlaern]\n; comment\nepisodes = 5\n";
     ck_assert_int_eq(rl_config_load_string(cfg, text, "s.ini"), RL_OK);
     ck_assert_int_eq(rl_config_validate(cfg), RL_ENOTFOUND);
     ck_assert_str_eq(rl_config_errmsg(cfg),
@@ -831,15 +834,15 @@ START_TEST(test_unknown_section)
     ck_assert_int_eq(rl_config_load_string(c, "[deepracer]\nspeed = 1\n", "d.ini"), RL_OK);
     ck_assert_int_eq(rl_config_validate(c), RL_ENOTFOUND);
     ck_assert_str_eq(rl_config_errmsg(c),
-                     "d.ini:1: unknown section [deepracer] (known sections: run, qlearn, t)");
+                     "d.ini:1: unknown section [deepracer] (known sections: job, qlearn, t)");
     rl_config_free(c);
 
     /* From --set, and with a BOM before the header. */
     c = rl_config_alloc(NULL);
     declare_all(c);
-    ck_assert_int_eq(rl_config_set(c, "rnu.seed=1"), RL_OK);
+    ck_assert_int_eq(rl_config_set(c, "jbo.seed=1"), RL_OK);
     ck_assert_int_eq(rl_config_validate(c), RL_ENOTFOUND);
-    ck_assert_str_eq(rl_config_errmsg(c), "--set unknown section [rnu] (did you mean [run]?)");
+    ck_assert_str_eq(rl_config_errmsg(c), "--set unknown section [jbo] (did you mean [job]?)");
     rl_config_free(c);
 
     c = rl_config_alloc(NULL);
@@ -851,9 +854,9 @@ START_TEST(test_unknown_section)
 
     /* With nothing declared there is nothing to suggest. */
     c = rl_config_alloc(NULL);
-    ck_assert_int_eq(rl_config_load_string(c, "[run]\nx = 1\n", "n.ini"), RL_OK);
+    ck_assert_int_eq(rl_config_load_string(c, "[job]\nx = 1\n", "n.ini"), RL_OK);
     ck_assert_int_eq(rl_config_validate(c), RL_ENOTFOUND);
-    ck_assert_str_eq(rl_config_errmsg(c), "n.ini:1: unknown section [run] (no sections are declared)");
+    ck_assert_str_eq(rl_config_errmsg(c), "n.ini:1: unknown section [job] (no sections are declared)");
     rl_config_free(c);
 }
 END_TEST
@@ -892,7 +895,7 @@ START_TEST(test_validate_ok)
 {
     /* Declared sections may be absent; only what is present is checked. */
     ck_assert_int_eq(rl_config_validate(cfg), RL_OK);
-    ck_assert_int_eq(rl_config_load_string(cfg, "[run]\nenv = x\nseed = -3\n", "ok.ini"), RL_OK);
+    ck_assert_int_eq(rl_config_load_string(cfg, "[job]\nenv = x\nseed = -3\n", "ok.ini"), RL_OK);
     ck_assert_int_eq(rl_config_validate(cfg), RL_OK);
     /* A bad file value that --set replaces is never used. */
     ck_assert_int_eq(rl_config_load_string(cfg, "[t]\ni = 99\n", "b.ini"), RL_OK);
@@ -922,7 +925,7 @@ static void assert_same_values(rl_config *a, rl_config *b)
     static const struct {
         const char *section;
         const rl_param *table;
-    } tables[] = {{"run", run_params},
+    } tables[] = {{"job", job_params},
                   {"qlearn", qlearn_params},
                   {"qlearn", common_params},
                   {"t", kinds_params}};
@@ -971,7 +974,7 @@ START_TEST(test_write_round_trip)
     memset(long_value, 'w', 191);
     long_value[191] = '\0';
     char set_long[256];
-    snprintf(set_long, sizeof set_long, "run.output=%s", long_value);
+    snprintf(set_long, sizeof set_long, "job.output=%s", long_value);
 
     const char *text = "[qlearn]\n"
                        "learning_rate = 0.000123456789012345\n"
@@ -982,7 +985,7 @@ START_TEST(test_write_round_trip)
                        "b = OFF\n";
     ck_assert_int_eq(rl_config_load_string(cfg, text, "in.ini"), RL_OK);
     ck_assert_int_eq(rl_config_set(cfg, "t.r=-1e-3"), RL_OK);
-    ck_assert_int_eq(rl_config_set(cfg, "run.env=grid world"), RL_OK);
+    ck_assert_int_eq(rl_config_set(cfg, "job.env=grid world"), RL_OK);
     ck_assert_int_eq(rl_config_set(cfg, set_long), RL_OK);
 
     const char *path = temp_file("");
@@ -998,13 +1001,13 @@ START_TEST(test_write_round_trip)
     assert_same_values(cfg, back);
     /* The required key that was never set is still missing. */
     int64_t n;
-    ck_assert_int_eq(rl_config_get_int(back, "run", "total_steps", &n), RL_ENOTFOUND);
-    ck_assert_int_eq(rl_config_has(back, "run", "total_steps"), 0);
+    ck_assert_int_eq(rl_config_get_int(back, "job", "total_steps", &n), RL_ENOTFOUND);
+    ck_assert_int_eq(rl_config_has(back, "job", "total_steps"), 0);
     rl_config_free(back);
 
     /* Sections and keys in declaration order, each with its comment. */
     const char *out = slurp(path);
-    const char *run = strstr(out, "[run]\n");
+    const char *run = strstr(out, "[job]\n");
     const char *qlearn = strstr(out, "\n[qlearn]\n");
     const char *t = strstr(out, "\n[t]\n");
     ck_assert_ptr_eq(run, out);
@@ -1044,22 +1047,81 @@ END_TEST
 
 /* ---- rl_config_fail and messages ----------------------------------------------------- */
 
+/* [job]: the library's one table, read into rl_run; a typo in [job] is
+ * reported by rl_run_read itself, with the nearest key. */
+START_TEST(test_run_read)
+{
+    rl_config *c = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(c, "[run]\nenv = cartpole\ntotal_steps = 5000\n"
+                                                "checkpoint_every = 5min\n", "r.ini"), RL_OK);
+    rl_run run;
+    ck_assert_int_eq(rl_run_read(c, &run), RL_OK);
+    ck_assert_str_eq(run.env, "cartpole");
+    ck_assert_str_eq(run.algorithm, "qlearn");
+    ck_assert_int_eq(run.total_steps, 5000);
+    ck_assert_int_eq(run.num_envs, 1);
+    ck_assert_uint_eq(run.seed, 1);
+    ck_assert_int_eq(run.checkpoint_iters, 0);
+    ck_assert_double_eq(run.checkpoint_secs, 300);
+    ck_assert_int_eq(run.plots, 1);
+    ck_assert_int_eq(rl_config_set(c, "run.num_env=4"), RL_OK);
+    ck_assert_int_eq(rl_run_read(c, &run), RL_ENOTFOUND);
+    ck_assert_msg_has(c, "[run] unknown key 'num_env' (did you mean 'num_envs'?)");
+    rl_config_free(c);
+
+    c = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(c, "[run]\ncheckpoint_every = 5m\n", "r.ini"), RL_OK);
+    ck_assert_int_eq(rl_run_read(c, &run), RL_EINVAL);
+    ck_assert_msg_has(c, "r.ini:2: [run] checkpoint_every: '5m' is neither");
+    rl_config_free(c);
+
+    int64_t it;
+    double secs;
+    ck_assert_int_eq(rl_run_parse_every("10", &it, &secs), RL_OK);
+    ck_assert(it == 10 && secs == 0);
+    ck_assert_int_eq(rl_run_parse_every("0.5s", &it, &secs), RL_OK);
+    ck_assert(it == 0 && secs == 0.5);
+    ck_assert_int_eq(rl_run_parse_every("2h", &it, &secs), RL_OK);
+    ck_assert(secs == 7200);
+    ck_assert_int_eq(rl_run_parse_every("2sec", &it, &secs), RL_EINVAL);
+    ck_assert_int_eq(rl_run_parse_every("1.5", &it, &secs), RL_EINVAL);
+    ck_assert_int_eq(rl_run_parse_every("2000000000s", &it, &secs), RL_EINVAL);
+}
+END_TEST
+
+/* Only the section asked for: a typo elsewhere is not its business. */
+START_TEST(test_validate_section)
+{
+    rl_config *c = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(c, "[a]\nx = 1\n[b]\ny = 2\n", "s.ini"), RL_OK);
+    static const rl_param a_params[] = {{.key = "x", .kind = RL_PARAM_INT, .def = "0"}, {0}};
+    ck_assert_int_eq(rl_config_declare(c, "a", a_params), RL_OK);
+    ck_assert_int_eq(rl_config_validate_section(c, "a"), RL_OK);
+    ck_assert_int_eq(rl_config_validate_section(c, "b"), RL_ENOTFOUND);
+    ck_assert_msg_has(c, "s.ini:3: unknown section [b]");
+    ck_assert_int_eq(rl_config_set(c, "a.z=3"), RL_OK);
+    ck_assert_int_eq(rl_config_validate_section(c, "a"), RL_ENOTFOUND);
+    ck_assert_msg_has(c, "--set [a] unknown key 'z'");
+    rl_config_free(c);
+}
+END_TEST
+
 START_TEST(test_fail)
 {
-    ck_assert_int_eq(rl_config_load_string(cfg, "[run]\n\nenv = foo\n", "r.ini"), RL_OK);
-    ck_assert_int_eq(rl_config_fail(cfg, RL_ENOTFOUND, "run", "env",
+    ck_assert_int_eq(rl_config_load_string(cfg, "[job]\n\nenv = foo\n", "r.ini"), RL_OK);
+    ck_assert_int_eq(rl_config_fail(cfg, RL_ENOTFOUND, "job", "env",
                                     "unknown environment '%s'", "foo"),
                      RL_ENOTFOUND);
-    ck_assert_str_eq(rl_config_errmsg(cfg), "r.ini:3: [run] env: unknown environment 'foo'");
+    ck_assert_str_eq(rl_config_errmsg(cfg), "r.ini:3: [job] env: unknown environment 'foo'");
 
-    ck_assert_int_eq(rl_config_set(cfg, "run.env=bar"), RL_OK);
-    ck_assert_int_eq(rl_config_fail(cfg, RL_EPLUGIN, "run", "env", "no plugin has %s", "bar"),
+    ck_assert_int_eq(rl_config_set(cfg, "job.env=bar"), RL_OK);
+    ck_assert_int_eq(rl_config_fail(cfg, RL_EPLUGIN, "job", "env", "no plugin has %s", "bar"),
                      RL_EPLUGIN);
-    ck_assert_str_eq(rl_config_errmsg(cfg), "--set [run] env: no plugin has bar");
+    ck_assert_str_eq(rl_config_errmsg(cfg), "--set [job] env: no plugin has bar");
 
-    ck_assert_int_eq(rl_config_fail(cfg, RL_EINVAL, "run", "output", "cannot create"),
+    ck_assert_int_eq(rl_config_fail(cfg, RL_EINVAL, "job", "output", "cannot create"),
                      RL_EINVAL);
-    ck_assert_str_eq(rl_config_errmsg(cfg), "default [run] output: cannot create");
+    ck_assert_str_eq(rl_config_errmsg(cfg), "default [job] output: cannot create");
 }
 END_TEST
 
@@ -1068,7 +1130,7 @@ START_TEST(test_message_truncation)
     char huge[RL_ERRMSG_SIZE + 500];
     memset(huge, 'h', sizeof huge - 1);
     huge[sizeof huge - 1] = '\0';
-    ck_assert_int_eq(rl_config_fail(cfg, RL_EINVAL, "run", "env", "%s", huge), RL_EINVAL);
+    ck_assert_int_eq(rl_config_fail(cfg, RL_EINVAL, "job", "env", "%s", huge), RL_EINVAL);
     const char *m = rl_config_errmsg(cfg);
     ck_assert_uint_eq(strlen(m), RL_ERRMSG_SIZE - 1);
     ck_assert_str_eq(m + strlen(m) - 3, "...");
@@ -1126,6 +1188,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_write_round_trip);
     tcase_add_test(tc, test_write_error);
     tcase_add_test(tc, test_fail);
+    tcase_add_test(tc, test_run_read);
+    tcase_add_test(tc, test_validate_section);
     tcase_add_test(tc, test_message_truncation);
     suite_add_tcase(s, tc);
     return s;

@@ -788,7 +788,14 @@ START_TEST(test_save_load)
      * per instance a u32 flag for held rows (none: not tracing), and the
      * count of ended episodes held for the next file (u64, 0). A record
      * without it (written before it existed) loads; a bad flag does not. */
-    size_t trace_at = w.len - 8 - 2 * 4 - 8;
+    /* After it, the last episodes' figures: a u32 count, then a return
+     * and a length (f64) each; a record without them loads too. */
+    size_t nrecent = rl_env_batch_recent(a, NULL, NULL);
+    size_t recent_at = w.len - 4 - 16 * nrecent;
+    size_t trace_at = recent_at - 8 - 2 * 4 - 8;
+    rl_reader no_recent = {w.data, recent_at, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &no_recent, &err), RL_OK);
+    ck_assert_uint_eq(rl_env_batch_recent(b, NULL, NULL), 0);
     rl_reader old = {w.data, trace_at, 0, 0};
     ck_assert_int_eq(rl_env_batch_load(b, &old, &err), RL_OK);
     w.data[trace_at + 8] = 2;
@@ -796,8 +803,20 @@ START_TEST(test_save_load)
     ck_assert_int_eq(rl_env_batch_load(b, &bad, &err), RL_EFORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "trace record of environment 0"));
     w.data[trace_at + 8] = 0;
+    /* More than 100 last episodes is refused. */
+    unsigned char count[4];
+    memcpy(count, w.data + recent_at, 4);
+    w.data[recent_at] = 101, w.data[recent_at + 1] = w.data[recent_at + 2] = w.data[recent_at + 3] = 0;
+    rl_reader many = {w.data, w.len, 0, 0};
+    ck_assert_int_eq(rl_env_batch_load(b, &many, &err), RL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "last episodes"));
+    memcpy(w.data + recent_at, count, 4);
     rl_reader r = {w.data, w.len, 0, 0};
     ck_assert_int_eq(rl_env_batch_load(b, &r, &err), RL_OK);
+    double ma, mb, la, lb;
+    ck_assert_uint_eq(rl_env_batch_recent(b, &mb, &lb), nrecent);
+    rl_env_batch_recent(a, &ma, &la);
+    if (nrecent) ck_assert(ma == mb && la == lb);
     rl_env_batch_observations(b, obs_b);
     size_t dim = rl_space_dim(rl_env_observation_space(rl_env_batch_env(a, 0)));
     ck_assert_mem_eq(obs_a, obs_b, 2 * dim * sizeof(double));
@@ -809,6 +828,10 @@ START_TEST(test_save_load)
         ck_assert_mem_eq(ra, rb, sizeof ra);
         ck_assert_mem_eq(ta, tb, sizeof ta);
     }
+    /* The window goes on alike: the same last episodes on both. */
+    ck_assert_uint_gt(rl_env_batch_recent(a, &ma, &la), nrecent);
+    ck_assert_uint_eq(rl_env_batch_recent(b, &mb, &lb), rl_env_batch_recent(a, NULL, NULL));
+    ck_assert(ma == mb && la == lb);
     rl_writer_free(&w);
     rl_env_batch_free(a);
     rl_env_batch_free(b);

@@ -174,7 +174,7 @@ static void make_run(const char *dir, int with_traces)
     row_track_len = oval.length;
     snprintf(p, sizeof p, "%s/progress.csv", dir);
     put_text(p, "iteration,env_steps,episodes,mean_return,mean_length\n"
-                "1,100,2,10.5,50\n2,200,2,nan,0\n3,300,2,30.25,50\n");
+                "1,100,2,10.5,50\n2,200,2,nan,0\n3,300,2,30.25,50\n4,400,0,,\n");
     snprintf(p, sizeof p, "%s/eval.csv", dir);
     put_text(p, "episode,return,length,terminated,truncated,lap_time,progress,off_track_count,"
                 "complete\n1,200,200,1,0,10.5,100,0,1\n2,210,210,1,0,11.5,100,0,1\n");
@@ -304,7 +304,7 @@ START_TEST(test_pictures)
     /* Training iteration 2 (training-simtrace/1-iteration.csv): episodes
      * of best progress 100, 40 and 40 (on another track), one lap
      * completed in 45 steps, 3 s. */
-    ck_assert_ptr_nonnull(strstr(out.text, "learning.png: the learning curve, 3 iterations; "
+    ck_assert_ptr_nonnull(strstr(out.text, "learning.png: the learning curve, 4 iterations; "
                                            "iteration 2 of the traces: progress 60.0%, "
                                            "completion 33%, lap time 3.00 s\n"));
     ck_assert_ptr_nonnull(strstr(out.text, "reward.png: the reward by position, 2 cells"));
@@ -449,20 +449,26 @@ static const struct bad {
     const char *file, *text, *code_name, *want;
     int code;
 } bad[] = {
-    {"progress.csv", "iteration,mean_return\n1,abc\n", "", "progress.csv:2: column 'mean_return': 'abc' is not a number", RL_EFORMAT},
+    {"progress.csv", "iteration,mean_return\n1,abc\n", "", "progress.csv:2: bad number 'abc' in column 'mean_return'", RL_EFORMAT},
     {"progress.csv", "iteration,return\n1,2\n", "", "progress.csv:1: no column 'mean_return'", RL_EFORMAT},
     {"progress.csv", "iteration,mean_return\n1,2,3\n", "", "progress.csv:2: 3 fields where the header has 2", RL_EFORMAT},
     {"progress.csv", "iteration,mean_return\n1.5,2\n", "", "progress.csv:2: column 'iteration': 1.5 is not an iteration", RL_EFORMAT},
-    {"progress.csv", "iteration,mean_return\n1,inf\n", "", "progress.csv:2: column 'mean_return': 'inf'", RL_EFORMAT},
-    {"progress.csv", "", "", "progress.csv: empty, no header line", RL_EFORMAT},
-    {"eval.csv", "episode,lap_time,complete\n1,x,1\n", "", "eval.csv:2: column 'lap_time': 'x' is not a finite number", RL_EFORMAT},
+    {"progress.csv", "iteration,mean_return\n1,inf\n", "", "progress.csv:2: bad number 'inf' in column 'mean_return'", RL_EFORMAT},
+    {"progress.csv", "", "", "progress.csv:1: empty file: no header", RL_EFORMAT},
+    {"eval.csv", "episode,lap_time,complete\n1,x,1\n", "", "eval.csv:2: bad number 'x' in column 'lap_time'", RL_EFORMAT},
     {"raceline.csv", "y,x,speed\n1,2,3\n", "", "raceline.csv:1: the header must begin with x,y,speed", RL_EFORMAT},
     {"raceline.csv", "x,y,speed\n1,2,3\n1,2,-1\n", "", "raceline.csv:3: speed -1 m/s is outside [0.01, 100]", RL_EFORMAT},
     {"raceline.csv", "x,y,speed\n1,2,3\n", "", "raceline.csv: fewer than two points", RL_EFORMAT},
-    {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,0,0,1,0,0,prepare\n0,2,nan,0,1,0,0,in_progress\n", "", "0-iteration.csv:3: column 'X': 'nan' is not a finite number", RL_EFORMAT},
+    {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,0,0,1,0,0,prepare\n0,2,nan,0,1,0,0,in_progress\n", "", "0-iteration.csv:3: bad number 'nan' in column 'X'", RL_EFORMAT},
     {"training-simtrace/0-iteration.csv", "episode,steps,X,reward,progress,tstamp,episode_status\n", "", "0-iteration.csv:1: no column 'Y'", RL_EFORMAT},
-    {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,0,0,2e5,0,0,in_progress\n", "", "0-iteration.csv:2: column 'reward': 200000 is outside [-1e5, 1e5]", RL_EFORMAT},
+    {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,0,0,2e5,0,0,in_progress\n", "", "0-iteration.csv:2: column 'reward': 2e5 is outside [-100000, 100000]", RL_EFORMAT},
     {"evaluation-1/evaluation-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,0,0,1,0,0\n", "", "evaluation-1/evaluation-simtrace/0-iteration.csv:2: 7 fields where the header has 8", RL_EFORMAT},
+    /* simtrace.h's limits, the replay's too: on positions, and on every
+     * known column the trace has, needed for the pictures or not. */
+    {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n0,1,1e300,0,1,0,0,prepare\n", "", "0-iteration.csv:2: column 'X': 1e300 is outside [-10000, 10000]", RL_EFORMAT},
+    {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,yaw,steer,reward,progress,tstamp,episode_status\n0,1,0,0,0,400,1,0,0,prepare\n", "", "0-iteration.csv:2: column 'steer': 400 is outside [-360, 360]", RL_EFORMAT},
+    {"training-simtrace/0-iteration.csv", "episode,steps,X,Y,reward,progress,tstamp,episode_status\n-1,1,0,0,1,0,0,prepare\n", "", "0-iteration.csv:2: column 'episode': -1 is outside [0, 1e+12]", RL_EFORMAT},
+    {"raceline.csv", "x,y,speed\n1,2,3\n1,\"2,5\n", "", "raceline.csv:3: the quoted field 2 is not closed before the end of the file", RL_EFORMAT},
 };
 
 START_TEST(test_bad_files)
@@ -505,7 +511,8 @@ START_TEST(test_missing_and_long)
     free(text);
     ck_assert_int_eq(dr_plots_write(&oval, "oval", tmpdir, NULL, &err), RL_EFORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "progress.csv:2: line longer than 65536 bytes"));
-    /* A point far off the track is drawn nowhere, not an error. */
+    /* A point far off the track (within simtrace.h's +-1e4 m) is drawn
+     * nowhere, not an error. */
     make_run(tmpdir, 0);
     char p[1024];
     snprintf(p, sizeof p, "%s/evaluation-2", tmpdir);
@@ -514,7 +521,7 @@ START_TEST(test_missing_and_long)
     mkdir(p, 0777);
     snprintf(p, sizeof p, "%s/evaluation-2/evaluation-simtrace/0-iteration.csv", tmpdir);
     put_text(p, "episode,steps,X,Y,reward,progress,tstamp,episode_status\n"
-                "0,1,0,0,1,0,0,prepare\n0,2,1e300,-1e300,1,0,0.067,in_progress\n"
+                "0,1,0,0,1,0,0,prepare\n0,2,9999,-9999,1,0,0.067,in_progress\n"
                 "0,3,0.1,0,1,1,0.133,in_progress\n");
     ck_assert_msg(dr_plots_write(&oval, "oval", tmpdir, NULL, &err) == RL_OK, "%s", err.msg);
 }

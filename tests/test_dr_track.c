@@ -508,14 +508,22 @@ START_TEST(test_error_csv)
     load_fails(p, ":1:", "six");
     text = "3,0,2.5,0,3.5,0\nx,y,a,b,c,d\n";
     put_file(p, text, strlen(text)); /* a header after a row is a bad line */
-    load_fails(p, ":2:", "six");
+    load_fails(p, ":2: bad number 'x' in column 'center_x'", NULL);
     text = "3,0,2.5,0,3.5,0 7\n";
     put_file(p, text, strlen(text));
-    load_fails(p, ":1:", "six");
+    load_fails(p, ":1: bad number '0 7' in column 'outer_y'", NULL);
+    /* csv.h's rules: quoted fields, CRLF, blanks around fields. */
+    text = "# quoted\r\n\"3\", 0 ,2.5,0,3.5,0\r\n0,3,0,2.5,0,\t3.5\r\n";
+    put_file(p, text, strlen(text));
+    load_fails(p, "not closed: the last row's centre (0, 3) is 4.24264 m from the first's (3, 0)",
+               NULL);
+    text = "3,0,2.5,0,3.5,0\n0,3,0,2.5,0,3.5\"\n";
+    put_file(p, text, strlen(text));
+    load_fails(p, ":2: a quote inside field 6", NULL);
 
     text = "# header-less\n\n3,0,2.5,0,3.5,0\n0,3,0,2.5,0,nan\n";
     put_file(p, text, strlen(text));
-    load_fails(p, ":4:", "column 5 (outer_y) is not finite");
+    load_fails(p, ":4: bad number 'nan' in column 'outer_y'", NULL);
 
     text = "# nothing but comments\n\n";
     put_file(p, text, strlen(text));

@@ -96,23 +96,13 @@ static char *import_in(const char *dir, int argc, const char *const *argv)
     return ini;
 }
 
-static const rl_param run_keys[] = {
-    {"env", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {"algorithm", RL_PARAM_STRING, "ppo", 0, 0, NULL, ""},
-    {"seed", RL_PARAM_INT, "1", 0, 1e18, NULL, ""},
-    {"num_envs", RL_PARAM_INT, "1", 1, 1e6, NULL, ""},
-    {"total_steps", RL_PARAM_INT, "1", 1, 1e18, NULL, ""},
-    {"eval_episodes", RL_PARAM_INT, "1", 0, 1e6, NULL, ""},
-    {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-    {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
-};
 
 /* A configuration from INI text, with the sections rlrun declares. */
 static rl_config *config_of(const char *ini)
 {
     rl_config *cfg = rl_config_alloc(NULL);
     ck_assert_int_eq(rl_config_load_string(cfg, ini, "imported.ini"), RL_OK);
-    ck_assert_int_eq(rl_config_declare(cfg, "run", run_keys), RL_OK);
+    ck_assert_int_eq(rl_config_declare(cfg, "run", rl_run_params), RL_OK);
     ck_assert_int_eq(rl_config_declare(cfg, "ppo", rl_algo_find("ppo")->params), RL_OK);
     const rl_env_type *t = rl_registry_find_env(reg, "deepracer");
     ck_assert_int_eq(rl_config_declare(cfg, "deepracer", t->params), RL_OK);

@@ -267,6 +267,14 @@ START_TEST(test_bad_config_value_fails_alloc)
     ck_assert_ptr_nonnull(strstr(err.msg, "toy.ini:2"));
     rl_config_free(cfg);
 
+    /* A misspelt key is the library's to report: no rl_config_validate. */
+    cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg, "[toy]\nhwo = 1\n", "toy.ini"), RL_OK);
+    ck_assert_ptr_null(rl_env_alloc(&toy_type, cfg, &err));
+    ck_assert_int_eq(err.code, RL_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.msg, "toy.ini:2: [toy] unknown key 'hwo' (did you mean 'how'?)"));
+    rl_config_free(cfg);
+
     rl_env_type bad = toy_type;
     bad.abi = 99;
     ck_assert_ptr_null(rl_env_alloc(&bad, NULL, &err));
@@ -312,6 +320,51 @@ START_TEST(test_batch_autoreset_and_final_obs)
     ck_assert_double_eq(s.return_max, 11);
     rl_env_batch_take_stats(b, &s);
     ck_assert_uint_eq(s.episodes, 0);
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
+}
+END_TEST
+
+/* The window of the last 100 episodes: empty (NaN) before the first ends,
+ * untouched by rl_env_batch_take_stats, then exactly the mean of the last
+ * 100 episodes' returns and lengths, worked out here from the steps. */
+START_TEST(test_batch_recent_episodes)
+{
+    rl_config *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg, "[toy]\nfail_at = 0\n", "toy.ini"), RL_OK);
+    rl_env_batch *b = rl_env_batch_alloc(&toy_type, cfg, 3, NULL);
+    ck_assert_ptr_nonnull(b);
+    double obs[6], rew[3], act[3] = {0, 1, 0}, mr, ml;
+    unsigned char term[3], trunc[3];
+    ck_assert_int_eq(rl_env_batch_reset(b, 5, obs), RL_OK);
+    ck_assert_uint_eq(rl_env_batch_recent(b, &mr, &ml), 0);
+    ck_assert(isnan(mr) && isnan(ml));
+    double ret[3] = {0, 0, 0}, len[3] = {0, 0, 0}, ends_r[400], ends_l[400];
+    size_t nends = 0;
+    for (int t = 1; t <= 1200; t++) {
+        ck_assert_int_eq(rl_env_batch_step(b, act, obs, rew, term, trunc, NULL), RL_OK);
+        for (int i = 0; i < 3; i++) {
+            ret[i] += rew[i], len[i] += 1;
+            if (term[i] || trunc[i]) {
+                ck_assert_uint_lt(nends, 400);
+                ends_r[nends] = ret[i], ends_l[nends++] = len[i];
+                ret[i] = len[i] = 0;
+            }
+        }
+        if (t == 11) {
+            rl_episode_stats s;
+            rl_env_batch_take_stats(b, &s);
+            ck_assert_uint_eq(rl_env_batch_recent(b, &mr, &ml), 3);
+            ck_assert_double_eq_tol(mr, 31.0 / 3, 1e-12);
+            ck_assert_double_eq_tol(ml, 31.0 / 3, 1e-12);
+        }
+    }
+    ck_assert_uint_gt(nends, 100);
+    double sr = 0, sl = 0;
+    for (size_t k = nends - 100; k < nends; k++) sr += ends_r[k], sl += ends_l[k];
+    ck_assert_uint_eq(rl_env_batch_recent(b, &mr, &ml), 100);
+    ck_assert_double_eq_tol(mr, sr / 100, 1e-9);
+    ck_assert_double_eq_tol(ml, sl / 100, 1e-9);
     rl_env_batch_free(b);
     rl_config_free(cfg);
 }
@@ -401,6 +454,7 @@ static Suite *env_suite(void)
     tcase_add_test(tc, test_plugin_error_is_passed_on);
     tcase_add_test(tc, test_bad_config_value_fails_alloc);
     tcase_add_test(tc, test_batch_autoreset_and_final_obs);
+    tcase_add_test(tc, test_batch_recent_episodes);
     tcase_add_test(tc, test_batch_seeds_instances_apart);
     tcase_add_test(tc, test_batch_reports_failures);
     suite_add_tcase(s, tc);

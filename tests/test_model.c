@@ -17,8 +17,9 @@
 #include <rl/rl.h>
 
 #define RL_TEST_TMPDIR "/tmp/rl_test_model_XXXXXX"
-static rl_registry *reg;
 #include "testutil.h"
+
+static rl_registry *reg;
 
 static void setup(void)
 {

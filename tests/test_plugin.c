@@ -180,6 +180,96 @@ static int ok_step(void *s, rl_pcg32 *r, const double *a, double *o, rl_step *ou
     return RL_OK;
 }
 
+/* A type with two metrics and a summary that writes them, counting its
+ * calls; "sum_fail" in the name makes it fail. */
+static const char *const sum_metrics[] = {"a", "b", NULL};
+static int sum_calls;
+static void sum_episode_metrics(const void *s, double *v)
+{
+    (void)s;
+    v[0] = 1, v[1] = 2;
+}
+static int sum_write(const void *s, const double *m, size_t episodes, FILE *out, rl_error *e)
+{
+    (void)s;
+    sum_calls++;
+    fprintf(out, "a %.2f, b %.2f over %zu\n", m[0], m[1], episodes);
+    return m[0] < 0 ? rl_error_set(e, RL_EFORMAT, "cannot show a negative a") : RL_OK;
+}
+
+/* rl_env_write_summary: the slot is called with the caller's means and
+ * stream; its failures, bad arguments and a failing stream are errors; a
+ * table from a header that lacked the slot (an ABI 2 plugin built before
+ * it, its struct_size ending at write_plots) loads and has no summary,
+ * whatever lies in memory past its size. */
+START_TEST(test_summary_slot)
+{
+    rl_env_type t = {RL_ENV_TYPE_HEADER, .name = "summed", .size = 1, .init = ok_init,
+                     .reset = ok_reset, .step = ok_step, .metric_names = sum_metrics,
+                     .episode_metrics = sum_episode_metrics, .write_summary = sum_write};
+    rl_error err = {0};
+    rl_env *env = rl_env_alloc(&t, NULL, &err);
+    ck_assert_msg(env != NULL, "%s", err.msg);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    const double means[2] = {0.25, 3.5};
+    sum_calls = 0;
+    ck_assert_int_eq(rl_env_write_summary(env, means, 4, f), RL_OK);
+    fflush(f);
+    ck_assert_str_eq(text, "a 0.25, b 3.50 over 4\n");
+    ck_assert_int_eq(sum_calls, 1);
+
+    /* The type's error, with its message. */
+    const double negative[2] = {-1, 0};
+    ck_assert_int_eq(rl_env_write_summary(env, negative, 1, f), RL_EFORMAT);
+    ck_assert_str_eq(rl_env_errmsg(env),
+                     "environment 'summed' write_summary failed: cannot show a negative a");
+    /* Bad arguments: the type is not called. */
+    ck_assert_int_eq(rl_env_write_summary(env, means, 1, NULL), RL_EINVAL);
+    ck_assert_int_eq(rl_env_write_summary(env, means, 0, f), RL_EINVAL);
+    ck_assert_int_eq(rl_env_write_summary(env, NULL, 1, f), RL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rl_env_errmsg(env), "rl_env_write_summary needs"));
+    ck_assert_int_eq(sum_calls, 2);
+    fclose(f);
+    free(text);
+
+    /* A stream that cannot be written to. */
+    FILE *ro = fopen("/dev/null", "r");
+    ck_assert_ptr_nonnull(ro);
+    ck_assert_int_eq(rl_env_write_summary(env, means, 1, ro), RL_EIO);
+    ck_assert_str_eq(rl_env_errmsg(env), "cannot write the summary of environment 'summed'");
+    ck_assert_int_eq(sum_calls, 3);
+    fclose(ro);
+    rl_env_free(env);
+
+    /* The table as a plugin compiled before the slot existed hands it: its
+     * size ends where write_summary begins. The slot's bytes hold a
+     * function here, which the core must not read. */
+    rl_env_type before = t;
+    before.name = "before_summary";
+    before.struct_size = offsetof(rl_env_type, write_summary);
+    rl_registry *reg = rl_registry_alloc(NULL);
+    ck_assert_int_eq(rl_registry_add_env(reg, &before), RL_OK);
+    const rl_env_type *copy = rl_registry_find_env(reg, "before_summary");
+    ck_assert_ptr_null(copy->write_summary);
+    ck_assert_ptr_eq(copy->episode_metrics, sum_episode_metrics); /* the slots it has */
+    env = rl_env_alloc(copy, NULL, &err);
+    ck_assert_msg(env != NULL, "%s", err.msg);
+    ck_assert_int_eq(rl_env_write_summary(env, means, 1, stdout), RL_EUNSUPPORTED);
+    ck_assert_str_eq(rl_env_errmsg(env), "environment 'before_summary' writes no summary");
+    rl_env_free(env);
+    /* Directly, without the registry, the same. */
+    env = rl_env_alloc(&before, NULL, &err);
+    ck_assert_msg(env != NULL, "%s", err.msg);
+    ck_assert_int_eq(rl_env_write_summary(env, means, 1, stdout), RL_EUNSUPPORTED);
+    rl_env_free(env);
+    ck_assert_int_eq(sum_calls, 3); /* never called past the table's size */
+    rl_registry_free(reg);
+}
+END_TEST
+
 START_TEST(test_add_env_checks)
 {
     rl_registry *reg = rl_registry_alloc(NULL);
@@ -223,6 +313,7 @@ START_TEST(test_old_abi_plugin_runs)
     ck_assert_int_eq(t->eval_episodes, 0);
     ck_assert_ptr_null(t->input_keys);
     ck_assert_ptr_null(t->write_run_files);
+    ck_assert_ptr_null(t->write_summary);
     ck_assert_int_eq(t->max_episode_steps, 50);
 
     rl_config *cfg = rl_config_alloc(NULL);
@@ -244,6 +335,13 @@ START_TEST(test_old_abi_plugin_runs)
     rl_env_metrics(env, &m);
     ck_assert_double_eq(m, 1);
     ck_assert_int_eq(rl_env_set_evaluation(env, 1), RL_OK); /* no slot: nothing to do */
+    /* No summary: the caller prints the means itself; nothing is written. */
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(rl_env_write_summary(env, &m, 1, f), RL_EUNSUPPORTED);
+    ck_assert_str_eq(rl_env_errmsg(env), "environment 'oldabi_walk' writes no summary");
+    ck_assert_int_eq(ftell(f), 0);
+    fclose(f);
     rl_env_free(env);
 
     /* A batch, and the built-in Q-learning, on the old plugin's type. */
@@ -402,6 +500,7 @@ static Suite *plugin_suite(void)
     tcase_add_test(tc, test_add_env_checks);
     tcase_add_test(tc, test_old_abi_plugin_runs);
     tcase_add_test(tc, test_newer_table_refused);
+    tcase_add_test(tc, test_summary_slot);
     tcase_add_test(tc, test_plugin_commands);
     suite_add_tcase(s, tc);
     return s;

@@ -38,17 +38,7 @@ static void train_example(agent *ag, const char *example, const char *const *set
     ag->cfg = rl_config_alloc(NULL);
     ck_assert_msg(rl_config_load(ag->cfg, path) == RL_OK, "%s", rl_config_errmsg(ag->cfg));
     for (; sets && *sets; sets++) ck_assert_int_eq(rl_config_set(ag->cfg, *sets), RL_OK);
-    static const rl_param run_keys[] = {
-        {"env", RL_PARAM_STRING, NULL, 0, 0, NULL, ""},
-        {"algorithm", RL_PARAM_STRING, "qlearn", 0, 0, NULL, ""},
-        {"seed", RL_PARAM_INT, "1", 0, 1e15, NULL, ""},
-        {"total_steps", RL_PARAM_INT, "1000", 1, 1e15, NULL, ""},
-        {"eval_episodes", RL_PARAM_INT, "1", 0, 1e9, NULL, ""},
-        {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL, ""},
-        {"num_envs", RL_PARAM_INT, "1", 1, 1e4, NULL, ""},
-        {NULL, RL_PARAM_END, NULL, 0, 0, NULL, NULL},
-    };
-    rl_config_declare(ag->cfg, "run", run_keys);
+    rl_config_declare(ag->cfg, "run", rl_run_params);
     const char *env_name;
     int64_t seed, total, nenv;
     ck_assert_int_eq(rl_config_get_string(ag->cfg, "run", "env", &env_name), RL_OK);
@@ -337,6 +327,26 @@ START_TEST(test_refuses_continuous_observations)
 }
 END_TEST
 
+/* A misspelt key of [qlearn] is reported by rl_algo_alloc itself, with no
+ * call of rl_config_validate. */
+START_TEST(test_alloc_reports_unknown_keys)
+{
+    rl_config *cfg = rl_config_alloc(NULL);
+    ck_assert_int_eq(rl_config_load_string(cfg, "[qlearn]\nlearning_rat = 0.2\n", "q.ini"), RL_OK);
+    const rl_env_type *t = rl_registry_find_env(reg, "cliffwalking");
+    ck_assert_ptr_nonnull(t);
+    rl_env_batch *b = rl_env_batch_alloc(t, cfg, 1, NULL);
+    ck_assert_ptr_nonnull(b);
+    rl_error err = {0};
+    ck_assert_ptr_null(rl_algo_alloc(rl_algo_find("qlearn"), cfg, b, 1, &err));
+    ck_assert_int_eq(err.code, RL_ENOTFOUND);
+    ck_assert_ptr_nonnull(
+        strstr(err.msg, "q.ini:2: [qlearn] unknown key 'learning_rat' (did you mean 'learning_rate'?)"));
+    rl_env_batch_free(b);
+    rl_config_free(cfg);
+}
+END_TEST
+
 /* ---- the tabular policy against closed forms ----------------------------------- */
 
 START_TEST(test_tabular_policy_closed_forms)
@@ -525,6 +535,7 @@ static Suite *qlearn_suite(void)
     tcase_add_test(tc, test_same_seed_same_agent);
     tcase_add_test(tc, test_checkpoint_round_trip_and_errors);
     tcase_add_test(tc, test_refuses_continuous_observations);
+    tcase_add_test(tc, test_alloc_reports_unknown_keys);
     tcase_add_test(tc, test_algo_exposes_policy);
     tcase_add_test(tc, test_non_finite_update_refused);
     tcase_add_test(tc, test_evaluate_stops_at_max_steps);

@@ -359,7 +359,7 @@ END_TEST
 /* Malformed CSV files: each error names the file and the line. */
 START_TEST(test_csv_errors)
 {
-    char p[256], want[300];
+    char p[256], want[400];
     const char *ok_rows = "2024-01-01 00:00,1\n2024-01-01 01:00,2\n2024-01-01 02:00,3\n"
                           "2024-01-01 03:00,4\n2024-01-01 04:00,5\n2024-01-01 05:00,6\n"
                           "2024-01-01 06:00,7\n2024-01-01 07:00,8\n2024-01-01 08:00,9\n"
@@ -447,6 +447,37 @@ START_TEST(test_csv_errors)
     ck_assert_int_eq(rl_space_dim(rl_env_observation_space(env)), 8);
     rl_env_free(env);
     rl_config_free(cfg);
+    /* csv.h's rules (doc/plugins.md, "CSV files"): column names in any
+     * case, quoted fields, blanks around fields, empty lines anywhere
+     * (skipped; they were refused within the data before). The same
+     * series as ok_rows gives the same first observation. */
+    char loose[2048];
+    k = (size_t)snprintf(loose, sizeof loose, "\"TimeStamp\", DEMAND \n");
+    int lines = 0;
+    for (const char *r = ok_rows; *r; r++) {
+        if (*r == ',') k += (size_t)snprintf(loose + k, sizeof loose - k, " , ");
+        else loose[k++] = *r;
+        if (*r == '\n' && ++lines == 3) k += (size_t)snprintf(loose + k, sizeof loose - k, "\n \t\n");
+    }
+    loose[k] = '\0';
+    write_file("loose.csv", loose, p, sizeof p);
+    snprintf(text, sizeof text, "timestamp,demand\n%s", ok_rows);
+    write_file("plain.csv", text, want, sizeof want);
+    rl_config *c1, *c2;
+    rl_env *e1 = make(p, "", &c1), *e2 = make(want, "", &c2);
+    double o1[8], o2[8];
+    ck_assert_int_eq(rl_env_reset_seeded(e1, 3, o1), RL_OK);
+    ck_assert_int_eq(rl_env_reset_seeded(e2, 3, o2), RL_OK);
+    for (int i = 0; i < 8; i++) ck_assert_double_eq(o1[i], o2[i]);
+    rl_env_free(e1);
+    rl_env_free(e2);
+    rl_config_free(c1);
+    rl_config_free(c2);
+    /* A column the header names twice, ignoring case. */
+    snprintf(text, sizeof text, "timestamp,demand,Demand\n2024-01-01 00:00,1,1\n");
+    write_file("twice.csv", text, p, sizeof p);
+    snprintf(want, sizeof want, "%s:1: the header names column 'demand' twice (columns 2 and 3)", p);
+    expect_error(p, "", want);
 }
 END_TEST
 
@@ -495,6 +526,75 @@ START_TEST(test_split_keys)
         steps++;
     } while (!st.truncated);
     ck_assert_int_eq(steps, 5);
+    rl_env_free(env);
+    rl_config_free(cfg);
+}
+END_TEST
+
+/* The evaluation's summary (rl_env_write_summary): a heading with the
+ * held-out split's first and last period and the file, then the agent, the
+ * fixed level and the reactive rule, with costs, the service level in %,
+ * idle staff-periods and waits in the series' period (hours, or days). */
+START_TEST(test_summary_table)
+{
+    char path[256];
+    write_series("s.csv", series, 16, path, sizeof path);
+    rl_config *cfg;
+    rl_env *env = make(path, "", &cfg);
+    /* The worked example's figures (test_worked_example_lost), with a wait. */
+    const double m[NMETRICS] = {37, 41 / 46.0, 13.75, 0.125, 38, 35 / 46.0, 7.25, 0,
+                                45.5, 31 / 46.0, 5.25, 1.5, 2};
+    char *text = NULL, expect[2048];
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    snprintf(expect, sizeof expect,
+             "  held-out period 2024-01-01 08:00 .. 2024-01-01 15:00: 8 hours of %s\n"
+             "                                     agent   fixed 2 staff        reactive\n"
+             "  total cost (cost units)            37.00           38.00           45.50\n"
+             "  service level (%%)                  89.13           76.09           67.39\n"
+             "  idle staff-hours                   13.75            7.25            5.25\n"
+             "  mean wait (hours)                 0.1250          0.0000          1.5000\n",
+             path);
+    ck_assert_str_eq(text, expect);
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+
+    /* A daily series: dates only, days as the unit; several episodes. */
+    char p[256], daily[4096];
+    size_t k = (size_t)snprintf(daily, sizeof daily, "day,demand\n");
+    for (int i = 0; i < 40; i++)
+        k += (size_t)snprintf(daily + k, sizeof daily - k, "2024-%02d-%02d,%d\n", i < 31 ? 3 : 4,
+                              i < 31 ? i + 1 : i - 30, 10 + i % 7);
+    write_file("daily.csv", daily, p, sizeof p);
+    env = make(p, "time_column = day\ntrain_end = 2024-03-20\neval_start = 2024-04-01\n"
+                  "eval_end = 2024-04-05\n", &cfg);
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 3, f), RL_OK);
+    fclose(f);
+    snprintf(expect, sizeof expect,
+             "  held-out period 2024-04-01 .. 2024-04-05: 5 days of %s (means of 3 episodes)\n", p);
+    ck_assert_ptr_eq(strstr(text, expect), text);
+    ck_assert_ptr_nonnull(strstr(text, "\n  idle staff-days                    13.75 "));
+    ck_assert_ptr_nonnull(strstr(text, "\n  mean wait (days)                  0.1250 "));
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+
+    /* The synthetic series is named as such. */
+    env = rl_test_make_env(reg, "rota", "[rota]\n", &cfg);
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    /* 140 days from 2024-01-01: hours 2352 .. 3359 are held out. */
+    ck_assert_ptr_eq(strstr(text, "  held-out period 2024-04-08 00:00 .. 2024-05-19 23:00: 1008 "
+                                  "hours of the synthetic series\n"),
+                     text);
+    free(text);
     rl_env_free(env);
     rl_config_free(cfg);
 }
@@ -573,6 +673,7 @@ static Suite *rota_suite(void)
     tcase_add_test(tc, test_csv_errors);
     tcase_add_test(tc, test_split_keys);
     tcase_add_test(tc, test_real_files);
+    tcase_add_test(tc, test_summary_table);
     suite_add_tcase(s, tc);
     return s;
 }

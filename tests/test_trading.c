@@ -194,7 +194,7 @@ START_TEST(test_csv_errors)
     snprintf(c[nc].text, sizeof c[nc].text, "Open,High,Close\n1,2,3\n");
     CASE("nodate.csv", "nodate.csv:1: missing column 'Date'");
     snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1\n%s", (int)head, good, line7);
-    CASE("short.csv", "short.csv:6: missing column: 3 fields, the header has 7");
+    CASE("short.csv", "short.csv:6: 3 fields where the header has 7");
     snprintf(c[nc].text, sizeof c[nc].text, "%.*s2001-01-05,1,1,1,2,abc,9\n%s", (int)head, good,
              line7);
     CASE("bad.csv", "bad.csv:6: bad number 'abc' in column 'Adj Close'");
@@ -251,8 +251,9 @@ START_TEST(test_csv_errors)
         ck_assert_msg(strncmp(err.msg, "trading: ", 9) == 0, "%s", err.msg);
         rl_config_free(cfg);
     }
-    /* A NUL byte (a binary file), and a line of 65 columns. */
-    char path[128], ini[256], wide[400] = "Date";
+    /* A NUL byte (a binary file), and a line of 257 columns (csv.h's
+     * limit is 256). */
+    char path[128], ini[256], wide[1200] = "Date";
     rl_config *cfg;
     rl_error err;
     snprintf(path, sizeof path, "%s/nul.csv", dir);
@@ -261,14 +262,14 @@ START_TEST(test_csv_errors)
     fclose(fp);
     snprintf(ini, sizeof ini, "[trading]\ndata = %s\n", path);
     ck_assert_ptr_null(make_env(ini, &cfg, &err));
-    ck_assert_ptr_nonnull(strstr(err.msg, "nul.csv: the file holds a NUL byte"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "nul.csv:2: a NUL byte: not a text file"));
     rl_config_free(cfg);
-    for (int i = 1; i < 65; i++) strcat(wide, ",x");
+    for (int i = 1; i < 257; i++) strcat(wide, ",x");
     strcat(wide, "\n");
     write_file("wide.csv", wide, path, sizeof path);
     snprintf(ini, sizeof ini, "[trading]\ndata = %s\n", path);
     ck_assert_ptr_null(make_env(ini, &cfg, &err));
-    ck_assert_ptr_nonnull(strstr(err.msg, "wide.csv:1: more than 64 columns"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "wide.csv:1: more than 256 fields"));
     rl_config_free(cfg);
     /* A file that does not exist. */
     ck_assert_ptr_null(make_env("[trading]\ndata = /nonexistent/prices.csv\n", &cfg, &err));
@@ -564,6 +565,98 @@ START_TEST(test_metrics_buy_and_hold)
     ck_assert_double_eq(m[4], 1); /* always fully invested */
     for (int k = 0; k < 4; k++) ck_assert_double_eq_tol(m[5 + k], m[k], 1e-12);
     for (int k = 9; k < 13; k++) ck_assert_double_eq(m[k], 0); /* cash */
+    rl_env_free(env);
+    rl_config_free(cfg);
+}
+END_TEST
+
+/* The evaluation's summary (rl_env_write_summary): the heading names the
+ * held-out period's first and last close, the file and their prices; the
+ * rows are the metrics' means, fractions as percentages, right-aligned
+ * under agent, buy-and-hold and cash. */
+START_TEST(test_summary_table)
+{
+    rl_config *cfg;
+    rl_env *env = make_metrics_env(&cfg);
+    double m[13];
+    run_eval(env, 1, 0, m); /* buy, then hold */
+    char *text = NULL, expect[2048], sharpe[32];
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    snprintf(sharpe, sizeof sharpe, "%.4f", m[1]);
+    snprintf(expect, sizeof expect,
+             "  held-out period 2001-03-03 .. 2001-03-14: 11 trading days of %s/prices.csv\n"
+             "  price 100.00 on 2001-03-03, 127.05 on 2001-03-14 (price units)\n"
+             "                                   agent  buy-and-hold          cash\n"
+             "  total return (%%)                 26.86         26.86          0.00\n"
+             "  Sharpe ratio (annual)   %14s%14s        0.0000\n"
+             "  max drawdown (%%)                 20.00         20.00          0.00\n"
+             "  trades                               1             1             0\n"
+             "  exposure (%% invested)           100.00             -             -\n",
+             dir, sharpe, sharpe);
+    ck_assert_str_eq(text, expect);
+    free(text);
+
+    /* Means over several episodes: a fractional trade count keeps two
+     * decimals, and the heading says how many episodes. */
+    const double means[13] = {-0.05, -0.25, 0.125, 2.5, 0.375, 0.01, 0.1, 0.3, 1, 0, 0, 0, 0};
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, means, 4, f), RL_OK);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "prices.csv (means of 4 episodes)\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  total return (%)                 -5.00          1.00          0.00\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  Sharpe ratio (annual)          -0.2500        0.1000        0.0000\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  max drawdown (%)                 12.50         30.00          0.00\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  trades                            2.50             1             0\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  exposure (% invested)            37.50             -             -\n"));
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+}
+END_TEST
+
+/* Prices below 1 keep six significant digits, and the synthetic series is
+ * named as such. */
+START_TEST(test_summary_small_prices)
+{
+    double p[73];
+    for (int i = 0; i < 73; i++) p[i] = 0.0123456 * wave(i) / 100;
+    rl_config *cfg;
+    rl_env *env = make_csv_env(p, 73, 72, "", &cfg);
+    double m[13] = {0};
+    char *text = NULL, expect[256];
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    char a[32], b[32];
+    snprintf(a, sizeof a, "%.6g", p[61]);
+    snprintf(b, sizeof b, "%.6g", p[72]);
+    ck_assert_double_lt(p[72], 1);
+    snprintf(expect, sizeof expect, "  price %s on 2001-03-03, %s on 2001-03-14 (price units)\n", a,
+             b);
+    ck_assert_ptr_nonnull(strstr(text, expect));
+    free(text);
+    rl_env_free(env);
+    rl_config_free(cfg);
+
+    env = make_ok("", &cfg); /* the synthetic series: held-out rows 3528 .. 5039 */
+    trading *t = rl_env_state(env);
+    char d0[11], d1[11], head[128];
+    tr_format_date(t->s.day[3528], d0);
+    tr_format_date(t->s.day[5039], d1);
+    snprintf(head, sizeof head,
+             "  held-out period %s .. %s: 1511 trading days of the synthetic series\n", d0, d1);
+    text = NULL;
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(rl_env_write_summary(env, m, 1, f), RL_OK);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, head));
+    ck_assert_ptr_eq(strstr(text, head), text); /* the first line */
+    free(text);
     rl_env_free(env);
     rl_config_free(cfg);
 }
@@ -900,6 +993,8 @@ static Suite *trading_suite(void)
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_load_refuses);
     tcase_add_test(tc, test_real_data);
+    tcase_add_test(tc, test_summary_table);
+    tcase_add_test(tc, test_summary_small_prices);
     suite_add_tcase(s, tc);
     return s;
 }

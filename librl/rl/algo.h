@@ -97,6 +97,10 @@ typedef struct rl_iter_info {
     uint64_t episodes;     /* episodes that ended in this iteration */
     double mean_return;    /* their mean undiscounted return (NaN if none) */
     double mean_length;    /* their mean length (NaN if none) */
+    uint64_t recent_episodes; /* episodes in the window below (at most 100) */
+    double recent_return;  /* mean return of the last 100 episodes, this and
+                            * earlier iterations (NaN before the first) */
+    double recent_length;  /* their mean length */
     const double *stats;   /* the type's stat_names values, owned by the algo */
     size_t nstats;
 } rl_iter_info;

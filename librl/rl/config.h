@@ -75,6 +75,15 @@ RL_API int rl_config_is_declared(const rl_config *cfg, const char *section);
  * order (RL_ENOTFOUND for unknown names, RL_EINVAL or RL_ERANGE for values). */
 RL_API int rl_config_validate(rl_config *cfg);
 
+/* rl_config_validate for one section: every key given in it (in a file or
+ * by --set) must be declared and its value well-formed and in range. The
+ * library calls it for the sections it reads (rl_run_read for [run],
+ * rl_algo_alloc for the algorithm's, rl_env_alloc for the environment's),
+ * so a misspelt key there is reported without a call of your own; a
+ * program that wants unknown sections reported too calls
+ * rl_config_validate once everything is declared. */
+RL_API int rl_config_validate_section(rl_config *cfg, const char *section);
+
 /* 1 when the key was given (in a file or by --set), 0 when it takes its
  * default. */
 RL_API int rl_config_has(const rl_config *cfg, const char *section, const char *key);

@@ -141,6 +141,21 @@ typedef struct rl_env_type {
      * (and the line). */
     int (*write_plots)(const void *state, rl_config *cfg, const char *dir, FILE *out,
                        rl_error *err);
+    /* Optional: write a summary of an evaluation to out, for people (a
+     * small table: the agent beside the type's baselines, with units, and
+     * a heading naming the evaluated period and the data). metric_means
+     * holds the mean of each metric (metric_names order) over `episodes`
+     * (>= 1) evaluation episodes; the state is an instance initialised
+     * from the run's configuration (rlrun passes the one it evaluated
+     * with). Write every line whole, with its newline, and only to out;
+     * print the metrics' values, converted to the units shown (a fraction
+     * as a percentage), not figures of the type's own. Called through
+     * rl_env_write_summary; a runner prints the metrics' names and means
+     * itself for types without. Appended after write_plots: a plugin built
+     * against a header without it reads as NULL here (doc/plugins.md,
+     * "Versions"). */
+    int (*write_summary)(const void *state, const double *metric_means, size_t episodes,
+                         FILE *out, rl_error *err);
 } rl_env_type;
 
 /* The first fields of every rl_env_type table this header builds:
@@ -208,6 +223,17 @@ RL_API int rl_env_write_run_files(rl_env *env, rl_config *cfg, const char *dir);
 /* Draw the type's pictures of the run in dir (the type's write_plots
  * slot; see there); RL_EUNSUPPORTED with a message for types without. */
 RL_API int rl_env_write_plots(rl_env *env, rl_config *cfg, const char *dir, FILE *out);
+
+/* Write the type's summary of an evaluation to out (the type's
+ * write_summary slot; see there): metric_means holds rl_env_metric_count
+ * means over `episodes` episodes. Only out is written to. RL_EUNSUPPORTED
+ * with a message, and nothing written, for types without a summary (also
+ * every plugin built against a header that lacked the slot); RL_EINVAL
+ * when out is NULL, episodes is 0, or metric_means is NULL and the type
+ * has metrics; RL_EIO when out reports a write error; else the type's
+ * error, with its message in rl_env_errmsg. */
+RL_API int rl_env_write_summary(rl_env *env, const double *metric_means, size_t episodes,
+                                FILE *out);
 
 /* Evaluation (on = 1) or training (0) behaviour from the next reset on, for
  * types that tell them apart; RL_OK and no change for the others. */
@@ -300,6 +326,14 @@ RL_API void rl_env_batch_set_trace_quota(rl_env_batch *batch, uint64_t episodes)
 
 /* How many ended episodes are held for the next file. */
 RL_API uint64_t rl_env_batch_trace_held(const rl_env_batch *batch);
+
+/* The mean return and length of the last episodes that ended in the batch,
+ * at most RL_RECENT_EPISODES of them (SB3's ep_rew_mean): returns how many
+ * (0, with NaN means, before the first episode ends). The window is kept
+ * in checkpoints, so a resumed run goes on with the same figures. */
+#define RL_RECENT_EPISODES 100
+RL_API size_t rl_env_batch_recent(const rl_env_batch *batch, double *mean_return,
+                                  double *mean_length);
 
 /* Copy out and clear the episode figures gathered so far. */
 RL_API void rl_env_batch_take_stats(rl_env_batch *batch, rl_episode_stats *out);

@@ -6,6 +6,7 @@
 #include <rl/rng.h>
 #include <rl/space.h>
 #include <rl/config.h>
+#include <rl/run.h>
 #include <rl/env.h>
 #include <rl/plugin.h>
 #include <rl/checkpoint.h>

@@ -38,6 +38,9 @@ const rl_param dr_params[] = {
      "the track: a name from envs/tracks (technical, oval) or the path of a DeepRacer .npy "
      "or a .csv track file; several, separated by commas, take turns episode by episode in "
      "training, and evaluation drives the first"},
+    {"track_sha256", RL_PARAM_STRING, "", 0, 0, NULL,
+     "written by rlrun: the SHA-256 of each track file the run began with, in the order of "
+     "track (empty for a built-in name; see rlrun(1), Input files)"},
     {"is_reversed", RL_PARAM_BOOL, "false", 0, 0, NULL,
      "drive the track in the reverse direction (DeepRacer's is_reversed)"},
     {"reward_function", RL_PARAM_STRING, "follow_centerline", 0, 0, NULL,
@@ -1132,7 +1135,7 @@ static int dr_set_evaluation(void *state, int on, rl_error *err)
 }
 
 /* Files a run depends on: rlrun keeps a copy of the reward function. */
-static const char *const dr_input_keys[] = {"reward_function", NULL};
+static const char *const dr_input_keys[] = {"track", "reward_function", NULL};
 
 /* Per-episode figures, eval.csv's extra columns: what deepracer-utils
  * reads from the trace (the time after the prepare step, the highest

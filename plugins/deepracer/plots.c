@@ -4,16 +4,18 @@
 #include "config.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
+#include "csv.h"
 #include "deepracer.h"
 #include "plots.h"
+#include "simtrace.h"
 
 /* ---- colour maps and scales (also without cairo: tests use them) ------- */
 
@@ -138,138 +140,26 @@ void dr_plots_pin(void)
     keep_cairo_loaded();
 }
 
-#define MAX_LINE 65536           /* bytes in one CSV line */
-#define MAX_FIELDS 256           /* fields in one CSV line */
 #define MAX_POINTS 20000000u     /* evaluation trace rows kept */
 #define MAX_ITER_FILES 10000000u /* training trace files read */
 #define CELL_PX 8                /* reward.png: side of a cell, pixels */
 
-/* ---- reading CSV files defensively ------------------------------------- */
-
-typedef struct csv {
-    FILE *f;
-    char path[4400];
-    long line;
-    char buf[MAX_LINE + 2];
-    char *field[MAX_FIELDS];
-    size_t nf;      /* fields in the current row */
-    size_t ncols;   /* fields in the header */
-    char *head;     /* a copy of the header line */
-    char *col[MAX_FIELDS];
-} csv;
-
-/* Read the next non-empty line into c->buf and split it. 1: a row, 0: end
- * of file, -1: an error (in err). */
-static int csv_read(csv *c, rl_error *err)
+/* Every file is read with the plugins' CSV reader (plugins/common/csv.h),
+ * the traces through simtrace.h. csv_open: open path and read its header;
+ * RL_ENOTFOUND when it does not exist. */
+static rl_csv *csv_open(const char *path, int *rc, rl_error *err)
 {
-    for (;;) {
-        if (!fgets(c->buf, sizeof c->buf, c->f)) {
-            if (ferror(c->f)) return rl_error_set(err, RL_EIO, "%s: read error", c->path), -1;
-            return 0;
-        }
-        c->line++;
-        size_t n = strlen(c->buf);
-        if (n == sizeof c->buf - 1 && c->buf[n - 1] != '\n')
-            return rl_error_set(err, RL_EFORMAT, "%s:%ld: line longer than %d bytes", c->path,
-                                c->line, MAX_LINE),
-                   -1;
-        while (n && (c->buf[n - 1] == '\n' || c->buf[n - 1] == '\r')) c->buf[--n] = '\0';
-        if (n == 0) continue;
-        c->nf = 0;
-        char *p = c->buf;
-        for (;;) {
-            if (c->nf == MAX_FIELDS)
-                return rl_error_set(err, RL_EFORMAT, "%s:%ld: more than %d fields", c->path,
-                                    c->line, MAX_FIELDS),
-                       -1;
-            c->field[c->nf++] = p;
-            char *comma = strchr(p, ',');
-            if (!comma) break;
-            *comma = '\0';
-            p = comma + 1;
-        }
-        return 1;
+    rl_csv *c = rl_csv_open(path, 0, err);
+    if (!c) {
+        *rc = err->code;
+        return NULL;
     }
-}
-
-static void csv_close(csv *c)
-{
-    if (c->f) fclose(c->f);
-    c->f = NULL;
-    free(c->head);
-    c->head = NULL;
-}
-
-/* Open path and read its header. RL_ENOTFOUND when it does not exist. */
-static int csv_open(csv *c, const char *path, rl_error *err)
-{
-    memset(c, 0, sizeof *c);
-    snprintf(c->path, sizeof c->path, "%s", path);
-    c->f = fopen(path, "r");
-    if (!c->f)
-        return rl_error_set(err, errno == ENOENT ? RL_ENOTFOUND : RL_EIO, "%s: %s", path,
-                            strerror(errno));
-    int r = csv_read(c, err);
-    if (r <= 0) {
-        int code = r == 0 ? rl_error_set(err, RL_EFORMAT, "%s: empty, no header line", path)
-                          : err->code;
-        csv_close(c);
-        return code;
+    *rc = rl_csv_read_header(c, err);
+    if (*rc != RL_OK) {
+        rl_csv_close(c);
+        return NULL;
     }
-    /* Keep the header's names: c->buf is reused for the rows. */
-    size_t total = 0;
-    for (size_t i = 0; i < c->nf; i++) total += strlen(c->field[i]) + 1;
-    c->head = malloc(total ? total : 1);
-    if (!c->head) {
-        csv_close(c);
-        return rl_error_set(err, RL_ENOMEM, "%s: out of memory", path);
-    }
-    char *q = c->head;
-    for (size_t i = 0; i < c->nf; i++) {
-        size_t len = strlen(c->field[i]) + 1;
-        memcpy(q, c->field[i], len);
-        c->col[i] = q;
-        q += len;
-    }
-    c->ncols = c->nf;
-    return RL_OK;
-}
-
-/* The index of column name, or -1 (an error in err when required). */
-static int csv_col(const csv *c, const char *name, int required, rl_error *err)
-{
-    for (size_t i = 0; i < c->ncols; i++)
-        if (strcmp(c->col[i], name) == 0) return (int)i;
-    if (required)
-        rl_error_set(err, RL_EFORMAT, "%s:1: no column '%s' in the header", c->path, name);
-    return -1;
-}
-
-/* The next row, with as many fields as the header: 1, 0 at the end, -1 on
- * an error. */
-static int csv_row(csv *c, rl_error *err)
-{
-    int r = csv_read(c, err);
-    if (r == 1 && c->nf != c->ncols)
-        return rl_error_set(err, RL_EFORMAT, "%s:%ld: %zu fields where the header has %zu",
-                            c->path, c->line, c->nf, c->ncols),
-               -1;
-    return r;
-}
-
-/* Field i of the row as a number. allow_nan: "nan" reads as NaN (an
- * average over nothing); anything else must be a finite number. */
-static int csv_num(csv *c, int i, int allow_nan, double *x, rl_error *err)
-{
-    const char *s = c->field[i];
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || (!isfinite(v) && !(allow_nan && isnan(v))))
-        return rl_error_set(err, RL_EFORMAT, "%s:%ld: column '%s': '%.40s' is not a%s number",
-                            c->path, c->line, c->col[i], s, allow_nan ? "" : " finite");
-    *x = v;
-    return RL_OK;
+    return c;
 }
 
 /* ---- what the run's files hold ------------------------------------------ */
@@ -345,23 +235,12 @@ static int grow_arrays(size_t *cap, size_t need, double **a[], int k)
     return 0;
 }
 
-/* The columns of a trace file (the simulator's SIM_TRACE_LOG header). */
-typedef struct trace_cols {
-    int episode, x, y, reward, progress, tstamp, status;
-    int track_len; /* optional (-1) */
-} trace_cols;
-
-static int trace_columns(const csv *c, trace_cols *tc, rl_error *err)
-{
-    if ((tc->episode = csv_col(c, "episode", 1, err)) < 0 || (tc->x = csv_col(c, "X", 1, err)) < 0 ||
-        (tc->y = csv_col(c, "Y", 1, err)) < 0 || (tc->reward = csv_col(c, "reward", 1, err)) < 0 ||
-        (tc->progress = csv_col(c, "progress", 1, err)) < 0 ||
-        (tc->tstamp = csv_col(c, "tstamp", 1, err)) < 0 ||
-        (tc->status = csv_col(c, "episode_status", 1, err)) < 0)
-        return RL_EFORMAT;
-    tc->track_len = csv_col(c, "track_len", 0, err);
-    return RL_OK;
-}
+/* The columns every picture needs of a trace (simtrace.h); track_len is
+ * read when the trace has it. */
+#define TRACE_NEED                                                                              \
+    (DR_ST_NEED(DR_ST_EPISODE) | DR_ST_NEED(DR_ST_X) | DR_ST_NEED(DR_ST_Y) |                     \
+     DR_ST_NEED(DR_ST_REWARD) | DR_ST_NEED(DR_ST_PROGRESS) | DR_ST_NEED(DR_ST_TSTAMP) |          \
+     DR_ST_NEED(DR_ST_STATUS))
 
 /* One row of a trace: the numbers every picture needs. */
 typedef struct trace_row {
@@ -370,22 +249,19 @@ typedef struct trace_row {
     const char *status;
 } trace_row;
 
-static int trace_next(csv *c, const trace_cols *tc, trace_row *r, rl_error *err)
+static int trace_next(dr_simtrace *t, trace_row *r, rl_error *err)
 {
-    int k = csv_row(c, err);
+    dr_simtrace_row v;
+    int k = dr_simtrace_next(t, &v, err);
     if (k <= 0) return k;
-    if (csv_num(c, tc->episode, 0, &r->episode, err) || csv_num(c, tc->x, 0, &r->x, err) ||
-        csv_num(c, tc->y, 0, &r->y, err) || csv_num(c, tc->reward, 0, &r->reward, err) ||
-        csv_num(c, tc->progress, 0, &r->progress, err) ||
-        csv_num(c, tc->tstamp, 0, &r->tstamp, err))
-        return -1;
-    if (fabs(r->reward) > 1e5) /* the simulator's (and the environment's) limit */
-        return rl_error_set(err, RL_EFORMAT, "%s:%ld: column 'reward': %g is outside [-1e5, 1e5]",
-                            c->path, c->line, r->reward),
-               -1;
-    r->track_len = NAN;
-    if (tc->track_len >= 0 && csv_num(c, tc->track_len, 0, &r->track_len, err)) return -1;
-    r->status = c->field[tc->status];
+    r->episode = v.v[DR_ST_EPISODE];
+    r->x = v.v[DR_ST_X];
+    r->y = v.v[DR_ST_Y];
+    r->reward = v.v[DR_ST_REWARD];
+    r->progress = v.v[DR_ST_PROGRESS];
+    r->tstamp = v.v[DR_ST_TSTAMP];
+    r->track_len = v.v[DR_ST_TRACK_LEN];
+    r->status = v.status;
     return 1;
 }
 
@@ -436,23 +312,18 @@ static int find_eval_trace(const char *dir, char *path, size_t len)
 
 static int read_eval_trace(plot_data *d, const char *path, rl_error *err)
 {
-    csv c;
-    trace_cols tc;
-    int rc = csv_open(&c, path, err);
+    dr_simtrace c;
+    int rc = dr_simtrace_open(&c, path, TRACE_NEED, err);
     if (rc != RL_OK) return rc;
-    if ((rc = trace_columns(&c, &tc, err)) != RL_OK) {
-        csv_close(&c);
-        return rc;
-    }
     snprintf(d->eval_file, sizeof d->eval_file, "%s", path);
     trace_row r, prev = {0};
     episode_acc a = {0};
     int k, first = 1;
     d->vmin = INFINITY, d->vmax = -INFINITY;
-    while ((k = trace_next(&c, &tc, &r, err)) == 1) {
+    while ((k = trace_next(&c, &r, err)) == 1) {
         if (d->np == MAX_POINTS) {
-            rc = rl_error_set(err, RL_EFORMAT, "%s:%ld: more than %u rows", path, c.line,
-                              MAX_POINTS);
+            rc = rl_error_set(err, RL_EFORMAT, "%s:%ld: more than %u rows", path,
+                              dr_simtrace_line(&c), MAX_POINTS);
             break;
         }
         if (!first && r.episode != a.id) {
@@ -489,10 +360,10 @@ static int read_eval_trace(plot_data *d, const char *path, rl_error *err)
         if (grow_laps(d)) goto oom;
         d->laps[d->nlaps++] = (lap){a.time, a.progress, a.complete, a.off_track};
     }
-    csv_close(&c);
+    dr_simtrace_close(&c);
     return rc;
 oom:
-    csv_close(&c);
+    dr_simtrace_close(&c);
     return rl_error_set(err, RL_ENOMEM, "%s: out of memory", path);
 }
 
@@ -501,21 +372,16 @@ oom:
 static int read_training_trace(plot_data *d, const char *path, double iteration,
                                const dr_plot_view *v, double track_length, rl_error *err)
 {
-    csv c;
-    trace_cols tc;
-    int rc = csv_open(&c, path, err);
+    dr_simtrace c;
+    int rc = dr_simtrace_open(&c, path, TRACE_NEED, err);
     if (rc != RL_OK) return rc;
-    if ((rc = trace_columns(&c, &tc, err)) != RL_OK) {
-        csv_close(&c);
-        return rc;
-    }
     trace_row r;
     double prev_t = 0;
     episode_acc a = {0};
     int k, first = 1;
     size_t episodes = 0, completed = 0;
     double prog_sum = 0, time_sum = 0;
-    while ((k = trace_next(&c, &tc, &r, err)) == 1) {
+    while ((k = trace_next(&c, &r, err)) == 1) {
         if (!first && r.episode != a.id) {
             episodes++;
             prog_sum += a.progress;
@@ -538,7 +404,7 @@ static int read_training_trace(plot_data *d, const char *path, double iteration,
         }
     }
     if (k < 0) rc = err->code;
-    csv_close(&c);
+    dr_simtrace_close(&c);
     if (rc != RL_OK) return rc;
     if (a.open) {
         episodes++;
@@ -558,31 +424,32 @@ static int read_training_trace(plot_data *d, const char *path, double iteration,
 
 static int read_progress(plot_data *d, const char *path, rl_error *err)
 {
-    csv c;
-    int rc = csv_open(&c, path, err);
-    if (rc != RL_OK) return rc;
-    int ci = csv_col(&c, "iteration", 1, err), cr = ci < 0 ? -1 : csv_col(&c, "mean_return", 1, err);
+    int rc;
+    rl_csv *c = csv_open(path, &rc, err);
+    if (!c) return rc;
+    int ci = rl_csv_column(c, "iteration", err), cr = ci < 0 ? -1 : rl_csv_column(c, "mean_return", err);
     if (ci < 0 || cr < 0) {
-        csv_close(&c);
+        rl_csv_close(c);
         return RL_EFORMAT;
     }
     size_t cap = 0;
     double **arrs[2] = {&d->it_x, &d->it_ret};
     int k;
-    while ((k = csv_row(&c, err)) == 1) {
+    while ((k = rl_csv_next(c, err)) == 1) {
         double it, ret;
-        if (csv_num(&c, ci, 0, &it, err) || csv_num(&c, cr, 1, &ret, err)) {
+        if (rl_csv_double(c, (size_t)ci, 0, &it, err) ||
+            /* No episode ended in the iteration: empty (nan before). */
+            rl_csv_double(c, (size_t)cr, RL_CSV_NAN | RL_CSV_EMPTY, &ret, err)) {
             k = -1;
             break;
         }
         if (d->nit == MAX_POINTS) {
-            rl_error_set(err, RL_EFORMAT, "%s:%ld: more than %u rows", path, c.line, MAX_POINTS);
+            rl_csv_fail(c, err, RL_EFORMAT, "more than %u rows", MAX_POINTS);
             k = -1;
             break;
         }
         if (it < 0 || it > 1e15 || it != floor(it)) {
-            rl_error_set(err, RL_EFORMAT, "%s:%ld: column 'iteration': %.17g is not an iteration",
-                         path, c.line, it);
+            rl_csv_fail(c, err, RL_EFORMAT, "column 'iteration': %.17g is not an iteration", it);
             k = -1;
             break;
         }
@@ -595,7 +462,7 @@ static int read_progress(plot_data *d, const char *path, rl_error *err)
         d->it_ret[d->nit] = ret;
         d->nit++;
     }
-    csv_close(&c);
+    rl_csv_close(c);
     return k < 0 ? err->code : RL_OK;
 }
 
@@ -603,25 +470,30 @@ static int read_progress(plot_data *d, const char *path, rl_error *err)
 static int read_eval_csv(plot_data *d, const char *path, rl_error *err)
 {
     d->ev_progress = d->ev_completion = d->ev_lap_time = NAN;
-    csv c;
-    int rc = csv_open(&c, path, err);
+    int rc;
+    rl_csv *c = csv_open(path, &rc, err);
     if (rc == RL_ENOTFOUND) return RL_OK;
-    if (rc != RL_OK) return rc;
-    int cp = csv_col(&c, "progress", 0, err), cc = csv_col(&c, "complete", 0, err),
-        ct = csv_col(&c, "lap_time", 0, err);
+    if (!c) return rc;
+    int cp = rl_csv_find(c, "progress", err), cc = rl_csv_find(c, "complete", err),
+        ct = rl_csv_find(c, "lap_time", err);
+    if (cp == -2 || cc == -2 || ct == -2) {
+        rl_csv_close(c);
+        return RL_EFORMAT;
+    }
     double n = 0, prog = 0, done = 0, time = 0;
     int k;
-    while ((k = csv_row(&c, err)) == 1) {
+    while ((k = rl_csv_next(c, err)) == 1) {
         double p = 0, m = 0, t = 0;
-        if ((cp >= 0 && csv_num(&c, cp, 0, &p, err)) || (cc >= 0 && csv_num(&c, cc, 0, &m, err)) ||
-            (ct >= 0 && csv_num(&c, ct, 0, &t, err))) {
+        if ((cp >= 0 && rl_csv_double(c, (size_t)cp, 0, &p, err)) ||
+            (cc >= 0 && rl_csv_double(c, (size_t)cc, 0, &m, err)) ||
+            (ct >= 0 && rl_csv_double(c, (size_t)ct, 0, &t, err))) {
             k = -1;
             break;
         }
         n++, prog += p;
         if (m > 0.5) done++, time += t;
     }
-    csv_close(&c);
+    rl_csv_close(c);
     if (k < 0) return err->code;
     if (n > 0 && cp >= 0) d->ev_progress = prog / n;
     if (n > 0 && cc >= 0) d->ev_completion = 100 * done / n;
@@ -634,32 +506,32 @@ static int read_eval_csv(plot_data *d, const char *path, rl_error *err)
 static int read_raceline(plot_data *d, const char *path, rl_error *err)
 {
     d->race_time = NAN;
-    csv c;
-    int rc = csv_open(&c, path, err);
+    int rc;
+    rl_csv *c = csv_open(path, &rc, err);
     if (rc == RL_ENOTFOUND) return RL_OK;
-    if (rc != RL_OK) return rc;
-    if (c.ncols < 3 || strcmp(c.col[0], "x") != 0 || strcmp(c.col[1], "y") != 0 ||
-        strcmp(c.col[2], "speed") != 0) {
-        csv_close(&c);
+    if (!c) return rc;
+    if (rl_csv_nfields(c) < 3 || strcasecmp(rl_csv_field(c, 0), "x") != 0 ||
+        strcasecmp(rl_csv_field(c, 1), "y") != 0 || strcasecmp(rl_csv_field(c, 2), "speed") != 0) {
+        rl_csv_close(c);
         return rl_error_set(err, RL_EFORMAT, "%s:1: the header must begin with x,y,speed", path);
     }
     size_t cap = 0;
     double **arrs[3] = {&d->rx, &d->ry, &d->rv};
     int k;
-    while ((k = csv_row(&c, err)) == 1) {
+    while ((k = rl_csv_next(c, err)) == 1) {
         double x, y, s;
-        if (csv_num(&c, 0, 0, &x, err) || csv_num(&c, 1, 0, &y, err) || csv_num(&c, 2, 0, &s, err)) {
+        if (rl_csv_double(c, 0, 0, &x, err) || rl_csv_double(c, 1, 0, &y, err) ||
+            rl_csv_double(c, 2, 0, &s, err)) {
             k = -1;
             break;
         }
         if (s < 0.01 || s > 100) {
-            rl_error_set(err, RL_EFORMAT, "%s:%ld: speed %g m/s is outside [0.01, 100]", path,
-                         c.line, s);
+            rl_csv_fail(c, err, RL_EFORMAT, "speed %g m/s is outside [0.01, 100]", s);
             k = -1;
             break;
         }
         if (d->nr == MAX_POINTS) {
-            rl_error_set(err, RL_EFORMAT, "%s:%ld: more than %u points", path, c.line, MAX_POINTS);
+            rl_csv_fail(c, err, RL_EFORMAT, "more than %u points", MAX_POINTS);
             k = -1;
             break;
         }
@@ -671,7 +543,7 @@ static int read_raceline(plot_data *d, const char *path, rl_error *err)
         d->rx[d->nr] = x, d->ry[d->nr] = y, d->rv[d->nr] = s;
         d->nr++;
     }
-    csv_close(&c);
+    rl_csv_close(c);
     if (k < 0) return err->code;
     if (d->nr < 2) return rl_error_set(err, RL_EFORMAT, "%s: fewer than two points", path);
     /* The time of a lap along it, each segment at the mean of its ends'

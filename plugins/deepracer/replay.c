@@ -19,14 +19,10 @@
 
 #include "deepracer.h"
 #include "replay.h"
+#include "simtrace.h"
 
 #define HORIZON 15 /* steps: one simulated second */
 #define SHORT 5
-
-/* The columns the replay needs, by the names of the log's header. */
-enum { C_EPISODE, C_STEPS, C_X, C_Y, C_YAW, C_STEER, C_THROTTLE, C_STATUS, N_COLS };
-static const char *const col_names[N_COLS] = {"episode", "steps", "X",        "Y",
-                                              "yaw",     "steer", "throttle", "episode_status"};
 
 typedef struct row {
     double x, y, yaw, steer, speed; /* m, m, radians, radians, m/s */
@@ -44,97 +40,21 @@ typedef struct log_rows {
 
 /* ---- reading the logs -------------------------------------------------------- */
 
-/* Split a CSV line in place at commas (no quoting: the simulator writes
- * none; a continuous action is "[steer speed]" without a comma). */
-static int split(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max) return n + 1;
-        f[n++] = p;
-        char *c = strchr(p, ',');
-        if (!c) break;
-        *c = 0;
-        p = c + 1;
-    }
-    /* Strip the line end. */
-    char *last = f[n - 1];
-    last[strcspn(last, "\r\n")] = 0;
-    return n;
-}
-
-static int number(const char *text, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    while (*end == ' ') end++;
-    if (end == text || *end || errno == ERANGE || !isfinite(v) || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
-#define MAX_FIELDS 64
-
+/* One log file (simtrace.h reads and checks it). */
 static int read_log(const char *path, int file, log_rows *log, rl_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return rl_error_set(err, RL_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
-    char line[4096];
-    char *fld[MAX_FIELDS + 1];
-    int col[N_COLS], ncol = 0, rc = RL_OK;
-    long lineno = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t len = strlen(line);
-        if (len == sizeof line - 1 && line[len - 1] != '\n') {
-            rc = rl_error_set(err, RL_EFORMAT, "%s:%ld: line longer than %zu bytes", path, lineno,
-                              sizeof line - 2);
-            break;
-        }
-        if (line[0] == '\n' || (line[0] == '\r' && line[1] == '\n')) continue;
-        int n = split(line, fld, MAX_FIELDS);
-        if (n > MAX_FIELDS) {
-            rc = rl_error_set(err, RL_EFORMAT, "%s:%ld: more than %d columns", path, lineno,
-                              MAX_FIELDS);
-            break;
-        }
-        if (!ncol) {
-            /* The header: find each needed column by name. */
-            for (int c = 0; c < N_COLS; c++) {
-                col[c] = -1;
-                for (int i = 0; i < n; i++)
-                    if (strcmp(fld[i], col_names[c]) == 0) col[c] = i;
-                if (col[c] < 0) {
-                    rc = rl_error_set(err, RL_EFORMAT,
-                                      "%s:%ld: not a SIM_TRACE_LOG header: no column '%s' "
-                                      "(the simulator's logs start with episode,steps,X,Y,yaw,...)",
-                                      path, lineno, col_names[c]);
-                    goto done;
-                }
-            }
-            ncol = n;
-            continue;
-        }
-        if (n != ncol) {
-            rc = rl_error_set(err, RL_EFORMAT, "%s:%ld: %d columns where the header has %d", path,
-                              lineno, n, ncol);
-            break;
-        }
-        double v[N_COLS];
-        static const double lo[N_COLS] = {0, 0, -1e4, -1e4, -1e4, -360, -100, 0};
-        static const double hi[N_COLS] = {1e12, 1e12, 1e4, 1e4, 1e4, 360, 100, 0};
-        for (int c = 0; c < C_STATUS; c++)
-            if (number(fld[col[c]], lo[c], hi[c], &v[c]) != 0) {
-                rc = rl_error_set(err, RL_EFORMAT,
-                                  "%s:%ld: column '%s': '%s' is not a number in [%g, %g]", path,
-                                  lineno, col_names[c], fld[col[c]], lo[c], hi[c]);
-                goto done;
-            }
-        if (strlen(fld[col[C_EPISODE]]) >= 32 || strlen(fld[col[C_STEPS]]) >= 32) {
+    dr_simtrace t;
+    unsigned need = DR_ST_NEED(DR_ST_EPISODE) | DR_ST_NEED(DR_ST_STEPS) | DR_ST_NEED(DR_ST_X) |
+                    DR_ST_NEED(DR_ST_Y) | DR_ST_NEED(DR_ST_YAW) | DR_ST_NEED(DR_ST_STEER) |
+                    DR_ST_NEED(DR_ST_THROTTLE) | DR_ST_NEED(DR_ST_STATUS);
+    int rc = dr_simtrace_open(&t, path, need, err);
+    if (rc != RL_OK) return rc;
+    dr_simtrace_row v;
+    int k;
+    while ((k = dr_simtrace_next(&t, &v, err)) == 1) {
+        if (strlen(v.episode_text) >= 32 || strlen(v.steps_text) >= 32) {
             rc = rl_error_set(err, RL_EFORMAT, "%s:%ld: episode or steps longer than 31 bytes",
-                              path, lineno);
+                              path, dr_simtrace_line(&t));
             break;
         }
         if (log->n == log->cap) {
@@ -148,23 +68,20 @@ static int read_log(const char *path, int file, log_rows *log, rl_error *err)
             log->cap = cap;
         }
         row *r = &log->r[log->n++];
-        const char *status = fld[col[C_STATUS]];
-        r->x = v[C_X];
-        r->y = v[C_Y];
-        r->yaw = v[C_YAW] * (DR_PI / 180.0);
-        r->steer = v[C_STEER] * (DR_PI / 180.0);
-        r->speed = v[C_THROTTLE];
-        r->episode = (long)v[C_EPISODE];
-        r->step = v[C_STEPS];
+        r->x = v.v[DR_ST_X];
+        r->y = v.v[DR_ST_Y];
+        r->yaw = v.v[DR_ST_YAW] * (DR_PI / 180.0);
+        r->steer = v.v[DR_ST_STEER] * (DR_PI / 180.0);
+        r->speed = v.v[DR_ST_THROTTLE];
+        r->episode = (long)v.v[DR_ST_EPISODE];
+        r->step = v.v[DR_ST_STEPS];
         r->file = file;
-        r->held = strcmp(status, "prepare") == 0 || strcmp(status, "pause") == 0;
-        snprintf(r->key[0], sizeof r->key[0], "%s", fld[col[C_EPISODE]]);
-        snprintf(r->key[1], sizeof r->key[1], "%s", fld[col[C_STEPS]]);
+        r->held = strcmp(v.status, "prepare") == 0 || strcmp(v.status, "pause") == 0;
+        snprintf(r->key[0], sizeof r->key[0], "%s", v.episode_text);
+        snprintf(r->key[1], sizeof r->key[1], "%s", v.steps_text);
     }
-    if (rc == RL_OK && ferror(f)) rc = rl_error_set(err, RL_EIO, "cannot read '%s'", path);
-    if (rc == RL_OK && !ncol) rc = rl_error_set(err, RL_EFORMAT, "%s: empty: no header", path);
-done:
-    fclose(f);
+    if (k < 0) rc = err ? err->code : RL_EFORMAT;
+    dr_simtrace_close(&t);
     return rc;
 }
 

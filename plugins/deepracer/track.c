@@ -1,6 +1,8 @@
 /* The deepracer plugin's tracks: loading and geometry (see track.h). */
 #include "track.h"
 
+#include "csv.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -266,101 +268,74 @@ out:
     return rc;
 }
 
-/* Six comma-separated reals from line (up to its end), or -1. */
-static int parse_row(char *line, double *row)
+/* Read the CSV form (doc/deepracer.md, "Tracks") with the plugins' CSV
+ * reader (plugins/common/csv.h: its rules, with '#' comment lines) into
+ * *rows: six reals a row, after at most one header line (a first record
+ * that starts with a letter), which is skipped. */
+static int read_csv(const char *path, double **rows, size_t *nrows, char *err, size_t errlen)
 {
-    char *p = line;
-    for (int c = 0; c < 6; c++) {
-        char *end;
-        row[c] = strtod(p, &end);
-        if (end == p)
-            return -1;
-        p = end;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (c < 5) {
-            if (*p != ',')
-                return -1;
-            p++;
-        }
-    }
-    return *p == '\0' ? 0 : -1;
-}
-
-/* Parse the CSV form held in b (NUL-terminated) into *rows. */
-static int read_csv(const char *path, char *b, double **rows, size_t *nrows, char *err,
-                    size_t errlen)
-{
-    size_t cap = 256, n = 0, lineno = 0;
-    double *r = malloc(cap * 6 * sizeof *r);
-    int header_ok = 1;
-    if (!r) {
-        set_err(err, errlen, "%s: out of memory", path);
+    rl_error e = {0};
+    rl_csv *c = rl_csv_open(path, RL_CSV_COMMENTS, &e);
+    if (!c) {
+        set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return -1;
     }
-    char *line = b;
-    while (*line) {
-        char *nl = strchr(line, '\n');
-        char *next = nl ? nl + 1 : line + strlen(line);
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        size_t l = strlen(line);
-        while (l && isspace((unsigned char)line[l - 1]))
-            line[--l] = '\0';
-        while (*line == ' ' || *line == '\t')
-            line++;
-        if (*line == '\0' || *line == '#') {
-            line = next;
+    size_t cap = 256, n = 0;
+    double *r = malloc(cap * 6 * sizeof *r);
+    int k, first = 1;
+    if (!r || rl_csv_set_names(c, column_name, 6, &e) != RL_OK) {
+        set_err(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
+    while ((k = rl_csv_next(c, &e)) == 1) {
+        if (first && isalpha((unsigned char)rl_csv_field(c, 0)[0])) {
+            first = 0; /* the header */
             continue;
         }
+        first = 0;
         if (n == DR_TRACK_MAX_ROWS) {
-            set_err(err, errlen, "%s:%zu: more than %d rows, the limit", path, lineno,
+            set_err(err, errlen, "%s:%ld: more than %d rows, the limit", path, rl_csv_line(c),
                     DR_TRACK_MAX_ROWS);
-            free(r);
-            return -1;
+            goto fail;
         }
         if (n == cap) {
             double *nr = realloc(r, cap * 2 * 6 * sizeof *r);
             if (!nr) {
-                free(r);
                 set_err(err, errlen, "%s: out of memory", path);
-                return -1;
+                goto fail;
             }
             r = nr;
             cap *= 2;
         }
-        if (parse_row(line, r + 6 * n) != 0) {
-            /* One header line is allowed before the first row. */
-            if (header_ok && n == 0 && isalpha((unsigned char)*line)) {
-                header_ok = 0;
-                line = next;
-                continue;
-            }
-            set_err(err, errlen, "%s:%zu: expected six comma-separated reals", path, lineno);
-            free(r);
-            return -1;
+        if (rl_csv_nfields(c) != 6) {
+            set_err(err, errlen, "%s:%ld: expected six comma-separated reals, not %zu fields", path,
+                    rl_csv_line(c), rl_csv_nfields(c));
+            goto fail;
         }
-        for (int c = 0; c < 6; c++)
-            if (!isfinite(r[6 * n + c])) {
-                set_err(err, errlen, "%s:%zu: row %zu, column %d (%s) is not finite (%g)", path,
-                        lineno, n, c, column_name[c], r[6 * n + c]);
-                free(r);
-                return -1;
+        for (size_t i = 0; i < 6; i++)
+            if (rl_csv_double(c, i, 0, &r[6 * n + i], &e) != RL_OK) {
+                set_err(err, errlen, "%s", e.msg);
+                goto fail;
             }
         char why[160];
         if (row_fault(r + 6 * n, why, sizeof why) != 0) {
-            set_err(err, errlen, "%s:%zu: row %zu: %s", path, lineno, n, why);
-            free(r);
-            return -1;
+            set_err(err, errlen, "%s:%ld: row %zu: %s", path, rl_csv_line(c), n, why);
+            goto fail;
         }
-        header_ok = 0;
         n++;
-        line = next;
     }
+    if (k < 0) {
+        set_err(err, errlen, "%s", e.msg);
+        goto fail;
+    }
+    rl_csv_close(c);
     *rows = r;
     *nrows = n;
     return 0;
+fail:
+    rl_csv_close(c);
+    free(r);
+    return -1;
 }
 
 /* ---- geometry helpers --------------------------------------------------------- */
@@ -705,17 +680,21 @@ int dr_track_load(dr_track *t, const char *path, int reversed, char *err, size_t
         set_err(err, errlen, "(null): no track path");
         return -1;
     }
-    size_t len = 0;
-    unsigned char *b = slurp(path, &len);
-    if (!b) {
-        set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return -1;
-    }
     double *rows = NULL;
     size_t nrows = 0;
-    int rc = has_npy_ext(path) ? read_npy(path, b, len, &rows, &nrows, err, errlen)
-                               : read_csv(path, (char *)b, &rows, &nrows, err, errlen);
-    free(b);
+    int rc;
+    if (has_npy_ext(path)) {
+        size_t len = 0;
+        unsigned char *b = slurp(path, &len);
+        if (!b) {
+            set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+            return -1;
+        }
+        rc = read_npy(path, b, len, &rows, &nrows, err, errlen);
+        free(b);
+    } else {
+        rc = read_csv(path, &rows, &nrows, err, errlen);
+    }
     if (rc == 0)
         rc = build(t, path, rows, nrows, reversed, err, errlen);
     free(rows);

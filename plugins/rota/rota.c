@@ -31,7 +31,6 @@
  * Saved state (exact resume): u32 layout version, u64 series length, u64
  * start, u64 t, u64 steps, i64 staff, f64 queue and the six sums of the episode. */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -42,6 +41,7 @@
 #include <rl/rl.h>
 
 #include "calendar.h"
+#include "csv.h"
 
 enum { LAYOUT = 1 };
 
@@ -63,6 +63,9 @@ enum { LAYOUT = 1 };
 static const rl_param rota_params[] = {
     {"data", RL_PARAM_STRING, "synthetic", 0, 0, NULL,
      "'synthetic' (generated from synthetic_seed) or the path of a CSV file of demand"},
+    {"data_sha256", RL_PARAM_STRING, "", 0, 0, NULL,
+     "written by rlrun: the SHA-256 of the data file the run began with (see rlrun(1), "
+     "Input files)"},
     {"synthetic_seed", RL_PARAM_INT, "1", 0, 9007199254740991.0, NULL,
      "seed of the synthetic demand series"},
     {"synthetic_days", RL_PARAM_INT, "140", 14, 36500, NULL,
@@ -129,6 +132,7 @@ typedef struct rota {
     double scale; /* reward = -cost / scale */
     int64_t fixed_level;
     size_t nslots; /* discrete time slots: 48 hourly, 7 daily */
+    char *source;  /* the CSV's path as configured; NULL for the synthetic series */
     /* episode */
     int eval;
     size_t start, t, steps;
@@ -259,132 +263,72 @@ static int csv_fail(rl_error *err, const char *path, long line, const char *fmt,
     return rl_error_set(err, RL_EFORMAT, "%s:%ld: %s", path, line, msg);
 }
 
-/* Split line (modified in place) at commas into at most max fields. Returns
- * the number of fields. The files have no quoting, so neither does this. */
-static int split_fields(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n < max) fields[n] = p;
-        n++;
-        char *c = strchr(p, ',');
-        if (!c) break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
-
-static void chomp(char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
-}
-
-/* Column index of name in the header fields, -1 when absent. */
-static int find_column(char **fields, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(fields[i], name) == 0) return i;
-    return -1;
-}
-
-enum { MAX_FIELDS = 256 };
-
-/* Read the rows of path into *rows (malloc'd, *nrows of them). Every error
- * names path:line. */
+/* Read the rows of path into *rows (malloc'd, *nrows of them) with the
+ * plugins' CSV reader (plugins/common/csv.h, doc/plugins.md "CSV
+ * files"); what is checked here is what a demand series needs
+ * (doc/rota.md). Every error names path:line. */
 static int read_csv(const char *path, const char *time_col, const char *hour_col,
                     const char *demand_col, csv_row **rows, size_t *nrows, rl_error *err)
 {
     *rows = NULL;
     *nrows = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return rl_error_set(err, RL_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    char *fields[MAX_FIELDS];
-    int rc = RL_OK, ti = -1, hi = -1, di = -1, need = 0;
-    long lineno = 0, blank = 0;
+    rl_csv *c = rl_csv_open(path, 0, err);
+    if (!c) return err ? err->code : RL_EIO;
+    /* Column indices; -1: absent, -2: named twice (an error in err); hi
+     * is -3 when there is no hour column. */
+    int rc = rl_csv_read_header(c, err), ti = -1, hi = -3, di = -1, k = 0;
+    if (rc == RL_OK) {
+        ti = rl_csv_find(c, time_col, err);
+        if (ti != -2) di = rl_csv_find(c, demand_col, err);
+        if (ti != -2 && di != -2 && hour_col[0]) hi = rl_csv_find(c, hour_col, err);
+        const char *missing = ti == -1 ? time_col : di == -1 ? demand_col : hi == -1 ? hour_col : NULL;
+        if (ti == -2 || di == -2 || hi == -2)
+            rc = RL_EFORMAT;
+        else if (missing)
+            rc = csv_fail(err, path, 1, "no column '%s' in the header (set time_column, "
+                          "hour_column and demand_column to the file's names)", missing);
+    }
+    char shown[48], tname[64], hname[64], dname[64];
+    if (rc == RL_OK) {
+        rl_csv_name(c, (size_t)ti, tname, sizeof tname);
+        rl_csv_name(c, (size_t)di, dname, sizeof dname);
+        if (hi >= 0) rl_csv_name(c, (size_t)hi, hname, sizeof hname);
+    }
     size_t nalloc = 0;
-    ssize_t got;
-    while ((got = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if ((size_t)got != strlen(line)) {
-            rc = csv_fail(err, path, lineno, "NUL byte in line");
-            break;
-        }
-        chomp(line);
-        if (lineno == 1) {
-            /* A UTF-8 byte-order mark (spreadsheet exports) is not part of
-             * the first column's name. */
-            if (strncmp(line, "\xEF\xBB\xBF", 3) == 0) memmove(line, line + 3, strlen(line + 3) + 1);
-            int nf = split_fields(line, fields, MAX_FIELDS);
-            if (nf > MAX_FIELDS) nf = MAX_FIELDS;
-            ti = find_column(fields, nf, time_col);
-            di = find_column(fields, nf, demand_col);
-            hi = hour_col[0] ? find_column(fields, nf, hour_col) : -2;
-            const char *missing = ti < 0 ? time_col : di < 0 ? demand_col : hi == -1 ? hour_col : NULL;
-            if (missing) {
-                rc = csv_fail(err, path, 1, "no column '%s' in the header (set time_column, "
-                              "hour_column and demand_column to the file's names)", missing);
-                break;
-            }
-            need = ti > di ? ti : di;
-            if (hi > need) need = hi;
-            continue;
-        }
-        if (line[0] == '\0') {
-            if (!blank) blank = lineno;
-            continue;
-        }
-        if (blank) {
-            rc = csv_fail(err, path, blank, "empty line within the data");
-            break;
-        }
-        int nf = split_fields(line, fields, MAX_FIELDS);
-        if (nf <= need) {
-            rc = csv_fail(err, path, lineno, "%d fields, the header's columns need %d", nf, need + 1);
-            break;
-        }
+    while (rc == RL_OK && (k = rl_csv_next(c, err)) == 1) {
+        long lineno = rl_csv_line(c);
+        const char *tf = rl_csv_field(c, (size_t)ti);
         csv_row row = {.line = lineno};
         int has_time;
-        if (!parse_timestamp(fields[ti], &row.time, &has_time)) {
+        if (!parse_timestamp(tf, &row.time, &has_time)) {
             rc = csv_fail(err, path, lineno, "bad timestamp '%s' in column '%s' (YYYY-MM-DD, "
-                          "optionally with ' HH', ' HH:MM' or ' HH:MM:SS')", fields[ti], time_col);
+                          "optionally with ' HH', ' HH:MM' or ' HH:MM:SS')",
+                          rl_csv_show(tf, shown, sizeof shown), tname);
             break;
         }
         if (hi >= 0) {
-            char *end;
-            errno = 0;
-            long h = strtol(fields[hi], &end, 10);
+            const char *hf = rl_csv_field(c, (size_t)hi);
+            double h;
             if (has_time) {
                 rc = csv_fail(err, path, lineno, "'%s' has a time of day and hour_column '%s' is "
-                              "set too", fields[ti], hour_col);
+                              "set too", rl_csv_show(tf, shown, sizeof shown), hname);
                 break;
             }
-            if (end == fields[hi] || *end != '\0' || errno || h < 0 || h > 23) {
+            if (rl_csv_parse_double(hf, 0, &h) != 0 || h != floor(h) || h < 0 || h > 23) {
                 rc = csv_fail(err, path, lineno, "bad hour '%s' in column '%s' (an integer 0-23)",
-                              fields[hi], hour_col);
+                              rl_csv_show(hf, shown, sizeof shown), hname);
                 break;
             }
-            row.time += h * HOUR;
+            row.time += (int64_t)h * HOUR;
         }
-        char *end;
-        errno = 0;
-        row.demand = strtod(fields[di], &end);
-        if (end == fields[di] || *end != '\0' || !isfinite(row.demand) || errno == ERANGE) {
-            rc = csv_fail(err, path, lineno, "bad number '%s' in column '%s'", fields[di], demand_col);
-            break;
-        }
+        if ((rc = rl_csv_double(c, (size_t)di, 0, &row.demand, err)) != RL_OK) break;
         if (row.demand < 0) {
-            rc = csv_fail(err, path, lineno, "negative demand %g in column '%s'", row.demand,
-                          demand_col);
+            rc = csv_fail(err, path, lineno, "negative demand %g in column '%s'", row.demand, dname);
             break;
         }
         if (row.demand > MAX_DEMAND) {
             rc = csv_fail(err, path, lineno, "demand %g in column '%s' is above the limit of %g",
-                          row.demand, demand_col, MAX_DEMAND);
+                          row.demand, dname, MAX_DEMAND);
             break;
         }
         if (*nrows > 0) {
@@ -415,11 +359,10 @@ static int read_csv(const char *path, const char *time_col, const char *hour_col
         }
         (*rows)[(*nrows)++] = row;
     }
-    if (rc == RL_OK && ferror(f)) rc = rl_error_set(err, RL_EIO, "cannot read '%s'", path);
-    if (rc == RL_OK && lineno == 0) rc = csv_fail(err, path, 1, "empty file (no header)");
-    if (rc == RL_OK && *nrows == 0) rc = csv_fail(err, path, lineno, "no data rows after the header");
-    free(line);
-    fclose(f);
+    if (rc == RL_OK && k < 0) rc = err ? err->code : RL_EFORMAT;
+    if (rc == RL_OK && *nrows == 0)
+        rc = csv_fail(err, path, rl_csv_line(c), "no data rows after the header");
+    rl_csv_close(c);
     if (rc != RL_OK) {
         free(*rows);
         *rows = NULL;
@@ -727,6 +670,9 @@ static int rota_init(void *state, rl_config *cfg, const char *section, rl_env_sp
                         (long long)r->max_staff, (long long)r->min_staff);
     if (data[0] == '\0')
         return key_fail(cfg, section, "data", err, "empty: 'synthetic' or a CSV path");
+    /* For the evaluation's summary, which names the data. */
+    if (strcmp(data, "synthetic") != 0 && !(r->source = strdup(data)))
+        return rl_error_set(err, RL_ENOMEM, "out of memory");
 
     int rc;
     if (strcmp(data, "synthetic") == 0) {
@@ -793,6 +739,8 @@ static void rota_fini(void *state)
     rota *r = state;
     free(r->demand);
     r->demand = NULL;
+    free(r->source);
+    r->source = NULL;
 }
 
 /* ---- episodes --------------------------------------------------------------------- */
@@ -875,6 +823,58 @@ static void rota_metrics(const void *state, double *v)
     v[12] = (double)r->fixed_level;
 }
 
+/* ---- the evaluation's summary: a table of the metrics' means ------------------- */
+
+enum { ROTA_NCOLS = 3 }; /* agent, fixed, reactive */
+
+/* One row: the label, then the three columns' means of metric `first`
+ * (agent), first + 4 (fixed) and first + 8 (reactive), as fmt of value *
+ * scale, right-aligned under rota_summary's header. */
+static void rota_row(FILE *out, const char *label, const double *m, int first, const char *fmt,
+                     double scale)
+{
+    fprintf(out, "  %-24s", label);
+    for (int c = 0; c < ROTA_NCOLS; c++) {
+        char cell[32];
+        snprintf(cell, sizeof cell, fmt, m[first + 4 * c] * scale);
+        fprintf(out, "%16s", cell);
+    }
+    fputc('\n', out);
+}
+
+/* The period is the evaluation split's, from its first period to its last
+ * (both named by their start). Costs are in the units of wage, which the
+ * configuration does not name: "cost units". Staff-periods and waits are
+ * in the series' period, hours or days. */
+static int rota_summary(const void *state, const double *m, size_t episodes, FILE *out,
+                        rl_error *err)
+{
+    (void)err;
+    const rota *r = state;
+    int hourly = r->step < DAY;
+    const char *unit = hourly ? "hours" : "days";
+    char first[32], last[32];
+    format_time(r->t0 + (int64_t)r->eval_lo * r->step, r->step, first, sizeof first);
+    format_time(r->t0 + (int64_t)(r->eval_hi - 1) * r->step, r->step, last, sizeof last);
+    fprintf(out, "  held-out period %s .. %s: %zu %s of %s", first, last, r->eval_hi - r->eval_lo,
+            unit, r->source ? r->source : "the synthetic series");
+    if (episodes > 1) fprintf(out, " (means of %zu episodes)", episodes);
+    fputc('\n', out);
+    char fixed[32];
+    /* The fixed level is the same in every episode (the training split's
+     * cheapest): its mean is a whole number. */
+    snprintf(fixed, sizeof fixed, "fixed %.0f staff", m[12]);
+    fprintf(out, "  %-24s%16s%16s%16s\n", "", "agent", fixed, "reactive");
+    char label[64];
+    rota_row(out, "total cost (cost units)", m, 0, "%.2f", 1);
+    rota_row(out, "service level (%)", m, 1, "%.2f", 100);
+    snprintf(label, sizeof label, "idle staff-%s", unit);
+    rota_row(out, label, m, 2, "%.2f", 1);
+    snprintf(label, sizeof label, "mean wait (%s)", unit);
+    rota_row(out, label, m, 3, "%.4f", 1);
+    return RL_OK;
+}
+
 /* ---- exact resume --------------------------------------------------------------- */
 
 static int rota_save(const void *state, rl_writer *w, rl_error *err)
@@ -921,12 +921,16 @@ static int rota_load(void *state, rl_reader *rd, rl_error *err)
     return RL_OK;
 }
 
+/* The data file, recorded by rlrun with its SHA-256 and kept in the run. */
+static const char *const data_input_keys[] = {"data", NULL};
+
 static const rl_env_type rota_type = {
     RL_ENV_TYPE_HEADER,
     .name = "rota",
     .summary = "staff rota from a demand series (synthetic or CSV), Discrete(2k+1) changes",
     .size = sizeof(rota),
     .params = rota_params,
+    .input_keys = data_input_keys,
     .max_episode_steps = 0,
     .init = rota_init,
     .reset = rota_reset,
@@ -938,6 +942,7 @@ static const rl_env_type rota_type = {
     .load = rota_load,
     .set_evaluation = rota_set_evaluation,
     .eval_episodes = 1, /* one pass over the held-out period */
+    .write_summary = rota_summary,
 };
 
 RL_PLUGIN_ENTRY(rota)

@@ -1,15 +1,13 @@
 /* Price series for the trading plugin: the CSV reader, the synthetic
  * regime-switching series and ISO dates. */
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "calendar.h"
+#include "csv.h"
 #include "trading.h"
 
 /* ---- dates -------------------------------------------------------------------- */
@@ -61,96 +59,48 @@ static int series_grow(tr_series *s, size_t *cap)
 
 /* ---- CSV ---------------------------------------------------------------------- */
 
-enum { MAX_FIELDS = 64 };
+/* The file is read with the plugins' CSV reader (plugins/common/csv.h,
+ * doc/plugins.md "CSV files"); what is checked here is what a price
+ * series needs (doc/trading.md, "Data"). */
 
-typedef struct field {
-    const char *p;
-    size_t len;
-} field;
-
-/* Split one line (without its line break) at commas; blanks around each
- * field are dropped. Returns the number of fields, at most MAX_FIELDS + 1
- * (more means "too many"). */
-static int split(const char *line, size_t len, field *f)
-{
-    int n = 0;
-    size_t i = 0;
-    for (;;) {
-        size_t start = i;
-        while (i < len && line[i] != ',') i++;
-        size_t a = start, b = i;
-        while (a < b && isspace((unsigned char)line[a])) a++;
-        while (b > a && isspace((unsigned char)line[b - 1])) b--;
-        if (n < MAX_FIELDS) f[n] = (field){line + a, b - a};
-        n++;
-        if (i >= len || n > MAX_FIELDS) return n;
-        i++;
-    }
-}
-
-static int field_is(field f, const char *name)
-{
-    return f.len == strlen(name) && strncasecmp(f.p, name, f.len) == 0;
-}
-
-/* The whole file, NUL-terminated (malloc'd). */
-static char *slurp(const char *path, size_t *len, rl_error *err)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        rl_error_set(err, errno == ENOENT ? RL_ENOTFOUND : RL_EIO, "cannot open '%s': %s", path,
-                     strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n + 1 >= cap) {
-            char *b = realloc(buf, cap * 2);
-            if (!b) break;
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
-        if (got == 0) break;
-    }
-    int bad = !buf || ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        rl_error_set(err, buf ? RL_EIO : RL_ENOMEM, "cannot read '%s'", path);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
-static int csv_fail(tr_series *s, char *buf, rl_error *err, int code, const char *fmt, ...)
+static int csv_fail(tr_series *s, rl_csv *c, rl_error *err, int code, const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
 
-static int csv_fail(tr_series *s, char *buf, rl_error *err, int code, const char *fmt, ...)
+static int csv_fail(tr_series *s, rl_csv *c, rl_error *err, int code, const char *fmt, ...)
 {
     char msg[RL_ERRMSG_SIZE];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    free(buf);
+    rl_csv_close(c);
     tr_series_free(s);
     return rl_error_set(err, code, "%s", msg);
 }
 
-/* Quote a field for a message, cut to a readable length. */
-static const char *show(field f, char *buf, size_t size)
+/* The reader's own error (already in err): free and pass it on. */
+static int csv_pass(tr_series *s, rl_csv *c, rl_error *err)
 {
-    size_t n = f.len < size - 4 ? f.len : size - 4;
-    memcpy(buf, f.p, n);
-    strcpy(buf + n, f.len > n ? "..." : "");
+    rl_csv_close(c);
+    tr_series_free(s);
+    return err ? err->code : RL_EFORMAT;
+}
+
+/* The header as a message shows it: its names joined by commas, cut to
+ * 60 bytes (then "..."), control bytes as '?'. */
+static const char *header_text(const rl_csv *c, char *buf, size_t size)
+{
+    size_t n = 0, max = size - 4;
+    for (size_t i = 0; i < rl_csv_nfields(c) && n <= max; i++) {
+        const char *f = rl_csv_field(c, i);
+        if (i > 0) buf[n++] = ',';
+        for (; *f && n <= max; f++) buf[n++] = (unsigned char)*f < 0x20 ? '?' : *f;
+    }
+    if (n > max) strcpy(buf + max, "...");
+    else buf[n] = 0;
     return buf;
 }
 
@@ -158,130 +108,94 @@ int tr_series_load_csv(tr_series *s, const char *path, size_t min_rows, rl_error
 {
     memset(s, 0, sizeof *s);
     snprintf(s->source, sizeof s->source, "%s", path);
-    size_t len;
-    char *buf = slurp(path, &len, err);
-    if (!buf) return err ? err->code : RL_EIO;
-    if (memchr(buf, 0, len))
-        return csv_fail(s, buf, err, RL_EFORMAT, "%s: the file holds a NUL byte; not a CSV file",
-                        path);
-    /* A UTF-8 byte-order mark is not part of the first column's name. */
-    size_t pos = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-
-    field f[MAX_FIELDS];
-    char shown[64];
-    int date_col = -1, price_col = -1, nfields = 0, header_line = 0, lineno = 0;
-    char price_name[40] = "column 2"; /* as the header spells it */
+    rl_csv *c = rl_csv_open(path, 0, err);
+    if (!c) return err ? err->code : RL_EIO;
+    char shown[48], price_name[64];
+    if (rl_csv_read_header(c, err) != RL_OK) return csv_pass(s, c, err);
+    size_t nf = rl_csv_nfields(c);
+    int date_col = -1, price_col = -1, header = 1;
+    int32_t day;
+    const char *f0 = rl_csv_field(c, 0);
+    if (nf == 2 && tr_parse_date(f0, strlen(f0), &day) == 0) {
+        /* No header: a plain date,close file. The line is a row. */
+        static const char *const names[2] = {"date", "column 2"};
+        if (rl_csv_set_names(c, names, 2, err) != RL_OK) return csv_pass(s, c, err);
+        date_col = 0, price_col = 1, header = 0;
+    } else {
+        static const char *const adj[] = {"adj close", "adj_close", "adjclose", "close"};
+        if ((date_col = rl_csv_find(c, "date", err)) == -2) return csv_pass(s, c, err);
+        for (size_t i = 0; i < sizeof adj / sizeof *adj && price_col < 0; i++)
+            if ((price_col = rl_csv_find(c, adj[i], err)) == -2) return csv_pass(s, c, err);
+        if (date_col < 0 && nf == 2) date_col = price_col == 0 ? 1 : 0; /* date, price */
+        char head[64];
+        if (date_col < 0)
+            return csv_fail(s, c, err, RL_EFORMAT, "%s:%ld: missing column 'Date' in the header '%s'",
+                            path, rl_csv_line(c), header_text(c, head, sizeof head));
+        if (price_col < 0 && nf == 2) price_col = 1 - date_col;
+        if (price_col < 0)
+            return csv_fail(s, c, err, RL_EFORMAT,
+                            "%s:%ld: missing column 'Close' or 'Adj Close' in the header '%s' (or "
+                            "give exactly two columns, date and price)",
+                            path, rl_csv_line(c), header_text(c, head, sizeof head));
+    }
+    rl_csv_name(c, (size_t)price_col, price_name, sizeof price_name);
     size_t cap = 0;
-    int32_t last_line = 0;
-    while (pos < len) {
-        const char *line = buf + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t ll = nl ? (size_t)(nl - line) : len - pos;
-        pos += ll + (nl != NULL);
-        lineno++;
-        if (ll && line[ll - 1] == '\r') ll--;
-        int nf = split(line, ll, f);
-        if (nf == 1 && f[0].len == 0) continue; /* blank line */
-        last_line = lineno;
-        if (nf > MAX_FIELDS)
-            return csv_fail(s, buf, err, RL_EFORMAT, "%s:%d: more than %d columns", path, lineno,
-                            MAX_FIELDS);
-        if (!header_line && date_col < 0) {
-            int32_t day;
-            if (nf == 2 && tr_parse_date(f[0].p, f[0].len, &day) == 0) {
-                /* No header: a plain date,close file. The line is a row. */
-                date_col = 0, price_col = 1, nfields = 2;
-                header_line = -1;
-            } else {
-                header_line = lineno;
-                nfields = nf;
-                for (int i = 0; i < nf; i++) {
-                    if (field_is(f[i], "date") && date_col < 0) date_col = i;
-                    if (field_is(f[i], "adj close") || field_is(f[i], "adj_close") ||
-                        field_is(f[i], "adjclose"))
-                        price_col = i;
-                }
-                for (int i = 0; i < nf && price_col < 0; i++)
-                    if (field_is(f[i], "close")) price_col = i;
-                if (date_col < 0 && nf == 2) date_col = 0; /* any two columns: date, price */
-                if (date_col < 0)
-                    return csv_fail(s, buf, err, RL_EFORMAT,
-                                    "%s:%d: missing column 'Date' in the header '%s'", path,
-                                    lineno, show((field){line, ll}, shown, sizeof shown));
-                if (price_col < 0 && nf == 2) price_col = 1 - date_col;
-                if (price_col < 0)
-                    return csv_fail(s, buf, err, RL_EFORMAT,
-                                    "%s:%d: missing column 'Close' or 'Adj Close' in the header "
-                                    "'%s' (or give exactly two columns, date and price)",
-                                    path, lineno, show((field){line, ll}, shown, sizeof shown));
-                snprintf(price_name, sizeof price_name, "%.*s", (int)f[price_col].len,
-                         f[price_col].p);
-                continue;
-            }
+    for (;;) {
+        if (header) {
+            int k = rl_csv_next(c, err);
+            if (k < 0) return csv_pass(s, c, err);
+            if (k == 0) break;
         }
-        int need = (date_col > price_col ? date_col : price_col) + 1;
-        if (nf < need)
-            return csv_fail(s, buf, err, RL_EFORMAT,
-                            "%s:%d: missing column: %d fields, the header has %d", path, lineno,
-                            nf, nfields);
-        int32_t day;
-        if (tr_parse_date(f[date_col].p, f[date_col].len, &day) != 0)
-            return csv_fail(s, buf, err, RL_EFORMAT, "%s:%d: bad date '%s' (expected YYYY-MM-DD)",
-                            path, lineno, show(f[date_col], shown, sizeof shown));
-        field pf = f[price_col];
-        char num[64];
-        double v = NAN;
-        if (pf.len > 0 && pf.len < sizeof num) {
-            memcpy(num, pf.p, pf.len);
-            num[pf.len] = 0;
-            char *end;
-            errno = 0;
-            v = strtod(num, &end);
-            if (*end || errno == ERANGE) v = NAN;
-        }
-        if (!isfinite(v))
-            return csv_fail(s, buf, err, RL_EFORMAT, "%s:%d: bad number '%s' in column '%s'", path,
-                            lineno, show(pf, shown, sizeof shown), price_name);
+        header = 1;
+        long lineno = rl_csv_line(c);
+        if (rl_csv_nfields(c) != nf)
+            return csv_fail(s, c, err, RL_EFORMAT, "%s:%ld: %zu fields where the first row has %zu",
+                            path, lineno, rl_csv_nfields(c), nf);
+        const char *df = rl_csv_field(c, (size_t)date_col);
+        if (tr_parse_date(df, strlen(df), &day) != 0)
+            return csv_fail(s, c, err, RL_EFORMAT, "%s:%ld: bad date '%s' (expected YYYY-MM-DD)",
+                            path, lineno, rl_csv_show(df, shown, sizeof shown));
+        double v;
+        if (rl_csv_double(c, (size_t)price_col, 0, &v, err) != RL_OK) return csv_pass(s, c, err);
+        const char *pf = rl_csv_show(rl_csv_field(c, (size_t)price_col), shown, sizeof shown);
         if (!(v > 0))
-            return csv_fail(s, buf, err, RL_EFORMAT,
-                            "%s:%d: price %s in column '%s' is not positive", path, lineno,
-                            show(pf, shown, sizeof shown), price_name);
+            return csv_fail(s, c, err, RL_EFORMAT,
+                            "%s:%ld: price %s in column '%s' is not positive", path, lineno, pf,
+                            price_name);
         if (v < TR_PRICE_MIN || v > TR_PRICE_MAX)
-            return csv_fail(s, buf, err, RL_EFORMAT,
-                            "%s:%d: price %s in column '%s' is outside the limits %g..%g", path,
-                            lineno, show(pf, shown, sizeof shown), price_name, TR_PRICE_MIN,
-                            TR_PRICE_MAX);
+            return csv_fail(s, c, err, RL_EFORMAT,
+                            "%s:%ld: price %s in column '%s' is outside the limits %g..%g", path,
+                            lineno, pf, price_name, TR_PRICE_MIN, TR_PRICE_MAX);
         if (s->n > 0 && day <= s->day[s->n - 1]) {
             char d1[11], d2[11];
             tr_format_date(day, d1);
             tr_format_date(s->day[s->n - 1], d2);
             if (day == s->day[s->n - 1])
-                return csv_fail(s, buf, err, RL_EFORMAT,
-                                "%s:%d: duplicate date %s (also on line %d)", path, lineno, d1,
+                return csv_fail(s, c, err, RL_EFORMAT,
+                                "%s:%ld: duplicate date %s (also on line %d)", path, lineno, d1,
                                 (int)s->line[s->n - 1]);
-            return csv_fail(s, buf, err, RL_EFORMAT,
-                            "%s:%d: date %s is not after %s on line %d: rows must be sorted by "
+            return csv_fail(s, c, err, RL_EFORMAT,
+                            "%s:%ld: date %s is not after %s on line %d: rows must be sorted by "
                             "date, oldest first",
                             path, lineno, d1, d2, (int)s->line[s->n - 1]);
         }
         if (s->n == cap && series_grow(s, &cap) != 0)
-            return csv_fail(s, buf, err, RL_ENOMEM, "%s: out of memory", path);
+            return csv_fail(s, c, err, RL_ENOMEM, "%s: out of memory", path);
         s->price[s->n] = v;
         s->day[s->n] = day;
-        s->line[s->n] = lineno;
+        s->line[s->n] = (int32_t)lineno;
         s->n++;
     }
-    if (last_line == 0)
-        return csv_fail(s, buf, err, RL_EFORMAT, "%s:1: empty file: no header and no rows", path);
+    long last_line = rl_csv_line(c);
     if (s->n == 0)
-        return csv_fail(s, buf, err, RL_EFORMAT, "%s:%d: empty file: a header but no rows", path,
+        return csv_fail(s, c, err, RL_EFORMAT, "%s:%ld: empty file: a header but no rows", path,
                         last_line);
     if (s->n < min_rows)
-        return csv_fail(s, buf, err, RL_EFORMAT,
-                        "%s:%d: too few rows: %zu prices, at least %zu are needed (the "
+        return csv_fail(s, c, err, RL_EFORMAT,
+                        "%s:%ld: too few rows: %zu prices, at least %zu are needed (the "
                         "observation window and indicators, then steps to train and to evaluate)",
                         path, last_line, s->n, min_rows);
-    free(buf);
+    rl_csv_close(c);
     return RL_OK;
 }
 

@@ -41,6 +41,9 @@ static const rl_param trading_params[] = {
     {"data", RL_PARAM_STRING, "synthetic", 0, 0, NULL,
      "synthetic (a regime-switching series made from synthetic_seed) or the path of a daily "
      "price CSV (Date,...,Close,Adj Close,... or date,close)"},
+    {"data_sha256", RL_PARAM_STRING, "", 0, 0, NULL,
+     "written by rlrun: the SHA-256 of the data file the run began with (see rlrun(1), "
+     "Input files)"},
     {"synthetic_seed", RL_PARAM_INT, "1", 0, 9007199254740991.0, NULL,
      "data = synthetic: seed of the series (independent of the run's seed)"},
     {"synthetic_days", RL_PARAM_INT, "5040", 100, 1e7, NULL,
@@ -496,6 +499,79 @@ static void tr_metrics(const void *state, double *v)
     v[9] = v[10] = v[11] = v[12] = 0;
 }
 
+/* ---- the evaluation's summary: a table of the metrics' means -------------------- */
+
+enum { TR_NCOLS = 3 }; /* agent, buy-and-hold, cash */
+
+/* One row: the label, then a cell per column, right-aligned under the
+ * column names of tr_summary's header. */
+static void tr_row(FILE *out, const char *label, char cells[TR_NCOLS][32])
+{
+    fprintf(out, "  %-24s", label);
+    for (int c = 0; c < TR_NCOLS; c++) fprintf(out, "%14s", cells[c]);
+    fputc('\n', out);
+}
+
+/* The means of metric k of each column (metric index per column, -1 for a
+ * figure the column has not), as fmt of value * scale. */
+static void tr_cells(char cells[TR_NCOLS][32], const double *m, const int idx[TR_NCOLS],
+                     const char *fmt, double scale)
+{
+    for (int c = 0; c < TR_NCOLS; c++) {
+        if (idx[c] < 0) snprintf(cells[c], sizeof cells[c], "-");
+        else snprintf(cells[c], sizeof cells[c], fmt, m[idx[c]] * scale);
+    }
+}
+
+/* Trade counts: whole numbers as such, a mean over episodes with two
+ * decimals. */
+static void tr_count_cells(char cells[TR_NCOLS][32], const double *m, const int idx[TR_NCOLS])
+{
+    for (int c = 0; c < TR_NCOLS; c++) {
+        double v = m[idx[c]];
+        snprintf(cells[c], sizeof cells[c], v == floor(v) ? "%.0f" : "%.2f", v);
+    }
+}
+
+/* The period is that of evaluation episodes: from the close of row ev_lo,
+ * where the first decision is taken, to the close of row ev_hi, the last
+ * one valued (doc/trading.md, "Periods"). Prices have no currency in the
+ * data: they are in price units. */
+static int tr_summary(const void *state, const double *m, size_t episodes, FILE *out,
+                      rl_error *err)
+{
+    (void)err;
+    const trading *t = state;
+    char first[11], last[11];
+    tr_format_date(t->s.day[t->ev_lo], first);
+    tr_format_date(t->s.day[t->ev_hi], last);
+    fprintf(out, "  held-out period %s .. %s: %zu trading days of %s", first, last,
+            t->ev_hi - t->ev_lo,
+            data_name(t));
+    if (episodes > 1) fprintf(out, " (means of %zu episodes)", episodes);
+    fputc('\n', out);
+    double p0 = t->s.price[t->ev_lo], p1 = t->s.price[t->ev_hi];
+    fprintf(out, p0 >= 1 && p1 >= 1 ? "  price %.2f on %s, %.2f on %s (price units)\n"
+                                     : "  price %.6g on %s, %.6g on %s (price units)\n",
+            p0, first, p1, last);
+    fprintf(out, "  %-24s%14s%14s%14s\n", "", "agent", "buy-and-hold", "cash");
+    char cells[TR_NCOLS][32];
+    /* Indices in tr_metric_names. */
+    static const int ret[] = {0, 5, 9}, sharpe[] = {1, 6, 10}, dd[] = {2, 7, 11},
+                     trades[] = {3, 8, 12}, expo[] = {4, -1, -1};
+    tr_cells(cells, m, ret, "%.2f", 100);
+    tr_row(out, "total return (%)", cells);
+    tr_cells(cells, m, sharpe, "%.4f", 1);
+    tr_row(out, "Sharpe ratio (annual)", cells);
+    tr_cells(cells, m, dd, "%.2f", 100);
+    tr_row(out, "max drawdown (%)", cells);
+    tr_count_cells(cells, m, trades);
+    tr_row(out, "trades", cells);
+    tr_cells(cells, m, expo, "%.2f", 100);
+    tr_row(out, "exposure (% invested)", cells);
+    return RL_OK;
+}
+
 /* ---- exact resume ----------------------------------------------------------------- */
 
 static int tr_save(const void *state, rl_writer *w, rl_error *err)
@@ -559,6 +635,9 @@ static int tr_load(void *state, rl_reader *r, rl_error *err)
     return RL_OK;
 }
 
+/* The data file, recorded by rlrun with its SHA-256 and kept in the run. */
+static const char *const data_input_keys[] = {"data", NULL};
+
 const rl_env_type rl_trading_env = {
     RL_ENV_TYPE_HEADER,
     .name = "trading",
@@ -566,6 +645,7 @@ const rl_env_type rl_trading_env = {
                "position, costs in bps; agent vs buy-and-hold and cash",
     .size = sizeof(trading),
     .params = trading_params,
+    .input_keys = data_input_keys,
     .max_episode_steps = 0,
     .init = tr_init,
     .reset = tr_reset,
@@ -577,6 +657,7 @@ const rl_env_type rl_trading_env = {
     .load = tr_load,
     .set_evaluation = tr_set_evaluation,
     .eval_episodes = 1, /* one pass over the held-out period */
+    .write_summary = tr_summary,
 };
 
 RL_PLUGIN_ENTRY(trading)

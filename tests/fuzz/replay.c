@@ -27,7 +27,8 @@
     X(drjson)        \
     X(pyreward_name) \
     X(simtrace)      \
-    X(plots_trace)
+    X(plots_trace)   \
+    X(csv)
 
 #define DECLARE(name) int fuzz_##name(const uint8_t *data, size_t size);
 TARGETS(DECLARE)
