@@ -98,8 +98,8 @@ static void print_range(const rl_param *p)
 {
     if (p->kind == RL_PARAM_CHOICE)
         printf("%s", p->choices ? p->choices : "");
-    else if ((p->kind == RL_PARAM_INT || p->kind == RL_PARAM_REAL) && (p->min != 0 || p->max != 0))
-    {
+    else if ((p->kind == RL_PARAM_INT || p->kind == RL_PARAM_REAL) &&
+             (p->min != 0 || p->max != 0)) {
         char r[80];
         printf("%s", range_text(r, sizeof r, p));
     }
@@ -221,8 +221,9 @@ static void check_default(const char *file, int line, const char *sec, const rl_
             return;
         if (p->kind != RL_PARAM_STRING && strcmp(d, "none: required") == 0) return;
         report(file, line, sec, p->key, "default is %s, documented as '%s'",
-               def ? "empty" : p->kind == RL_PARAM_STRING ? "empty (or none: required)"
-                                                          : "none (required)",
+               def                          ? "empty"
+               : p->kind == RL_PARAM_STRING ? "empty (or none: required)"
+                                            : "none (required)",
                d);
         return;
     }
@@ -261,8 +262,7 @@ static void check_range(const char *file, int line, const char *sec, const rl_pa
         char words[512];
         code_words(cell, words, sizeof words);
         if (strcmp(words, p->choices ? p->choices : "") != 0)
-            report(file, line, sec, p->key, "choices are %s, documented as '%s'", p->choices,
-                   cell);
+            report(file, line, sec, p->key, "choices are %s, documented as '%s'", p->choices, cell);
         return;
     }
     if (p->kind == RL_PARAM_BOOL) {
@@ -284,8 +284,8 @@ static void check_range(const char *file, int line, const char *sec, const rl_pa
     const char *comma = strchr(cell, ',');
     const char *close = strchr(cell, ']');
     double a, b;
-    if (cell[0] != '[' || !comma || !close || comma > close || comma - cell - 1 >= (long)sizeof lo ||
-        close - comma - 1 >= (long)sizeof hi) {
+    if (cell[0] != '[' || !comma || !close || comma > close ||
+        comma - cell - 1 >= (long)sizeof lo || close - comma - 1 >= (long)sizeof hi) {
         report(file, line, sec, p->key, "range is %s, documented as '%s'",
                range_text(r, sizeof r, p), cell);
         return;
@@ -355,10 +355,7 @@ static int documented(const char *sec, const char *key)
 }
 
 /* 1 when section s is an environment's (it takes the common keys). */
-static int is_env_section(const section *s)
-{
-    return s->tables[1] == rl_env_common_params;
-}
+static int is_env_section(const section *s) { return s->tables[1] == rl_env_common_params; }
 
 static int check_config_md(const char *path)
 {
@@ -396,8 +393,8 @@ static int check_config_md(const char *path)
             if (n >= 1 && strcmp(cells[0], "key") == 0) {
                 in_table = 1;
                 if (!cur[0]) {
-                    fprintf(stderr, "%s:%d: a table of keys outside any section's heading\n",
-                            path, lineno);
+                    fprintf(stderr, "%s:%d: a table of keys outside any section's heading\n", path,
+                            lineno);
                     problems++;
                 }
             }
@@ -406,8 +403,10 @@ static int check_config_md(const char *path)
         if (n >= 1 && cells[0][0] == '-') continue; /* | --- | --- | */
         if (!cur[0]) continue;
         if (n != 5) {
-            fprintf(stderr, "%s:%d: [%s] a row of %d cells, not 5 (key, type, default, range, "
-                    "meaning)\n", path, lineno, cur, n);
+            fprintf(stderr,
+                    "%s:%d: [%s] a row of %d cells, not 5 (key, type, default, range, "
+                    "meaning)\n",
+                    path, lineno, cur, n);
             problems++;
             continue;
         }
@@ -515,8 +514,10 @@ static int check_man(const char *path)
                 if (strcmp(rows[i].section, tag) == 0 && strcmp(rows[i].key, p->key) == 0)
                     found = 1;
             if (!found)
-                report(path, 0, name, p->key, "a key of the table, not in the manual's "
-                       "\"[%s] keys\"", name);
+                report(path, 0, name, p->key,
+                       "a key of the table, not in the manual's "
+                       "\"[%s] keys\"",
+                       name);
         }
     }
     return 0;
@@ -555,7 +556,8 @@ int main(int argc, char **argv)
         if (check_config_md(argv[2]) != 0 || (argc == 4 && check_man(argv[3]) != 0))
             status = 2;
         else if (problems) {
-            fprintf(stderr, "keydoc: %d difference%s between the key tables and the documentation\n",
+            fprintf(stderr,
+                    "keydoc: %d difference%s between the key tables and the documentation\n",
                     problems, problems == 1 ? "" : "s");
             status = 1;
         }
