@@ -205,7 +205,7 @@ for v in 3 0 90s 0.5s 5min 2h "10 s"; do
         --set "run.checkpoint_every=$v" cp.ini >/dev/null 2>err.txt ||
         { bad "checkpoint_every = $v refused"; cat err.txt; }
 done
-for v in abc -1 1.5 5x 1e3 "" 3s4 2000000000s; do
+for v in abc -1 1.5 5x 1e3 "" 3s4 2000000000s 1m 2sec; do
     rm -rf run
     "$rlrun" --quiet --set run.output_dir=run --set "run.checkpoint_every=$v" cp.ini >/dev/null 2>err.txt
     st=$?
@@ -214,7 +214,7 @@ for v in abc -1 1.5 5x 1e3 "" 3s4 2000000000s; do
         bad "checkpoint_every = '$v': exit $st"; cat err.txt
     fi
 done
-echo "checkpoint_every: 7 good values taken, 8 bad ones refused with exit 2"
+echo "checkpoint_every: 7 good values taken, 10 bad ones refused with exit 2"
 # Every 2 iterations: the checkpoint of a run killed at once is of an even one.
 rm -rf run
 "$rlrun" --quiet --set run.output_dir=run --set run.checkpoint_every=2 cp.ini >/dev/null 2>&1 &
