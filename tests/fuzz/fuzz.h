@@ -30,6 +30,14 @@ const char *fuzz_dir(void);
  * path (a static buffer, valid until the next call) or NULL. */
 const char *fuzz_write(const char *name, const void *data, size_t size);
 
+/* A checkpoint file around a payload: librl/checkpoint.c's header (magic,
+ * format, ABI, the algorithm and environment names, the payload's length),
+ * the payload, the CRC-32 of all that, written to fuzz_dir()/fuzz.rlck, so
+ * that fuzz bytes reach the payload's readers past the checksum. Returns
+ * the path (as fuzz_write) or NULL. */
+const char *fuzz_write_checkpoint(const char *algo, const char *env, const uint8_t *payload,
+                                  size_t size);
+
 /* The bytes as a NUL-terminated string (malloc'd; NULL when out of
  * memory). */
 char *fuzz_strdup(const uint8_t *data, size_t size);

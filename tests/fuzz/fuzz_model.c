@@ -13,35 +13,12 @@
 
 #include "fuzz.h"
 
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
 FUZZ_TARGET(model)
 {
     if (size < 1) return 0;
     static const char *const algos[] = {"ppo", "qlearn", "ppo", "sarsa"};
     const char *algo = algos[data[0] & 3];
-    enum { HEADER = 8 + 4 + 4 + 32 + 64 + 8 };
-    size_t plen = size - 1, n = HEADER + plen + 4;
-    unsigned char *file = calloc(1, n);
-    if (!file) return 0;
-    memcpy(file, "RLCKPT\r\n", 8);
-    put_u32(file + 8, RL_CHECKPOINT_FORMAT);
-    put_u32(file + 12, RL_ABI_VERSION);
-    memcpy(file + 16, algo, strlen(algo));
-    memcpy(file + 48, "fuzzenv", 7);
-    put_u64(file + 112, plen);
-    if (plen) memcpy(file + HEADER, data + 1, plen);
-    put_u32(file + HEADER + plen, rl_crc32(0, file, HEADER + plen));
-    const char *path = fuzz_write("fuzz.rlck", file, n);
-    free(file);
+    const char *path = fuzz_write_checkpoint(algo, "fuzzenv", data + 1, size - 1);
     if (!path) return 0;
 
     rl_error err = {0};

@@ -61,16 +61,6 @@ static int make(made *m, const setup *s)
     return m->algo ? 0 : -1;
 }
 
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
 FUZZ_TARGET(payload)
 {
     if (size < 1) return 0;
@@ -79,23 +69,8 @@ FUZZ_TARGET(payload)
     made *m = &live[which];
     if (!m->algo && make(m, s) != 0) abort(); /* the harness itself is broken */
 
-    /* The header of librl/checkpoint.c (format 3): magic, format, ABI,
-     * algorithm and environment names, payload length; the payload; the
-     * CRC-32 of all that. */
-    enum { HEADER = 8 + 4 + 4 + 32 + 64 + 8 };
-    size_t plen = size - 1, n = HEADER + plen + 4;
-    unsigned char *file = calloc(1, n);
-    if (!file) return 0;
-    memcpy(file, "RLCKPT\r\n", 8);
-    put_u32(file + 8, RL_CHECKPOINT_FORMAT);
-    put_u32(file + 12, RL_ABI_VERSION);
-    memcpy(file + 16, s->algo, strlen(s->algo));
-    memcpy(file + 48, s->env->name, strlen(s->env->name));
-    put_u64(file + 112, plen);
-    if (plen) memcpy(file + HEADER, data + 1, plen);
-    put_u32(file + HEADER + plen, rl_crc32(0, file, HEADER + plen));
-    const char *path = fuzz_write("fuzz.rlck", file, n);
-    free(file);
+    /* The payload behind a valid header and checksum. */
+    const char *path = fuzz_write_checkpoint(s->algo, s->env->name, data + 1, size - 1);
     if (!path) return 0;
 
     int rc = agent_only ? rl_algo_load_agent(m->algo, path) : rl_algo_load(m->algo, path);
