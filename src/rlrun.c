@@ -294,7 +294,7 @@ typedef struct input {
 
 /* Everything a run needs, created before any file is written. */
 typedef struct run {
-    rl_run rc;      /* [run], as the library reads it */
+    rl_run rc;      /* [run], as the library reads it (trace: or --trace) */
     rl_config *cfg;
     rl_registry *reg;
     const rl_env_type *env_type;
@@ -302,11 +302,6 @@ typedef struct run {
     rl_env_batch *envs;
     rl_algo *algo;
     const char *env_name;
-    int64_t seed, total_steps, num_envs, eval_episodes, eval_max_steps, log_every;
-    int64_t ckpt_iters; /* [run] checkpoint_every as iterations (0: none) */
-    double ckpt_secs;   /* ... or as seconds of wall time (0: none) */
-    int trace;      /* --trace or [run] trace */
-    int plots;      /* [run] plots */
     int own_trace;  /* the environment writes its own trace format */
     char dir[4096];
     input inputs[MAX_INPUTS];
@@ -402,10 +397,8 @@ static int prepare_item(run *r, const char *run_dir, const char *key, const char
     in->file = 1;
     in->module = module;
     rl_error err = {0};
-    int gone = !is_file(value);
-    if (gone) {
-        /* absolute, from config.ini */
-    } else {
+    int gone = !is_file(value); /* then path is the absolute one config.ini recorded */
+    if (!gone) {
         if (!realpath(value, in->path))
             return fail(EXIT_USAGE, "%s: [%s] %s: cannot resolve '%s': %s",
                         rl_config_where(cfg, r->env_name, key), r->env_name, key, value,
@@ -686,17 +679,7 @@ static int setup(run *r, const options *o)
         return fail(EXIT_USAGE, "%s", rl_config_errmsg(cfg));
     }
 
-    r->seed = (int64_t)r->rc.seed;
-    r->total_steps = r->rc.total_steps;
-    r->num_envs = r->rc.num_envs;
-    r->eval_episodes = r->rc.eval_episodes;
-    r->eval_max_steps = r->rc.eval_max_steps;
-    r->log_every = r->rc.log_every;
-    r->ckpt_iters = r->rc.checkpoint_iters;
-    r->ckpt_secs = r->rc.checkpoint_secs;
-    r->plots = r->rc.plots;
-    r->trace = r->rc.trace;
-    r->trace = r->trace || o->trace;
+    r->rc.trace = r->rc.trace || o->trace; /* --trace or [run] trace */
     const char *dir = r->rc.output_dir;
     if (dir[0])
         snprintf(r->dir, sizeof r->dir, "%s", dir);
@@ -706,12 +689,12 @@ static int setup(run *r, const options *o)
     const char *run_dir = o->eval_dir ? o->eval_dir : o->resume_dir ? o->resume_dir : o->plot_dir;
     int st = prepare_inputs(r, run_dir);
     if (st != EXIT_OK) return st;
-    r->envs = rl_env_batch_alloc(r->env_type, cfg, (size_t)r->num_envs, &err);
+    r->envs = rl_env_batch_alloc(r->env_type, cfg, (size_t)r->rc.num_envs, &err);
     if (!r->envs) return fail(setup_status(err.code), "%s", err.msg);
     r->own_trace = rl_env_has_own_trace(rl_env_batch_env(r->envs, 0));
-    r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, (uint64_t)r->seed, &err);
+    r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, (uint64_t)r->rc.seed, &err);
     if (!r->algo) return fail(setup_status(err.code), "%s", err.msg);
-    rl_algo_set_total_steps(r->algo, (uint64_t)r->total_steps);
+    rl_algo_set_total_steps(r->algo, (uint64_t)r->rc.total_steps);
     return EXIT_OK;
 }
 
@@ -787,9 +770,9 @@ static void make_report(const run *r, const rl_iter_info *it, uint64_t steps0, d
 {
     uint64_t done = it->env_steps - steps0;
     rep->rate = elapsed > 0 ? (double)done / elapsed : 0;
-    double left = (double)r->total_steps - (double)it->env_steps;
+    double left = (double)r->rc.total_steps - (double)it->env_steps;
     if (left < 0) left = 0;
-    rep->frac = (double)it->env_steps / (double)r->total_steps;
+    rep->frac = (double)it->env_steps / (double)r->rc.total_steps;
     if (rep->frac > 1) rep->frac = 1;
     fmt_duration(rep->elapsed, sizeof rep->elapsed, elapsed);
     if (left == 0)
@@ -810,7 +793,7 @@ static void draw_bar(const run *r, const rl_iter_info *it, const report *rep)
     int width = 10, fill = (int)(rep->frac * width);
     fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%lld  %s, ETA %s  %.0f steps/s  return %s   ", fill,
             "##########", width - fill, "", (int)(rep->frac * 100 + 0.5),
-            (unsigned long long)it->env_steps, (long long)r->total_steps, rep->elapsed, rep->eta,
+            (unsigned long long)it->env_steps, (long long)r->rc.total_steps, rep->elapsed, rep->eta,
             rep->rate, rep->ret);
     fflush(stderr);
 }
@@ -821,7 +804,7 @@ static void log_line(const run *r, const rl_iter_info *it, const report *rep)
     printf("iter %llu  steps %llu/%lld (%d%%)  elapsed %s  ETA %s  %.0f steps/s  return_100 %s  "
            "episodes %llu",
            (unsigned long long)it->iteration, (unsigned long long)it->env_steps,
-           (long long)r->total_steps, (int)(rep->frac * 100 + 0.5), rep->elapsed, rep->eta,
+           (long long)r->rc.total_steps, (int)(rep->frac * 100 + 0.5), rep->elapsed, rep->eta,
            rep->rate, rep->ret, (unsigned long long)it->episodes);
     for (size_t i = 0; i < it->nstats; i++)
         if (!isnan(it->stats[i])) printf("  %s %.4g", r->algo_type->stat_names[i], it->stats[i]);
@@ -1043,13 +1026,13 @@ static int train(run *r, const options *o)
     FILE *trace = NULL;
     char simtrace_dir[4120];
     snprintf(simtrace_dir, sizeof simtrace_dir, "%s/training-simtrace", r->dir);
-    if (r->trace && r->own_trace && make_dirs(simtrace_dir) != 0) {
+    if (r->rc.trace && r->own_trace && make_dirs(simtrace_dir) != 0) {
         fclose(progress);
         return fail(EXIT_RUNTIME, "cannot create '%s': %s", simtrace_dir, strerror(errno));
     }
-    if (r->trace && r->own_trace && o->resume_dir)
+    if (r->rc.trace && r->own_trace && o->resume_dir)
         remove_iteration_files(simtrace_dir, rl_algo_iterations(r->algo));
-    if (r->trace && r->own_trace) {
+    if (r->rc.trace && r->own_trace) {
         /* DeepRacer's iteration files hold num_episodes_between_training
          * episodes each (deepracer-utils numbers episodes by it): when PPO
          * iterates by episodes, a file takes that many, and the episodes
@@ -1062,7 +1045,7 @@ static int train(run *r, const options *o)
             rl_config_get_int(r->cfg, "ppo", "episodes_per_iteration", &per_iter) == RL_OK)
             rl_env_batch_set_trace_quota(r->envs, (uint64_t)per_iter);
     }
-    if (r->trace && !r->own_trace) {
+    if (r->rc.trace && !r->own_trace) {
         snprintf(path, sizeof path, "%s/trace.csv", r->dir);
         trace = fopen(path, o->resume_dir ? "a" : "w");
         if (!trace) {
@@ -1080,12 +1063,12 @@ static int train(run *r, const options *o)
     uint64_t last_steps = steps0;
     /* Piped output: a line each log_every iterations, or (0) about 20
      * lines over this invocation's steps, a resumed one's too. */
-    const int64_t log_every = r->log_every;
-    const double span = (double)r->total_steps - (double)steps0;
+    const int64_t log_every = r->rc.log_every;
+    const double span = (double)r->rc.total_steps - (double)steps0;
     unsigned mark = 1; /* the next line is due at steps0 + mark * span / 20 */
     rl_iter_info it = {0};
-    while ((int64_t)rl_algo_env_steps(r->algo) < r->total_steps && !stop_signal) {
-        if (r->trace && r->own_trace) {
+    while ((int64_t)rl_algo_env_steps(r->algo) < r->rc.total_steps && !stop_signal) {
+        if (r->rc.trace && r->own_trace) {
             /* The next iteration's file; the batch keeps the rows of the
              * episodes under way from one file to the next. */
             FILE *next;
@@ -1125,7 +1108,7 @@ static int train(run *r, const options *o)
                           strerror(errno));
             break;
         }
-        int last = (int64_t)it.env_steps >= r->total_steps;
+        int last = (int64_t)it.env_steps >= r->rc.total_steps;
         int due = last;
         if (log_every > 0) {
             due = due || it.iteration % (uint64_t)log_every == 0;
@@ -1147,8 +1130,8 @@ static int train(run *r, const options *o)
          * follows the loop). progress.csv already holds this iteration's
          * row, so it never has fewer rows than the checkpoint has seen. */
         if (!last && !stop_signal &&
-            ((r->ckpt_iters > 0 && it.iteration % (uint64_t)r->ckpt_iters == 0) ||
-             (r->ckpt_secs > 0 && t - last_ckpt >= r->ckpt_secs))) {
+            ((r->rc.checkpoint_iters > 0 && it.iteration % (uint64_t)r->rc.checkpoint_iters == 0) ||
+             (r->rc.checkpoint_secs > 0 && t - last_ckpt >= r->rc.checkpoint_secs))) {
             if (rl_algo_save(r->algo, ckpt) != RL_OK) {
                 status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
                 break;
@@ -1170,7 +1153,7 @@ static int train(run *r, const options *o)
      * numbered as the next iteration's (a later --resume writes it again,
      * with that iteration's episodes after them). */
     for (uint64_t k = rl_algo_iterations(r->algo);
-         status == EXIT_OK && r->trace && r->own_trace && rl_env_batch_trace_held(r->envs) > 0;
+         status == EXIT_OK && r->rc.trace && r->own_trace && rl_env_batch_trace_held(r->envs) > 0;
          k++) {
         snprintf(path, sizeof path, "%s/%llu-iteration.csv", simtrace_dir, (unsigned long long)k);
         FILE *rest = fopen(path, "w");
@@ -1206,7 +1189,7 @@ static int train(run *r, const options *o)
 
 static int evaluate(run *r, const options *o)
 {
-    if (r->eval_episodes == 0) return EXIT_OK;
+    if (r->rc.eval_episodes == 0) return EXIT_OK;
     rl_error err = {0};
     rl_env *env = rl_env_alloc(r->env_type, r->cfg, &err);
     if (!env) return fail(EXIT_RUNTIME, "%s", err.msg);
@@ -1224,7 +1207,7 @@ static int evaluate(run *r, const options *o)
         return fail(EXIT_RUNTIME, "cannot write '%s': %s", csv_tmp, strerror(errno));
     }
     FILE *trace = NULL;
-    if (r->trace && r->own_trace) {
+    if (r->rc.trace && r->own_trace) {
         /* deepracer-for-cloud's layout, which deepracer-utils finds beside
          * training-simtrace/: evaluation-<local time, 14 digits>/. */
         char dir[4200], stamp[32];
@@ -1239,10 +1222,10 @@ static int evaluate(run *r, const options *o)
             return EXIT_RUNTIME;
         }
         trace = open_in(dir, "0-iteration.csv", path, sizeof path);
-    } else if (r->trace) {
+    } else if (r->rc.trace) {
         trace = open_in(r->dir, "eval-trace.csv", path, sizeof path);
     }
-    if (r->trace) {
+    if (r->rc.trace) {
         if (!trace) {
             fclose(csv);
             rl_env_free(env);
@@ -1260,11 +1243,11 @@ static int evaluate(run *r, const options *o)
 
     int status = EXIT_OK;
     double sum = 0, len_sum = 0, lo = INFINITY, hi = -INFINITY;
-    for (int64_t k = 0; k < r->eval_episodes && m && msum && !stop_signal; k++) {
+    for (int64_t k = 0; k < r->rc.eval_episodes && m && msum && !stop_signal; k++) {
         rl_episode_result res;
         /* Evaluation seeds are apart from training's: run.seed + 1000000 + k. */
-        if (rl_algo_evaluate(r->algo, env, (uint64_t)r->seed + 1000000u + (uint64_t)k,
-                             r->eval_max_steps, &res) != RL_OK) {
+        if (rl_algo_evaluate(r->algo, env, (uint64_t)r->rc.seed + 1000000u + (uint64_t)k,
+                             r->rc.eval_max_steps, &res) != RL_OK) {
             status = fail(EXIT_RUNTIME, "evaluation episode %lld failed: %s", (long long)k + 1,
                           rl_algo_errmsg(r->algo));
             break;
@@ -1277,7 +1260,7 @@ static int evaluate(run *r, const options *o)
             msum[i] += m[i];
         }
         fputc('\n', csv);
-        if (nm && r->eval_episodes <= 20 && !o->quiet) {
+        if (nm && r->rc.eval_episodes <= 20 && !o->quiet) {
             /* A few episodes with figures (DeepRacer's laps): one line each. */
             printf("  episode %lld: return %.4f, length %lld", (long long)k + 1, res.ret,
                    (long long)res.length);
@@ -1306,15 +1289,15 @@ static int evaluate(run *r, const options *o)
         status = fail(EXIT_RUNTIME, "cannot write '%s': %s", csv_path, strerror(errno));
     if (status != EXIT_OK) remove(csv_tmp);
     if (status == EXIT_OK && m && msum) {
-        double n = (double)r->eval_episodes;
+        double n = (double)r->rc.eval_episodes;
         printf("evaluation (%s, greedy): %lld episode%s, mean return %.4f (min %.4f, max %.4f), "
                "mean length %.1f\n",
-               r->env_name, (long long)r->eval_episodes, r->eval_episodes == 1 ? "" : "s", sum / n,
+               r->env_name, (long long)r->rc.eval_episodes, r->rc.eval_episodes == 1 ? "" : "s", sum / n,
                lo, hi, len_sum / n);
         /* The environment's own table where it has one (trading, rota),
          * else each metric's mean. */
         for (size_t i = 0; i < nm; i++) msum[i] /= n;
-        int rc = rl_env_write_summary(env, msum, (size_t)r->eval_episodes, stdout);
+        int rc = rl_env_write_summary(env, msum, (size_t)r->rc.eval_episodes, stdout);
         if (rc == RL_EUNSUPPORTED)
             for (size_t i = 0; i < nm; i++) printf("  %s: mean %.4f\n", names[i], msum[i]);
         else if (rc != RL_OK)
@@ -1336,7 +1319,7 @@ static int evaluate(run *r, const options *o)
  * a one-line note; [run] plots = false draws nothing. */
 static int draw_plots(run *r, const options *o, int asked)
 {
-    if (!asked && (!r->plots || !r->env_type->write_plots)) return EXIT_OK;
+    if (!asked && (!r->rc.plots || !r->env_type->write_plots)) return EXIT_OK;
     rl_env *env = rl_env_batch_env(r->envs, 0);
     int rc = rl_env_write_plots(env, r->cfg, r->dir, o->quiet && !asked ? NULL : stdout);
     fflush(stdout);
@@ -1570,7 +1553,7 @@ int main(int argc, char **argv)
         } else if (o.eval_dir) {
             /* Evaluate a trained agent: results go into its run directory. */
             snprintf(r.dir, sizeof r.dir, "%s", o.eval_dir);
-            if (r.eval_episodes == 0) {
+            if (r.rc.eval_episodes == 0) {
                 fail(EXIT_USAGE, "--eval: [run] eval_episodes is 0, nothing to evaluate");
                 run_free(&r);
                 free(o.sets);
