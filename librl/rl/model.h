@@ -6,9 +6,11 @@
  * and rl_model_predict maps any number of observations to actions. No
  * configuration, no plugin, no environment: the checkpoint records the
  * spaces, the networks' shape and activation and the observation
- * normaliser's statistics. The deterministic actions are those
- * rl_algo_act(algo, obs, n, actions, 1) gives for the same checkpoint, to
- * the bit: the same code computes them.
+ * normaliser's statistics. The deterministic actions are those rlrun
+ * --eval takes for the same checkpoint, to the bit: the same code computes
+ * them, one observation at a time as evaluation does (a CBLAS product over
+ * many rows may round a row's sums otherwise than over one, so a batched
+ * rl_algo_act can differ from it in the last bits).
  *
  *     rl_error err = {0};
  *     rl_model *m = rl_model_load("runs/cartpole/checkpoint.rlck", &err);
