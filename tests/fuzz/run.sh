@@ -40,7 +40,7 @@ fi
 
 # name and -max_len: the largest input worth trying for the format.
 targets="config:4096 track:65536 price_csv:65536 demand_csv:65536 checkpoint:16384
-payload:16384 drjson:16384 pyreward_name:4096 simtrace:65536 plots_trace:65536 csv:140000"
+payload:16384 model:16384 drjson:16384 pyreward_name:4096 simtrace:65536 plots_trace:65536 csv:140000"
 if [ $# -gt 0 ]; then
     want=" $* " sel=
     for t in $targets; do
