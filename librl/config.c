@@ -953,40 +953,35 @@ static int check_entry(rl_config *cfg, const entry *e)
     return rc == RL_OK ? RL_OK : set_error(cfg, rc, &m);
 }
 
-int rl_config_validate(rl_config *cfg)
+/* Check every entry given (of one section, or of all when section is
+ * NULL), in file order, then the --set ones. */
+static int validate(rl_config *cfg, const char *section)
 {
-    if (!cfg) return RL_EINVAL;
     for (size_t i = 0; i < cfg->files.n; i++) {
         const entry *e = cfg->files.items[i];
+        if (section && strcmp(e->section, section) != 0) continue;
         /* A value that --set replaces is never used, so it cannot be wrong. */
         if (list_find(&cfg->sets, e->section, e->key, NULL)) continue;
         int rc = check_entry(cfg, e);
         if (rc != RL_OK) return rc;
     }
     for (size_t i = 0; i < cfg->sets.n; i++) {
-        int rc = check_entry(cfg, cfg->sets.items[i]);
+        const entry *e = cfg->sets.items[i];
+        if (section && strcmp(e->section, section) != 0) continue;
+        int rc = check_entry(cfg, e);
         if (rc != RL_OK) return rc;
     }
     return RL_OK;
 }
 
+int rl_config_validate(rl_config *cfg)
+{
+    return cfg ? validate(cfg, NULL) : RL_EINVAL;
+}
+
 int rl_config_validate_section(rl_config *cfg, const char *section)
 {
-    if (!cfg || !section) return RL_EINVAL;
-    for (size_t i = 0; i < cfg->files.n; i++) {
-        const entry *e = cfg->files.items[i];
-        if (strcmp(e->section, section) != 0 || list_find(&cfg->sets, e->section, e->key, NULL))
-            continue;
-        int rc = check_entry(cfg, e);
-        if (rc != RL_OK) return rc;
-    }
-    for (size_t i = 0; i < cfg->sets.n; i++) {
-        const entry *e = cfg->sets.items[i];
-        if (strcmp(e->section, section) != 0) continue;
-        int rc = check_entry(cfg, e);
-        if (rc != RL_OK) return rc;
-    }
-    return RL_OK;
+    return cfg && section ? validate(cfg, section) : RL_EINVAL;
 }
 
 int rl_config_has(const rl_config *cfg, const char *section, const char *key)
