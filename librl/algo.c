@@ -38,6 +38,7 @@ struct rl_algo {
     double *eval_obs, *eval_act; /* workspaces for rl_algo_evaluate */
     size_t eval_obs_dim, eval_act_dim;
     int initialised;
+    const rl_comm *comm; /* the group it trains in (rl_algo_set_comm), or NULL */
     /* The agent failed numerically (its iterate returned RL_ENUMERIC, or
      * its save refused with it): training and saving are refused with
      * broken_msg until a load succeeds. */
@@ -142,6 +143,64 @@ int rl_algo_set_total_steps(rl_algo *a, uint64_t total_steps)
     return RL_OK;
 }
 
+int rl_algo_set_comm(rl_algo *a, const rl_comm *comm)
+{
+    if (comm && (comm->size < 1 || comm->rank < 0 || comm->rank >= comm->size || !comm->sum_f32 ||
+                 !comm->sum_f64 || !comm->max_f64 || !comm->bcast))
+        return rl__fmt(a->errmsg, RL_EINVAL,
+                       "rl_algo_set_comm: an incomplete group (rank %d of %d, or an operation "
+                       "missing)",
+                       comm->rank, comm->size);
+    if (comm && comm->size == 1) comm = NULL;
+    if (!a->type->set_comm) {
+        if (!comm) return RL_OK;
+        return rl__fmt(a->errmsg, RL_EUNSUPPORTED,
+                       "algorithm '%s' trains in one process only: it cannot train over %d "
+                       "processes",
+                       a->type->name, comm->size);
+    }
+    rl_error e = {0};
+    int rc = a->type->set_comm(a->state, comm, &e);
+    if (rc != RL_OK) return failed(a, rc, &e);
+    a->comm = comm;
+    return RL_OK;
+}
+
+int rl_algo_set_threads(rl_algo *a, int threads)
+{
+    if (threads < 1)
+        return rl__fmt(a->errmsg, RL_EINVAL, "rl_algo_set_threads: %d threads; at least 1",
+                       threads);
+    int rc = rl_env_batch_set_threads(a->envs, threads);
+    if (rc != RL_OK) return rl__fmt(a->errmsg, rc, "%s", rl_env_batch_errmsg(a->envs));
+    return RL_OK;
+}
+
+/* Merge one iteration's episode statistics over the group: sums of the
+ * episodes, their returns and lengths, and the last-100 windows weighted
+ * by their episodes. */
+static int merge_stats(rl_algo *a, rl_iter_info *info)
+{
+    double b[6];
+    uint64_t ne = info->episodes, nr = info->recent_episodes;
+    b[0] = (double)ne;
+    b[1] = ne ? info->mean_return * (double)ne : 0;
+    b[2] = ne ? info->mean_length * (double)ne : 0;
+    b[3] = (double)nr;
+    b[4] = nr ? info->recent_return * (double)nr : 0;
+    b[5] = nr ? info->recent_length * (double)nr : 0;
+    rl_error e = {0};
+    int rc = a->comm->sum_f64(a->comm->ctx, b, 6, &e);
+    if (rc != RL_OK) return failed(a, rc, &e);
+    info->episodes = (uint64_t)b[0];
+    info->mean_return = b[0] > 0 ? b[1] / b[0] : NAN;
+    info->mean_length = b[0] > 0 ? b[2] / b[0] : NAN;
+    info->recent_episodes = (uint64_t)b[3];
+    info->recent_return = b[3] > 0 ? b[4] / b[3] : NAN;
+    info->recent_length = b[3] > 0 ? b[5] / b[3] : NAN;
+    return RL_OK;
+}
+
 int rl_algo_iterate(rl_algo *a, rl_iter_info *info)
 {
     if (a->broken) return rl__fmt(a->errmsg, RL_ENUMERIC, "%s", a->broken_msg);
@@ -164,6 +223,7 @@ int rl_algo_iterate(rl_algo *a, rl_iter_info *info)
             rl_env_batch_recent(a->envs, &info->recent_return, &info->recent_length);
         info->stats = a->stats;
         info->nstats = a->nstats;
+        if (a->comm) return merge_stats(a, info);
     }
     return RL_OK;
 }

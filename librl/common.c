@@ -21,6 +21,7 @@ const char *rl_strerror(int code)
     case RL_EPLUGIN: return "plugin failure";
     case RL_ENUMERIC: return "non-finite number";
     case RL_EUNSUPPORTED: return "operation not supported";
+    case RL_ECOMM: return "communication between processes failed";
     default: return "unknown error code";
     }
 }

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "internal.h"
+#include "pool.h"
 #include "rl/env.h"
 
 const rl_param rl_env_common_params[] = {
@@ -398,6 +399,13 @@ struct rl_env_batch {
      * recent_n of them, the oldest at recent_at. */
     double recent_ret[RL_RECENT_EPISODES], recent_len[RL_RECENT_EPISODES];
     size_t recent_n, recent_at;
+    /* Threads (rl_env_batch_set_threads): the pool, and each instance's
+     * step result and status while a parallel step is under way. */
+    rl__pool *pool;
+    rl_step *steps;
+    int *rcs;
+    const double *job_actions;
+    double *job_obs;
     char errmsg[RL_ERRMSG_SIZE];
 };
 
@@ -445,6 +453,9 @@ void rl_env_batch_free(rl_env_batch *b)
     free(b->returns);
     free(b->held);
     free(b->held_ends);
+    rl__pool_free(b->pool);
+    free(b->steps);
+    free(b->rcs);
     free(b);
 }
 
@@ -553,14 +564,61 @@ static int flush_episode(rl_env_batch *b, rl_env *env)
     return RL_OK;
 }
 
+int rl_env_batch_set_threads(rl_env_batch *b, int threads)
+{
+    if (threads < 1)
+        return rl__fmt(b->errmsg, RL_EINVAL, "rl_env_batch_set_threads: %d threads; at least 1",
+                       threads);
+    if (rl__pool_threads(b->pool) == threads) return RL_OK;
+    rl__pool_free(b->pool);
+    b->pool = NULL;
+    if (threads > 1 && (!b->steps || !b->rcs)) {
+        free(b->steps);
+        free(b->rcs);
+        b->steps = calloc(b->n, sizeof *b->steps);
+        b->rcs = calloc(b->n, sizeof *b->rcs);
+        if (!b->steps || !b->rcs)
+            return rl__fmt(b->errmsg, RL_ENOMEM, "out of memory for %d threads", threads);
+    }
+    int rc = rl__pool_create(&b->pool, threads);
+    if (rc != RL_OK)
+        return rl__fmt(b->errmsg, rc, "could not start %d threads: %s", threads - 1,
+                       rc == RL_ENOMEM ? "out of memory" : "pthread_create failed");
+    return RL_OK;
+}
+
+int rl_env_batch_threads(const rl_env_batch *b) { return rl__pool_threads(b->pool); }
+
+rl__pool *rl__env_batch_pool(rl_env_batch *b) { return b->pool; }
+
+/* One instance's step, on whichever thread: it touches only that
+ * instance and its own rows. */
+static void step_task(void *ctx, size_t i)
+{
+    rl_env_batch *b = ctx;
+    b->rcs[i] = rl_env_step(b->envs[i], b->job_actions + i * b->act_dim,
+                            b->job_obs + i * b->obs_dim, &b->steps[i]);
+}
+
 int rl_env_batch_step(rl_env_batch *b, const double *actions, double *obs, double *rewards,
                       unsigned char *terminated, unsigned char *truncated, double *final_obs)
 {
+    /* With threads, the instances step in parallel; what they share (the
+     * statistics, the trace file, the order of resets) is then done here in
+     * instance order, so the results are those of one thread. A batch
+     * writing traces steps on one thread: its rows go to one file. */
+    int parallel = b->pool && b->n > 1 && !b->trace && !b->envs[0]->trace;
+    if (parallel) {
+        b->job_actions = actions;
+        b->job_obs = obs;
+        rl__pool_run(b->pool, b->n, step_task, b);
+    }
     for (size_t i = 0; i < b->n; i++) {
         rl_env *env = b->envs[i];
         double *o = obs + i * b->obs_dim;
         rl_step st;
-        int rc = rl_env_step(env, actions + i * b->act_dim, o, &st);
+        int rc = parallel ? b->rcs[i] : rl_env_step(env, actions + i * b->act_dim, o, &st);
+        if (parallel) st = b->steps[i];
         if (rc != RL_OK) {
             batch_fail(b, i);
             return rc;

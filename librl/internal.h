@@ -30,6 +30,12 @@ static inline int rl__fmt(char *buf, int code, const char *fmt, ...)
     return code;
 }
 
+/* The thread pool of a batch (rl_env_batch_set_threads), NULL for one
+ * thread: an algorithm uses the same threads for its own work. */
+struct rl_env_batch;
+struct rl__pool;
+struct rl__pool *rl__env_batch_pool(struct rl_env_batch *b);
+
 /* Plugin lifetime (plugin.c): an environment instance holds the plugin that
  * registered its type, so the code stays mapped while the instance lives.
  * Types added directly (not by a plugin) are not tracked; both are no-ops

@@ -1,5 +1,11 @@
 /* The [run] section: its one key table and the reader of it. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "internal.h"
+
+#ifdef __linux__
+#include <sched.h>
+#endif
+#include <unistd.h>
 
 #include <errno.h>
 #include <math.h>
@@ -19,6 +25,10 @@ const rl_param rl_run_params[] = {
     {"total_steps", RL_PARAM_INT, "100000", 1, 1e15, NULL,
      "environment steps to train for (the last iteration may go past it)"},
     {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, "environments stepped together"},
+    {"threads", RL_PARAM_INT, "0", 0, 1024, NULL,
+     "threads for stepping the environments and computing the gradients; the results are "
+     "the same for any number (0: the cores available, shared among the processes of an "
+     "MPI job on the same host)"},
     {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL,
      "run directory; a directory that holds a run is refused unless --force or --resume "
      "(empty: a new one, runs/<env>, then runs/<env>_2, runs/<env>_3, ...)"},
@@ -94,6 +104,7 @@ int rl_run_read(rl_config *cfg, rl_run *out)
         (rc = rl_config_get_int(cfg, "run", "seed", &seed)) ||
         (rc = rl_config_get_int(cfg, "run", "total_steps", &out->total_steps)) ||
         (rc = rl_config_get_int(cfg, "run", "num_envs", &out->num_envs)) ||
+        (rc = rl_config_get_int(cfg, "run", "threads", &out->threads)) ||
         (rc = rl_config_get_int(cfg, "run", "eval_episodes", &out->eval_episodes)) ||
         (rc = rl_config_get_int(cfg, "run", "eval_max_steps", &out->eval_max_steps)) ||
         (rc = rl_config_get_int(cfg, "run", "log_every", &out->log_every)) ||
@@ -109,4 +120,17 @@ int rl_run_read(rl_config *cfg, rl_run *out)
                               "0 saves only at the end",
                               every);
     return RL_OK;
+}
+
+int rl_cpu_count(void)
+{
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0) return n;
+    }
+#endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (n > 1024 ? 1024 : (int)n) : 1;
 }

@@ -31,6 +31,7 @@
 #include <rl/env.h>
 #include <rl/checkpoint.h>
 #include <rl/policy.h>
+#include <rl/comm.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,10 @@ typedef struct rl_algo_type {
      * schedules span the run (ppo's learning-rate anneal) takes it from
      * here: a type never reads another section of the configuration. */
     void (*set_total_steps)(void *state, uint64_t total_steps);
+    /* Optional: train as one member of comm's group (rl_algo_set_comm).
+     * Types without it train alone; rl_algo_set_comm refuses a group of
+     * more than one for them. */
+    int (*set_comm)(void *state, const rl_comm *comm, rl_error *err);
 } rl_algo_type;
 
 /* The first fields of every rl_algo_type table (see RL_ENV_TYPE_HEADER). */
@@ -119,6 +124,28 @@ RL_API void rl_algo_free(rl_algo *algo);
  * keys). Call it after rl_algo_alloc, before training; 0 means not known.
  * Types without such a schedule (qlearn) ignore it. Returns RL_OK. */
 RL_API int rl_algo_set_total_steps(rl_algo *algo, uint64_t total_steps);
+
+/* Train as member comm->rank of a group of comm->size processes
+ * (rl/comm.h), each with its own environment batch (seeded differently)
+ * and its own rl_algo made from the same configuration and seed. Call it
+ * on every member after rl_algo_alloc and after any rl_algo_load, before
+ * training. It broadcasts rank 0's learning state, so every member starts
+ * equal, and gives each rank its own random stream; from then on each
+ * rl_algo_iterate is collective: the environment steps it reports are the
+ * group's (so a budget of total steps is the group's), and the episode
+ * statistics in rl_iter_info are merged over the group (the last-100
+ * window as the ranks' windows weighted by their episodes). comm must
+ * outlive the algo; NULL or a group of one trains alone again. A type
+ * without the slot: RL_EUNSUPPORTED for a group of more than one. */
+RL_API int rl_algo_set_comm(rl_algo *algo, const rl_comm *comm);
+
+/* Use up to threads threads (>= 1) inside rl_algo_iterate: it sets the
+ * environment batch's (rl_env_batch_set_threads), and the type uses the
+ * same threads for its own work (ppo: the minibatch gradients, computed in
+ * fixed slices whatever the number). Results are bit-identical for any
+ * number. RL_EINVAL for threads < 1; RL_ENOMEM or RL_EIO when a thread
+ * cannot be started. */
+RL_API int rl_algo_set_threads(rl_algo *algo, int threads);
 
 RL_API int rl_algo_iterate(rl_algo *algo, rl_iter_info *info);
 

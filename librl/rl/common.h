@@ -52,7 +52,9 @@ enum {
     RL_ESYNTAX = 8,   /* a configuration file does not parse */
     RL_EPLUGIN = 9,   /* a plugin misbehaved (bad output, failed call) */
     RL_ENUMERIC = 10, /* a non-finite number appeared */
-    RL_EUNSUPPORTED = 11 /* the operation is not provided by this type */
+    RL_EUNSUPPORTED = 11, /* the operation is not provided by this type */
+    RL_ECOMM = 12     /* a collective operation between processes failed,
+                       * or the processes disagree (rl/comm.h) */
 };
 
 /* Size of every error message buffer, including the terminating NUL. */

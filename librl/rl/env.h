@@ -272,6 +272,17 @@ RL_API int rl_env_batch_step(rl_env_batch *batch, const double *actions, double 
                              double *rewards, unsigned char *terminated,
                              unsigned char *truncated, double *final_obs);
 
+/* Step the instances on up to threads threads (>= 1; 1 by default): each
+ * thread steps whole instances, and what they share (statistics, traces,
+ * resets in order) is done afterwards in instance order, so the results
+ * are the same bits for any number. An environment type's step must then
+ * touch only its own instance (every built-in type and plugin of librl
+ * does; a Python reward takes the GIL). A batch writing traces steps on
+ * one thread. RL_EINVAL for threads < 1; RL_ENOMEM, or RL_EIO when a
+ * thread cannot be started (rl_env_batch_errmsg). */
+RL_API int rl_env_batch_set_threads(rl_env_batch *batch, int threads);
+RL_API int rl_env_batch_threads(const rl_env_batch *batch);
+
 /* Save the batch for an exact resume: every instance's generator, episode
  * counters and running return and, where the type provides save/load, its
  * episode in progress; then the own-format trace's episode count and the

@@ -11,6 +11,7 @@
 #include <rl/plugin.h>
 #include <rl/checkpoint.h>
 #include <rl/policy.h>
+#include <rl/comm.h>
 #include <rl/algo.h>
 #include <rl/nn.h>
 #include <rl/ppo.h>

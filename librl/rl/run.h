@@ -37,6 +37,7 @@ typedef struct rl_run {
     uint64_t seed;
     int64_t total_steps;    /* environment steps to train for */
     int64_t num_envs;       /* environments stepped together */
+    int64_t threads;        /* threads to use (0: the cores available) */
     int64_t eval_episodes;  /* greedy evaluation episodes after training */
     int64_t eval_max_steps; /* cut an evaluation episode there (0: never) */
     int64_t log_every;      /* progress line every N iterations (0: about 20) */
@@ -53,6 +54,9 @@ typedef struct rl_run {
  * RL_ENOTFOUND, RL_EINVAL or RL_ERANGE and a message naming file:line and
  * key (rl_config_errmsg). A missing [run] section reads as the defaults. */
 RL_API int rl_run_read(rl_config *cfg, rl_run *out);
+
+/* The cores this process may run on (its CPU affinity), at least 1. */
+RL_API int rl_cpu_count(void);
 
 /* Parse a checkpoint_every value: a whole number of iterations ("10"), or a
  * positive interval of wall time, a number followed by s, min or h ("90s",
