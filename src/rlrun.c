@@ -695,6 +695,9 @@ static int setup(run *r, const options *o)
     r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, (uint64_t)r->rc.seed, &err);
     if (!r->algo) return fail(setup_status(err.code), "%s", err.msg);
     rl_algo_set_total_steps(r->algo, (uint64_t)r->rc.total_steps);
+    int threads = r->rc.threads > 0 ? (int)r->rc.threads : rl_cpu_count();
+    if (rl_algo_set_threads(r->algo, threads) != RL_OK)
+        return fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
     return EXIT_OK;
 }
 
