@@ -30,8 +30,25 @@
 #include <rl/rl.h>
 
 #include "csv.h" /* plugins/common: the one CSV reader */
+#include "group.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* The process group (src/group.h): rank 0 of 1 unless launched by mpirun
+ * or srun in a build with MPI. `together` is 1 while the ranks train
+ * together (size > 1, a new run or --resume): then every step that can
+ * fail on one rank is followed by agree(). Ranks other than 0 write no
+ * file (but the debugging aid RLRUN_RANK_CHECKPOINTS) and print only
+ * errors, prefixed "rlrun: rank N: ", on the standard error they were
+ * started with (rank_err); their stdout and stderr go to /dev/null. Until
+ * the group has agreed that setup went well, their errors are held
+ * (held), and dropped when rank 0 failed too, so that a bad configuration
+ * is reported once. */
+static rlrun_group group;
+static int together;
+static FILE *rank_err;
+static int holding;
+static char held[RL_ERRMSG_SIZE + 600];
 
 
 typedef struct options {
@@ -96,11 +113,53 @@ static int fail(int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("rlrun: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    if (group.rank == 0) {
+        fputs("rlrun: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+    } else if (holding) {
+        if (!held[0]) { /* the first error: what went wrong first */
+            int w = snprintf(held, sizeof held, "rlrun: rank %d: ", group.rank);
+            if (w > 0 && (size_t)w < sizeof held - 2) {
+                vsnprintf(held + w, sizeof held - (size_t)w - 1, fmt, ap);
+                strcat(held, "\n");
+            }
+        }
+    } else {
+        FILE *f = rank_err ? rank_err : stderr;
+        fprintf(f, "rlrun: rank %d: ", group.rank);
+        vfprintf(f, fmt, ap);
+        fputc('\n', f);
+        fflush(f);
+    }
     va_end(ap);
     return status;
+}
+
+/* The group's verdict on a step each rank took (setup, the run directory,
+ * loading a checkpoint): each rank's exit status in, the group's out:
+ * rank 0's when it failed (its message printed; the other ranks' held
+ * ones dropped), else the largest of the others' (their held messages
+ * printed now), else 0. Alone, status as it is. A failed collective ends
+ * the job. */
+static int agree(int status)
+{
+    if (!together) return status;
+    double v[2] = {group.rank == 0 ? (double)status : 0, (double)status};
+    rl_error err = {0};
+    int rc = group.comm.max_f64(group.comm.ctx, v, 2, &err);
+    if (rc == RL_OK && held[0] && v[0] == 0) {
+        fputs(held, rank_err ? rank_err : stderr);
+        fflush(rank_err ? rank_err : stderr);
+    }
+    held[0] = '\0';
+    if (rc != RL_OK) {
+        holding = 0;
+        fail(EXIT_RUNTIME, "%s", err.msg);
+        rlrun_group_abort(&group, EXIT_RUNTIME);
+        return EXIT_RUNTIME;
+    }
+    return v[0] != 0 ? (int)v[0] : (int)v[1];
 }
 
 /* The exit status for an environment or algorithm that could not be set up:
@@ -156,6 +215,10 @@ static int plugin_command(int argc, char **argv)
         fputs(n ? ")\nTry 'rlrun --help'.\n" : "\nTry 'rlrun --help'.\n", stderr);
         rl_registry_free(reg);
         return EXIT_USAGE;
+    }
+    if (group.rank > 0) { /* rank 0 alone runs a command */
+        rl_registry_free(reg);
+        return EXIT_OK;
     }
     int rc = rl_command_run(cmd, argc - 2, argv + 2, stdout, &err);
     int status = EXIT_OK;
@@ -692,10 +755,18 @@ static int setup(run *r, const options *o)
     r->envs = rl_env_batch_alloc(r->env_type, cfg, (size_t)r->rc.num_envs, &err);
     if (!r->envs) return fail(setup_status(err.code), "%s", err.msg);
     r->own_trace = rl_env_has_own_trace(rl_env_batch_env(r->envs, 0));
-    r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, (uint64_t)r->rc.seed, &err);
+    /* Each rank's batch has a seed stream of its own: rank k resets its
+     * instance i with run.seed + k * 0x9E3779B97F4A7C15 + i (mod 2^64), an
+     * odd constant far from any batch's width, so rank 0's episodes are a
+     * lone run's. rl_algo_set_comm then gives every rank rank 0's agent. */
+    uint64_t seed = (uint64_t)r->rc.seed + (uint64_t)group.rank * UINT64_C(0x9E3779B97F4A7C15);
+    r->algo = rl_algo_alloc(r->algo_type, cfg, r->envs, seed, &err);
     if (!r->algo) return fail(setup_status(err.code), "%s", err.msg);
     rl_algo_set_total_steps(r->algo, (uint64_t)r->rc.total_steps);
-    int threads = r->rc.threads > 0 ? (int)r->rc.threads : rl_cpu_count();
+    /* threads = 0: the cores available, shared by the ranks on this host. */
+    int threads = rl_cpu_count() / (group.local_size > 0 ? group.local_size : 1);
+    if (threads < 1) threads = 1;
+    if (r->rc.threads > 0) threads = (int)r->rc.threads;
     if (rl_algo_set_threads(r->algo, threads) != RL_OK)
         return fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
     return EXIT_OK;
@@ -1002,13 +1073,59 @@ static const char *signal_name(int sig)
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
 }
 
+/* In a group: stop after this iteration when any rank has had a signal
+ * (the same answer on every rank). Returns an exit status. */
+static int agree_stop(void)
+{
+    double v = (double)stop_signal;
+    rl_error err = {0};
+    if (group.comm.max_f64(group.comm.ctx, &v, 1, &err) != RL_OK)
+        return fail(EXIT_RUNTIME, "%s", err.msg);
+    if (v > 0 && !stop_signal) stop_signal = (sig_atomic_t)v;
+    return EXIT_OK;
+}
+
+/* RLRUN_RANK_CHECKPOINTS=1 (a debugging aid, rlrun(1)): every rank writes
+ * its process id into RUNDIR/rank-N.pid when training begins and its
+ * whole training state into RUNDIR/checkpoint-rankN.rlck when it ends, so
+ * that the ranks' agents can be compared (tests/rlrun_mpi.sh). */
+static int rank_files(void)
+{
+    const char *v = getenv("RLRUN_RANK_CHECKPOINTS");
+    return v && strcmp(v, "1") == 0;
+}
+
+static int write_rank_pid(const run *r)
+{
+    if (!rank_files()) return EXIT_OK;
+    char path[4300];
+    snprintf(path, sizeof path, "%s/rank-%d.pid", r->dir, group.rank);
+    FILE *f = fopen(path, "w");
+    if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0)
+        return fail(EXIT_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+    return EXIT_OK;
+}
+
+static int save_rank_checkpoint(run *r)
+{
+    if (!rank_files()) return EXIT_OK;
+    char path[4300];
+    snprintf(path, sizeof path, "%s/checkpoint-rank%d.rlck", r->dir, group.rank);
+    return rl_algo_save(r->algo, path) == RL_OK ? EXIT_OK
+                                                : fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
+}
+
 static int train(run *r, const options *o)
 {
     char path[4200], ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", r->dir);
-    FILE *progress;
+    FILE *progress = NULL;
     double wall0 = 0; /* wall_time of the training before this invocation */
-    if (o->resume_dir) {
+    /* In a group, rank 0 alone writes progress, traces and checkpoints. */
+    const int writer = group.rank == 0, trace_on = r->rc.trace && writer;
+    if (!writer) {
+        /* nothing to open */
+    } else if (o->resume_dir) {
         progress = reopen_progress(r, rl_algo_iterations(r->algo), path, sizeof path, &wall0);
         if (!progress) return EXIT_RUNTIME;
     } else {
@@ -1029,13 +1146,13 @@ static int train(run *r, const options *o)
     FILE *trace = NULL;
     char simtrace_dir[4120];
     snprintf(simtrace_dir, sizeof simtrace_dir, "%s/training-simtrace", r->dir);
-    if (r->rc.trace && r->own_trace && make_dirs(simtrace_dir) != 0) {
+    if (trace_on && r->own_trace && make_dirs(simtrace_dir) != 0) {
         fclose(progress);
         return fail(EXIT_RUNTIME, "cannot create '%s': %s", simtrace_dir, strerror(errno));
     }
-    if (r->rc.trace && r->own_trace && o->resume_dir)
+    if (trace_on && r->own_trace && o->resume_dir)
         remove_iteration_files(simtrace_dir, rl_algo_iterations(r->algo));
-    if (r->rc.trace && r->own_trace) {
+    if (trace_on && r->own_trace) {
         /* DeepRacer's iteration files hold num_episodes_between_training
          * episodes each (deepracer-utils numbers episodes by it): when PPO
          * iterates by episodes, a file takes that many, and the episodes
@@ -1048,7 +1165,7 @@ static int train(run *r, const options *o)
             rl_config_get_int(r->cfg, "ppo", "episodes_per_iteration", &per_iter) == RL_OK)
             rl_env_batch_set_trace_quota(r->envs, (uint64_t)per_iter);
     }
-    if (r->rc.trace && !r->own_trace) {
+    if (trace_on && !r->own_trace) {
         snprintf(path, sizeof path, "%s/trace.csv", r->dir);
         trace = fopen(path, o->resume_dir ? "a" : "w");
         if (!trace) {
@@ -1060,7 +1177,7 @@ static int train(run *r, const options *o)
     }
 
     int tty = isatty(STDERR_FILENO) && !o->quiet;
-    int status = EXIT_OK;
+    int status = write_rank_pid(r);
     double t0 = now(), last_draw = 0, last_ckpt = t0, last_row = t0;
     const uint64_t steps0 = rl_algo_env_steps(r->algo), iters0 = rl_algo_iterations(r->algo);
     uint64_t last_steps = steps0;
@@ -1070,8 +1187,9 @@ static int train(run *r, const options *o)
     const double span = (double)r->rc.total_steps - (double)steps0;
     unsigned mark = 1; /* the next line is due at steps0 + mark * span / 20 */
     rl_iter_info it = {0};
-    while ((int64_t)rl_algo_env_steps(r->algo) < r->rc.total_steps && !stop_signal) {
-        if (r->rc.trace && r->own_trace) {
+    while (status == EXIT_OK && (int64_t)rl_algo_env_steps(r->algo) < r->rc.total_steps &&
+           !stop_signal) {
+        if (trace_on && r->own_trace) {
             /* The next iteration's file; the batch keeps the rows of the
              * episodes under way from one file to the next. */
             FILE *next;
@@ -1106,7 +1224,7 @@ static int train(run *r, const options *o)
         double rate = t > last_row ? (double)(it.env_steps - last_steps) / (t - last_row) : 0;
         last_row = t;
         last_steps = it.env_steps;
-        if (progress_row(progress, &it, wall0 + (t - t0), rate) != 0) {
+        if (writer && progress_row(progress, &it, wall0 + (t - t0), rate) != 0) {
             status = fail(EXIT_RUNTIME, "cannot write '%s/progress.csv': %s", r->dir,
                           strerror(errno));
             break;
@@ -1132,7 +1250,7 @@ static int train(run *r, const options *o)
         /* The periodic checkpoint (the one at the end, or on a signal,
          * follows the loop). progress.csv already holds this iteration's
          * row, so it never has fewer rows than the checkpoint has seen. */
-        if (!last && !stop_signal &&
+        if (writer && !last && !stop_signal &&
             ((r->rc.checkpoint_iters > 0 && it.iteration % (uint64_t)r->rc.checkpoint_iters == 0) ||
              (r->rc.checkpoint_secs > 0 && t - last_ckpt >= r->rc.checkpoint_secs))) {
             if (rl_algo_save(r->algo, ckpt) != RL_OK) {
@@ -1141,14 +1259,20 @@ static int train(run *r, const options *o)
             }
             last_ckpt = now();
         }
+        /* A signal reaches the ranks at different moments (mpirun passes
+         * it on): they stop after the same iteration, the first after
+         * which any of them had it. Saving is rank 0's alone, so when it
+         * saves needs no agreement. */
+        if (together && (status = agree_stop()) != EXIT_OK) break;
     }
     if (tty) fputc('\n', stderr);
-    if (fclose(progress) != 0 && status == EXIT_OK)
+    if (progress && fclose(progress) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write '%s/progress.csv'", r->dir);
     /* The checkpoint is saved while the trace is on, so that it keeps the
      * rows of the episodes under way for a later --resume. */
-    if (status == EXIT_OK && rl_algo_save(r->algo, ckpt) != RL_OK)
+    if (status == EXIT_OK && writer && rl_algo_save(r->algo, ckpt) != RL_OK)
         status = fail(EXIT_RUNTIME, "%s", rl_algo_errmsg(r->algo));
+    if (status == EXIT_OK) status = save_rank_checkpoint(r);
     if (trace) rl_env_batch_set_trace(r->envs, NULL);
     if (trace && fclose(trace) != 0 && status == EXIT_OK)
         status = fail(EXIT_RUNTIME, "cannot write the trace in '%s'", r->dir);
@@ -1156,7 +1280,7 @@ static int train(run *r, const options *o)
      * numbered as the next iteration's (a later --resume writes it again,
      * with that iteration's episodes after them). */
     for (uint64_t k = rl_algo_iterations(r->algo);
-         status == EXIT_OK && r->rc.trace && r->own_trace && rl_env_batch_trace_held(r->envs) > 0;
+         status == EXIT_OK && trace_on && r->own_trace && rl_env_batch_trace_held(r->envs) > 0;
          k++) {
         snprintf(path, sizeof path, "%s/%llu-iteration.csv", simtrace_dir, (unsigned long long)k);
         FILE *rest = fopen(path, "w");
@@ -1170,6 +1294,10 @@ static int train(run *r, const options *o)
         if ((fclose(rest) != 0 || rc != RL_OK) && status == EXIT_OK)
             status = fail(EXIT_RUNTIME, "cannot write '%s'", path);
     }
+    /* A failure on one rank while the others go on would leave them
+     * waiting in a collective: the job ends (rank 0's last checkpoint,
+     * written atomically, stays as it was). */
+    if (status != EXIT_OK && together) rlrun_group_abort(&group, status);
     if (status != EXIT_OK) return status;
     if (stop_signal) {
         fprintf(stderr,
@@ -1472,7 +1600,86 @@ static int clear_old_run(const char *dir)
     return st;
 }
 
+/* Train as one of the group (rl_algo_set_comm): every rank gets rank 0's
+ * agent. Refused by an algorithm that trains alone (qlearn), as the
+ * user's input. Returns an exit status. */
+static int join_group(run *r)
+{
+    int rc = rl_algo_set_comm(r->algo, &group.comm);
+    if (rc == RL_OK) return EXIT_OK;
+    return fail(rc == RL_EUNSUPPORTED ? EXIT_USAGE : EXIT_RUNTIME, "%s%s", rl_algo_errmsg(r->algo),
+                rc == RL_EUNSUPPORTED ? " (run it without mpirun, or with -np 1)" : "");
+}
+
+/* --resume: rank 0 locks the run directory, loads the whole checkpoint
+ * (its environments' episodes under way included), keeps the inputs and
+ * writes config.ini again; the other ranks load the agent alone and start
+ * fresh episodes with their own seeds. Returns an exit status. */
+static int resume_run(run *r, const options *o)
+{
+    char ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", r->dir);
+    if (group.rank > 0) {
+        int rc = rl_algo_load_agent(r->algo, ckpt);
+        return rc == RL_OK ? EXIT_OK : fail(checkpoint_status(rc), "%s", rl_algo_errmsg(r->algo));
+    }
+    int status = lock_run_dir(r->dir);
+    if (status != EXIT_OK) return status;
+    int rc = rl_algo_load(r->algo, ckpt);
+    if (rc != RL_OK) return fail(checkpoint_status(rc), "%s", rl_algo_errmsg(r->algo));
+    if (!o->quiet)
+        printf("resuming from iteration %llu (%llu steps) of %s\n",
+               (unsigned long long)rl_algo_iterations(r->algo),
+               (unsigned long long)rl_algo_env_steps(r->algo), ckpt);
+    if ((status = keep_inputs(r)) == EXIT_OK) status = write_config(r);
+    return status;
+}
+
+/* A new run (rank 0): its directory, locked and cleared of an old run's
+ * files, the inputs kept and config.ini written. Returns an exit status. */
+static int start_run(run *r, const options *o)
+{
+    int status;
+    if ((status = new_run_dir(r, o)) == EXIT_OK && (status = lock_run_dir(r->dir)) == EXIT_OK &&
+        (status = clear_old_run(r->dir)) == EXIT_OK && (status = keep_inputs(r)) == EXIT_OK)
+        status = write_config(r);
+    return status;
+}
+
+/* Ranks other than 0 print nothing but errors: their standard output and
+ * error go to /dev/null, errors to a copy of the standard error they were
+ * started with (rank_err). */
+static void quiet_rank(void)
+{
+    int fd = dup(STDERR_FILENO);
+    if (fd >= 0) rank_err = fdopen(fd, "w");
+    if (!rank_err) return; /* then errors and all go to stderr */
+    fflush(stdout);
+    fflush(stderr);
+    if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) {
+        /* stdout or stderr closed: nothing more to silence */
+    }
+}
+
+static int rlrun_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    char msg[512];
+    int status = rlrun_group_init(&group, &argc, &argv, msg, sizeof msg);
+    if (status != EXIT_OK) {
+        fprintf(stderr, "rlrun: %s\n", msg);
+        rlrun_group_end(&group);
+        return status;
+    }
+    if (group.rank > 0) quiet_rank();
+    status = rlrun_main(argc, argv);
+    rlrun_group_end(&group);
+    if (rank_err) fclose(rank_err);
+    return status;
+}
+
+static int rlrun_main(int argc, char **argv)
 {
     /* GSL's default handler aborts; librl checks GSL's return codes. */
     gsl_set_error_handler_off();
@@ -1509,7 +1716,9 @@ int main(int argc, char **argv)
         case 'h': free(o.sets); usage(stdout); return EXIT_OK;
         case 'V':
             free(o.sets);
-            printf("rlrun (librl) %s, plugin ABI %u\n", rl_version(), RL_ABI_VERSION);
+            printf("rlrun (librl) %s, plugin ABI %u, %s%s\n", rl_version(), RL_ABI_VERSION,
+                   rlrun_group_mpi ? "MPI: " : "built without MPI",
+                   rlrun_group_mpi ? rlrun_group_mpi : "");
             return EXIT_OK;
         default:
             free(o.sets);
@@ -1544,9 +1753,18 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    /* In a group, rank 0 alone evaluates or draws; the others end at once. */
+    if (group.rank > 0 && (o.eval_dir || o.plot_dir)) {
+        free(o.sets);
+        return EXIT_OK;
+    }
+    together = group.size > 1 && !o.eval_dir && !o.plot_dir;
+    holding = together && group.rank > 0;
+
     run r = {0};
-    status = setup(&r, &o);
-    if (status == EXIT_OK && run_dir) status = lock_run_dir(run_dir);
+    status = agree(setup(&r, &o));
+    if (status == EXIT_OK && together) status = agree(join_group(&r));
+    if (status == EXIT_OK && (o.eval_dir || o.plot_dir)) status = lock_run_dir(run_dir);
     if (status == EXIT_OK) catch_stop_signals();
     if (status == EXIT_OK) {
         if (o.plot_dir) {
@@ -1574,34 +1792,30 @@ int main(int argc, char **argv)
                 status = fail(checkpoint_status(rc), "%s", rl_algo_errmsg(r.algo));
             else if ((status = evaluate(&r, &o)) == EXIT_OK)
                 status = draw_plots(&r, &o, 0);
-        } else if (o.resume_dir) {
-            /* Continue training: the run directory is the one resumed, the
-             * configuration (with any --set) is written back over its own. */
-            snprintf(r.dir, sizeof r.dir, "%s", o.resume_dir);
-            char ckpt[4200];
-            snprintf(ckpt, sizeof ckpt, "%s/checkpoint.rlck", o.resume_dir);
-            int rc = rl_algo_load(r.algo, ckpt);
-            if (rc != RL_OK) {
-                status = fail(checkpoint_status(rc), "%s", rl_algo_errmsg(r.algo));
+        } else {
+            if (o.resume_dir) {
+                /* Continue training: the run directory is the one resumed,
+                 * the configuration (with any --set) is written back over
+                 * its own. */
+                snprintf(r.dir, sizeof r.dir, "%s", o.resume_dir);
+                status = agree(resume_run(&r, &o));
+                /* The loaded agent, rank 0's, to every rank. */
+                if (status == EXIT_OK && together) status = agree(join_group(&r));
             } else {
-                if (!o.quiet)
-                    printf("resuming from iteration %llu (%llu steps) of %s\n",
-                           (unsigned long long)rl_algo_iterations(r.algo),
-                           (unsigned long long)rl_algo_env_steps(r.algo), ckpt);
+                status = agree(group.rank == 0 ? start_run(&r, &o) : EXIT_OK);
+                /* The directory rank 0 chose (rank-N files go there). */
+                rl_error err = {0};
+                if (status == EXIT_OK &&
+                    group.comm.bcast(group.comm.ctx, r.dir, sizeof r.dir, &err) != RL_OK) {
+                    holding = 0;
+                    status = fail(EXIT_RUNTIME, "%s", err.msg);
+                    rlrun_group_abort(&group, status);
+                }
             }
-            if (status == EXIT_OK && (status = keep_inputs(&r)) == EXIT_OK &&
-                     (status = write_config(&r)) == EXIT_OK &&
-                     (status = train(&r, &o)) == EXIT_OK &&
-                     (status = evaluate(&r, &o)) == EXIT_OK)
+            holding = 0;
+            if (status == EXIT_OK) status = train(&r, &o);
+            if (status == EXIT_OK && group.rank == 0 && (status = evaluate(&r, &o)) == EXIT_OK)
                 status = draw_plots(&r, &o, 0);
-        } else if ((status = new_run_dir(&r, &o)) == EXIT_OK &&
-                   (status = lock_run_dir(r.dir)) == EXIT_OK &&
-                   (status = clear_old_run(r.dir)) == EXIT_OK &&
-                   (status = keep_inputs(&r)) == EXIT_OK &&
-                   (status = write_config(&r)) == EXIT_OK &&
-                   (status = train(&r, &o)) == EXIT_OK &&
-                   (status = evaluate(&r, &o)) == EXIT_OK) {
-            status = draw_plots(&r, &o, 0);
         }
     }
     run_free(&r);
