@@ -452,15 +452,16 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                               "in epoch %lld, minibatch %zu, after %llu environment steps",
                               parts.policy, parts.value, parts.entropy, (long long)epoch + 1,
                               start / mbsize + 1, (unsigned long long)p->steps_done);
-            double norm = rl_clip_grad_norm(p->pol.ac.grads, p->pol.ac.nparams, p->max_grad_norm);
-            if (!isfinite(norm))
+            double norm;
+            int ok = rl_adam_clip_step(&p->adam, p->pol.ac.params, p->pol.ac.grads, lr,
+                                       p->max_grad_norm, &norm);
+            if (ok < 0)
                 return broken(p, err,
                               "ppo: the gradient became non-finite (loss %g) in epoch %lld, "
                               "minibatch %zu, after %llu environment steps",
                               loss, (long long)epoch + 1, start / mbsize + 1,
                               (unsigned long long)p->steps_done);
-            rl_adam_step(&p->adam, p->pol.ac.params, p->pol.ac.grads, lr);
-            if (!rl_all_finite_f(p->pol.ac.params, p->pol.ac.nparams))
+            if (!ok)
                 return broken(p, err,
                               "ppo: a network weight became non-finite in epoch %lld, "
                               "minibatch %zu, after %llu environment steps",

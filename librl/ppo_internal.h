@@ -23,6 +23,12 @@
 /* Gradients of log p[a] (into glogp) and of the entropy (into gent) with
  * respect to the k logits; either may be NULL. */
 void rl__categorical_grads(const float *logits, size_t k, size_t a, double *glogp, double *gent);
+/* log p[a], returned; the entropy into *entropy; when glogp is not NULL,
+ * the gradients of log p[a] and of the entropy into glogp and gent; lp and
+ * p are k values of scratch (left holding log p and p). The same bits as
+ * rl_categorical_logp, rl_categorical_entropy and rl__categorical_grads. */
+double rl__categorical_all(const float *logits, size_t k, size_t a, double *entropy,
+                           double *glogp, double *gent, double *lp, double *p);
 /* First index of the largest logit. */
 size_t rl__argmax_f(const float *x, size_t k);
 /* A draw from softmax(logits), by inversion of one uniform of rng. */
