@@ -27,6 +27,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "rl/nn.h"
+#include "nn_internal.h"
 
 size_t rl_mlp_param_count(size_t nin, const size_t *hidden, size_t nhidden, size_t nout)
 {
@@ -463,11 +464,9 @@ void rl_adam_free(rl_adam *a)
 /* The scalars of step t, as PyTorch computes them: the bias corrections in
  * double (Python floats), rounded to float once for the per-element work
  * in float32, as on PyTorch's float tensors. */
-typedef struct adam_consts {
-    float b1, c1, b2, c2, step, bc2_sqrt, eps;
-} adam_consts;
+typedef rl__adam_consts adam_consts;
 
-static adam_consts adam_begin(rl_adam *a, double lr)
+adam_consts rl__adam_begin(rl_adam *a, double lr)
 {
     a->t++;
     double bc1 = 1.0 - pow(a->beta1, (double)a->t);
@@ -482,7 +481,7 @@ static adam_consts adam_begin(rl_adam *a, double lr)
  * the four arrays, in blocks the compiler vectorises: every element gets
  * the same IEEE operations in the same order as one at a time (no fused
  * multiply-add), so the clones agree bit for bit. */
-NN_CLONES static int adam_range(const adam_consts *k, float *restrict params,
+NN_CLONES int rl__adam_range(const adam_consts *k, float *restrict params,
                                 const float *restrict grads, float *restrict mm,
                                 float *restrict vv, float scale, size_t lo, size_t hi)
 {
@@ -519,14 +518,14 @@ NN_CLONES static int adam_range(const adam_consts *k, float *restrict params,
 
 void rl_adam_step(rl_adam *a, float *params, const float *grads, double lr)
 {
-    adam_consts k = adam_begin(a, lr);
-    adam_range(&k, params, grads, a->m, a->v, 1.0f, 0, a->n);
+    adam_consts k = rl__adam_begin(a, lr);
+    rl__adam_range(&k, params, grads, a->m, a->v, 1.0f, 0, a->n);
 }
 
 /* The sum of squares of x[0..n), n at most RL_NORM_CHUNK: 8 lanes, lane j
  * summing the elements j, j + 8, ... in order, then the lanes added
  * pairwise. In double, from float squares' exact doubles. */
-NN_CLONES static double sumsq_chunk(const float *restrict x, size_t n)
+NN_CLONES double rl__sumsq_chunk(const float *restrict x, size_t n)
 {
     enum { LANES = 8 }; /* fixed: the order of the sum is part of the results */
     double lane[LANES] = {0};
@@ -543,7 +542,7 @@ double rl_sumsq_chunked(const float *x, size_t n)
 {
     double ss = 0;
     for (size_t at = 0; at < n; at += RL_NORM_CHUNK)
-        ss += sumsq_chunk(x + at, n - at < RL_NORM_CHUNK ? n - at : RL_NORM_CHUNK);
+        ss += rl__sumsq_chunk(x + at, n - at < RL_NORM_CHUNK ? n - at : RL_NORM_CHUNK);
     return ss;
 }
 
@@ -575,8 +574,8 @@ int rl_adam_clip_step(rl_adam *a, float *params, const float *grads, double lr, 
     if (norm_out) *norm_out = norm;
     if (!isfinite(norm)) return -1;
     double coef = rl_clip_coef(norm, max_norm);
-    adam_consts k = adam_begin(a, lr);
-    return adam_range(&k, params, grads, a->m, a->v, (float)coef, 0, a->n);
+    adam_consts k = rl__adam_begin(a, lr);
+    return rl__adam_range(&k, params, grads, a->m, a->v, (float)coef, 0, a->n);
 }
 
 int rl_all_finite_f(const float *x, size_t n)

@@ -106,6 +106,21 @@ int rl__acpol_act(rl__acpol *p, const double *obs, size_t n, int greedy, rl_pcg3
 
 extern const rl_policy_type rl__actor_critic_policy;
 
+/* ---- ppo_loss.c --------------------------------------------------------------- */
+
+/* rl_ac_loss in its two independent halves, which PPO's update runs on two
+ * threads: the policy's (the actor's forward pass, the surrogate and
+ * entropy, the actor's backward pass into its gradients and log_std's)
+ * fills every part but value; the value network's fills *value_loss.
+ * Each touches only its own network's workspaces and gradients. n must be
+ * 1 .. ac->max_batch. rl__ac_loss_total puts the parts together. */
+void rl__ac_loss_actor(rl_ac *ac, const float *obs, const double *actions,
+                       const double *logp_old, const double *adv, size_t n, const rl_ppo_coefs *c,
+                       rl_ppo_loss_parts *parts, int accumulate);
+void rl__ac_loss_critic(rl_ac *ac, const float *obs, const double *returns, size_t n,
+                        const rl_ppo_coefs *c, double *value_loss, int accumulate);
+double rl__ac_loss_total(const rl_ppo_loss_parts *parts, const rl_ppo_coefs *c);
+
 /* ---- ppo.c, qlearn.c: what rl_model reads of their records ------------------------ */
 
 /* Read the agent record a ppo (qlearn) save wrote, from the layout version

@@ -63,8 +63,26 @@ int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double 
         return rl_error_set(err, RL_EINVAL,
                             "rl_ac_loss: %zu rows; the actor-critic takes 1 to %zu (its max_batch)",
                             n, ac->max_batch);
+    rl_ppo_loss_parts pp;
+    rl__ac_loss_actor(ac, obs, actions, logp_old, adv, n, c, &pp, accumulate);
+    rl__ac_loss_critic(ac, obs, returns, n, c, &pp.value, accumulate);
+    if (parts) *parts = pp;
+    if (loss) *loss = rl__ac_loss_total(&pp, c);
+    return RL_OK;
+}
+
+double rl__ac_loss_total(const rl_ppo_loss_parts *pp, const rl_ppo_coefs *c)
+{
+    return pp->policy + c->value_coef * pp->value - c->entropy_coef * pp->entropy;
+}
+
+void rl__ac_loss_actor(rl_ac *ac, const float *obs, const double *actions,
+                       const double *logp_old, const double *adv, size_t n, const rl_ppo_coefs *c,
+                       rl_ppo_loss_parts *parts, int accumulate)
+{
+    double inv_n = 1.0 / (double)n;
     const float *out = rl_mlp_forward(&ac->actor, obs, n);
-    double pol = 0, ent = 0, kl = 0, clipped = 0, inv_n = 1.0 / (double)n;
+    double pol = 0, ent = 0, kl = 0, clipped = 0;
     if (ac->discrete) {
         size_t k = ac->nactions;
         double *glogp = ac->work, *gent = ac->work + k, *lp = ac->work + 2 * k,
@@ -108,7 +126,16 @@ int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double 
             for (size_t k = 0; k < d; k++) ac->dlog_std[k] -= (float)c->entropy_coef;
     }
     if (accumulate) rl_mlp_backward(&ac->actor, ac->dout_a, n, NULL);
+    parts->policy = pol * inv_n;
+    parts->entropy = ent * inv_n;
+    parts->approx_kl = kl * inv_n;
+    parts->clip_fraction = clipped * inv_n;
+}
 
+void rl__ac_loss_critic(rl_ac *ac, const float *obs, const double *returns, size_t n,
+                        const rl_ppo_coefs *c, double *value_loss, int accumulate)
+{
+    double inv_n = 1.0 / (double)n;
     const float *v = rl_mlp_forward(&ac->critic, obs, n);
     double vl = 0;
     for (size_t i = 0; i < n; i++) {
@@ -117,17 +144,5 @@ int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double 
         ac->dout_c[i] = (float)(c->value_coef * dv * inv_n);
     }
     if (accumulate) rl_mlp_backward(&ac->critic, ac->dout_c, n, NULL);
-
-    pol *= inv_n;
-    vl *= inv_n;
-    ent *= inv_n;
-    if (parts) {
-        parts->policy = pol;
-        parts->value = vl;
-        parts->entropy = ent;
-        parts->approx_kl = kl * inv_n;
-        parts->clip_fraction = clipped * inv_n;
-    }
-    if (loss) *loss = pol + c->value_coef * vl - c->entropy_coef * ent;
-    return RL_OK;
+    *value_loss = vl * inv_n;
 }
