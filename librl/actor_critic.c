@@ -44,7 +44,7 @@ int rl_ac_init(rl_ac *ac, size_t obs_dim, const rl_space *as, const size_t *hidd
     ac->grads = calloc(ac->nparams, sizeof *ac->grads);
     ac->dout_a = calloc(max_batch * nout, sizeof *ac->dout_a);
     ac->dout_c = calloc(max_batch, sizeof *ac->dout_c);
-    ac->work = calloc(2 * (ac->discrete ? ac->nactions : ac->act_dim), sizeof *ac->work);
+    ac->work = calloc(4 * (ac->discrete ? ac->nactions : ac->act_dim), sizeof *ac->work);
     if (!ac->discrete) {
         ac->act_low = calloc(ac->act_dim, sizeof *ac->act_low);
         ac->act_high = calloc(ac->act_dim, sizeof *ac->act_high);

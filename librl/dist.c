@@ -62,6 +62,27 @@ void rl_categorical_entropy_grad(const float *logits, size_t k, double *grad)
     rl__categorical_grads(logits, k, 0, NULL, grad);
 }
 
+double rl__categorical_all(const float *logits, size_t k, size_t a, double *entropy,
+                           double *glogp, double *gent, double *lp, double *p)
+{
+    /* The values logsumexp_f, entropy_lse and rl__categorical_grads give,
+     * with each exponential taken once: the same operations in the same
+     * order, so the same bits, at a third of the calls to exp. */
+    double lse = logsumexp_f(logits, k), h = 0;
+    for (size_t j = 0; j < k; j++) {
+        lp[j] = (double)logits[j] - lse;
+        p[j] = exp(lp[j]);
+        h -= p[j] * lp[j];
+    }
+    *entropy = h;
+    if (glogp)
+        for (size_t j = 0; j < k; j++) {
+            glogp[j] = (j == a ? 1.0 : 0.0) - p[j];
+            gent[j] = -p[j] * (lp[j] + h);
+        }
+    return (double)logits[a] - lse;
+}
+
 size_t rl__argmax_f(const float *x, size_t k)
 {
     size_t best = 0;
@@ -72,12 +93,18 @@ size_t rl__argmax_f(const float *x, size_t k)
 
 size_t rl__categorical_sample(const float *logits, size_t k, rl_pcg32 *rng)
 {
-    /* By inversion of one uniform. */
+    /* By inversion of one uniform; each exponential taken once (up to 64
+     * kept, the rest taken again). */
+    double e[64];
     double mx = logits[rl__argmax_f(logits, k)], s = 0;
-    for (size_t j = 0; j < k; j++) s += exp((double)logits[j] - mx);
+    for (size_t j = 0; j < k; j++) {
+        double x = exp((double)logits[j] - mx);
+        if (j < 64) e[j] = x;
+        s += x;
+    }
     double u = rl_pcg32_double(rng) * s, c = 0;
     for (size_t j = 0; j < k; j++) {
-        c += exp((double)logits[j] - mx);
+        c += j < 64 ? e[j] : exp((double)logits[j] - mx);
         if (u < c) return j;
     }
     return k - 1; /* rounding: u fell on the sum itself */

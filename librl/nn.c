@@ -27,6 +27,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "rl/nn.h"
+#include "nn_internal.h"
 
 size_t rl_mlp_param_count(size_t nin, const size_t *hidden, size_t nhidden, size_t nout)
 {
@@ -460,43 +461,121 @@ void rl_adam_free(rl_adam *a)
     memset(a, 0, sizeof *a);
 }
 
-void rl_adam_step(rl_adam *a, float *params, const float *grads, double lr)
+/* The scalars of step t, as PyTorch computes them: the bias corrections in
+ * double (Python floats), rounded to float once for the per-element work
+ * in float32, as on PyTorch's float tensors. */
+typedef rl__adam_consts adam_consts;
+
+adam_consts rl__adam_begin(rl_adam *a, double lr)
 {
     a->t++;
-    /* The bias corrections in double, as PyTorch computes them in Python
-     * floats; the per-element work in float32, as on PyTorch's float
-     * tensors, with the scalars rounded to float once. */
     double bc1 = 1.0 - pow(a->beta1, (double)a->t);
     double bc2 = 1.0 - pow(a->beta2, (double)a->t);
-    const float b1 = (float)a->beta1, c1 = (float)(1.0 - a->beta1);
-    const float b2 = (float)a->beta2, c2 = (float)(1.0 - a->beta2);
-    const float step = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2), eps = (float)a->eps;
-    float *mm = a->m, *vv = a->v;
-    for (size_t i = 0; i < a->n; i++) {
-        float g = grads[i];
+    adam_consts k = {(float)a->beta1, (float)(1.0 - a->beta1), (float)a->beta2,
+                     (float)(1.0 - a->beta2), (float)(lr / bc1), (float)sqrt(bc2), (float)a->eps};
+    return k;
+}
+
+/* Parameters [lo, hi): the gradient times scale (1 when not clipping: x
+ * times 1 is x, bit for bit), then Adam. Returns 1 when every new parameter is finite. One pass over
+ * the four arrays, in blocks the compiler vectorises: every element gets
+ * the same IEEE operations in the same order as one at a time (no fused
+ * multiply-add), so the clones agree bit for bit. */
+NN_CLONES int rl__adam_range(const adam_consts *k, float *restrict params,
+                                const float *restrict grads, float *restrict mm,
+                                float *restrict vv, float scale, size_t lo, size_t hi)
+{
+    const float b1 = k->b1, c1 = k->c1, b2 = k->b2, c2 = k->c2, step = k->step,
+                bs = k->bc2_sqrt, eps = k->eps;
+    int ok = 1;
+    size_t i = lo;
+    for (; i + NN_BLOCK <= hi; i += NN_BLOCK) {
+        float g[NN_BLOCK], q[NN_BLOCK];
+        for (size_t j = 0; j < NN_BLOCK; j++) g[j] = grads[i + j] * scale;
+        for (size_t j = 0; j < NN_BLOCK; j++) {
+            float m = b1 * mm[i + j] + c1 * g[j];
+            float v = b2 * vv[i + j] + c2 * (g[j] * g[j]);
+            mm[i + j] = m;
+            vv[i + j] = v;
+            /* Grouped as PyTorch's addcdiv_ does: step * (m / denom). */
+            q[j] = params[i + j] - step * (m / (sqrtf(v) / bs + eps));
+            params[i + j] = q[j];
+        }
+        /* x - x is 0 for every finite x, NaN for NaN and the infinities. */
+        int bok = 1;
+        for (size_t j = 0; j < NN_BLOCK; j++) bok &= (q[j] - q[j]) == 0.0f;
+        ok &= bok;
+    }
+    for (; i < hi; i++) {
+        float g = grads[i] * scale;
         mm[i] = b1 * mm[i] + c1 * g;
         vv[i] = b2 * vv[i] + c2 * (g * g);
-        /* Grouped as PyTorch's addcdiv_ does: step * (m / denom). */
-        params[i] -= step * (mm[i] / (sqrtf(vv[i]) / bc2_sqrt + eps));
+        params[i] -= step * (mm[i] / (sqrtf(vv[i]) / bs + eps));
+        ok &= (params[i] - params[i]) == 0.0f;
     }
+    return ok;
+}
+
+void rl_adam_step(rl_adam *a, float *params, const float *grads, double lr)
+{
+    adam_consts k = rl__adam_begin(a, lr);
+    rl__adam_range(&k, params, grads, a->m, a->v, 1.0f, 0, a->n);
+}
+
+/* The sum of squares of x[0..n), n at most RL_NORM_CHUNK: 8 lanes, lane j
+ * summing the elements j, j + 8, ... in order, then the lanes added
+ * pairwise. In double, from float squares' exact doubles. */
+NN_CLONES double rl__sumsq_chunk(const float *restrict x, size_t n)
+{
+    enum { LANES = 8 }; /* fixed: the order of the sum is part of the results */
+    double lane[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (size_t j = 0; j < LANES; j++) lane[j] += (double)x[i + j] * (double)x[i + j];
+    for (size_t j = 0; i < n; i++, j++) lane[j] += (double)x[i] * (double)x[i];
+    for (size_t w = LANES / 2; w >= 1; w /= 2)
+        for (size_t j = 0; j < w; j++) lane[j] += lane[j + w];
+    return lane[0];
+}
+
+double rl_sumsq_chunked(const float *x, size_t n)
+{
+    double ss = 0;
+    for (size_t at = 0; at < n; at += RL_NORM_CHUNK)
+        ss += rl__sumsq_chunk(x + at, n - at < RL_NORM_CHUNK ? n - at : RL_NORM_CHUNK);
+    return ss;
+}
+
+double rl_clip_coef(double norm, double max_norm)
+{
+    if (!isfinite(norm) || !(max_norm > 0)) return 1.0;
+    double coef = max_norm / (norm + 1e-6);
+    return coef < 1.0 ? coef : 1.0;
 }
 
 double rl_clip_grad_norm(float *g, size_t n, double max_norm)
 {
-    double ss = 0;
-    for (size_t i = 0; i < n; i++) ss += (double)g[i] * (double)g[i];
-    double norm = sqrt(ss);
+    double norm = sqrt(rl_sumsq_chunked(g, n));
     /* A non-finite norm would turn every gradient into NaN or 0; leave them
      * for the caller to see and skip the update. */
     if (!isfinite(norm)) return norm;
-    if (max_norm > 0) {
-        double coef = max_norm / (norm + 1e-6);
-        if (coef < 1.0) {
-            float c = (float)coef;
-            for (size_t i = 0; i < n; i++) g[i] *= c;
-        }
+    double coef = rl_clip_coef(norm, max_norm);
+    if (coef < 1.0) {
+        float c = (float)coef;
+        for (size_t i = 0; i < n; i++) g[i] *= c;
     }
     return norm;
+}
+
+int rl_adam_clip_step(rl_adam *a, float *params, const float *grads, double lr, double max_norm,
+                      double *norm_out)
+{
+    double norm = sqrt(rl_sumsq_chunked(grads, a->n));
+    if (norm_out) *norm_out = norm;
+    if (!isfinite(norm)) return -1;
+    double coef = rl_clip_coef(norm, max_norm);
+    adam_consts k = rl__adam_begin(a, lr);
+    return rl__adam_range(&k, params, grads, a->m, a->v, (float)coef, 0, a->n);
 }
 
 int rl_all_finite_f(const float *x, size_t n)

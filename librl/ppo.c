@@ -27,6 +27,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "nn_internal.h"
+#include "pool.h"
 #include "ppo_internal.h"
 #include "rl/algo.h"
 
@@ -142,7 +144,19 @@ typedef struct ppo {
     size_t *perm;
     float *mb_obs;
     double *mb_act, *mb_logp, *mb_adv, *mb_ret;
+    /* The minibatch's update on the batch's threads (update_minibatch):
+     * the two networks' halves of the loss, then the parameters in chunks
+     * of RL_NORM_CHUNK. */
+    size_t nchunks;
+    double *chunk_ss;
+    int *chunk_ok;
+    rl__pool *pool;
+    size_t job_m;
+    rl_ppo_loss_parts job_parts;
+    rl__adam_consts job_k;
+    float job_scale;
 } ppo;
+
 
 static int parse_hidden(rl_config *cfg, const char *sec, size_t *hidden, size_t *nhidden)
 {
@@ -281,9 +295,89 @@ static int ppo_init(void *state, rl_config *cfg, const char *sec, rl_env_batch *
         !p->one_val || !p->last_val || !p->mb_obs || !p->mb_act || !p->mb_logp || !p->mb_adv ||
         !p->mb_ret || grow_buffer(p, cap) != RL_OK)
         return rl_error_set(err, RL_ENOMEM, "ppo: out of memory");
+    p->nchunks = (p->pol.ac.nparams + RL_NORM_CHUNK - 1) / RL_NORM_CHUNK;
+    p->chunk_ss = calloc(p->nchunks, sizeof *p->chunk_ss);
+    p->chunk_ok = calloc(p->nchunks, sizeof *p->chunk_ok);
+    if (!p->chunk_ss || !p->chunk_ok) return rl_error_set(err, RL_ENOMEM, "ppo: out of memory");
     rc = rl_env_batch_reset(envs, seed, p->obs_raw);
     if (rc != RL_OK) return rl_error_set(err, rc, "%s", rl_env_batch_errmsg(envs));
     return RL_OK;
+}
+
+/* ---- one minibatch's update, on the batch's threads ---------------------------- */
+
+/* Task 0: the policy's half of the loss and its gradients; task 1: the
+ * value network's. They write disjoint parts of the gradients, with the
+ * same operations as rl_ac_loss, so the bits do not depend on the
+ * threads. */
+static void loss_task(void *ctx, size_t t)
+{
+    ppo *p = ctx;
+    rl_ac *ac = &p->pol.ac;
+    size_t m = p->job_m;
+    if (t == 0) {
+        memset(ac->actor.grads, 0, ac->actor.nparams * sizeof(float));
+        if (ac->dlog_std) memset(ac->dlog_std, 0, ac->act_dim * sizeof(float));
+        rl__ac_loss_actor(ac, p->mb_obs, p->mb_act, p->mb_logp, p->mb_adv, m, &p->coefs,
+                          &p->job_parts, 1);
+    } else {
+        memset(ac->critic.grads, 0, ac->critic.nparams * sizeof(float));
+        rl__ac_loss_critic(ac, p->mb_obs, p->mb_ret, m, &p->coefs, &p->job_parts.value, 1);
+    }
+}
+
+static void chunk_range(const ppo *p, size_t c, size_t *lo, size_t *hi)
+{
+    size_t P = p->pol.ac.nparams;
+    *lo = c * RL_NORM_CHUNK;
+    *hi = P - *lo < RL_NORM_CHUNK ? P : *lo + RL_NORM_CHUNK;
+}
+
+static void sumsq_task(void *ctx, size_t c)
+{
+    ppo *p = ctx;
+    size_t lo, hi;
+    chunk_range(p, c, &lo, &hi);
+    p->chunk_ss[c] = rl__sumsq_chunk(p->pol.ac.grads + lo, hi - lo);
+}
+
+static void adam_task(void *ctx, size_t c)
+{
+    ppo *p = ctx;
+    size_t lo, hi;
+    chunk_range(p, c, &lo, &hi);
+    p->chunk_ok[c] = rl__adam_range(&p->job_k, p->pol.ac.params, p->pol.ac.grads, p->adam.m,
+                                    p->adam.v, p->job_scale, lo, hi);
+}
+
+/* The loss and gradient of the m rows in the mb_ buffers, then the
+ * clipped Adam step: rl_ac_loss then rl_adam_clip_step, bit for bit, on
+ * the batch's threads (the two networks' halves, then the parameters in
+ * chunks). The loss and its parts go to *loss and *parts, the norm to
+ * *norm. Returns 1 when the step was taken and every weight is finite, 0
+ * when a weight is not, -1 when the loss or the norm was not finite
+ * (nothing changed). */
+static int update_minibatch(ppo *p, size_t m, double lr, double *loss, rl_ppo_loss_parts *parts,
+                            double *norm)
+{
+    p->job_m = m;
+    rl__pool_run(p->pool, 2, loss_task, p);
+    *parts = p->job_parts;
+    *loss = rl__ac_loss_total(parts, &p->coefs);
+    *norm = NAN;
+    if (!isfinite(*loss)) return -1;
+    rl__pool_run(p->pool, p->nchunks, sumsq_task, p);
+    double ss = 0;
+    for (size_t c = 0; c < p->nchunks; c++) ss += p->chunk_ss[c];
+    *norm = sqrt(ss);
+    if (!isfinite(*norm)) return -1;
+    double coef = rl_clip_coef(*norm, p->max_grad_norm);
+    p->job_k = rl__adam_begin(&p->adam, lr);
+    p->job_scale = (float)coef;
+    rl__pool_run(p->pool, p->nchunks, adam_task, p);
+    int ok = 1;
+    for (size_t c = 0; c < p->nchunks; c++) ok &= p->chunk_ok[c];
+    return ok;
 }
 
 /* Observation rows as the networks see them: normalised (without updating
@@ -380,6 +474,7 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                             "anneal_steps, or give the run's total steps with "
                             "rl_algo_set_total_steps (rlrun gives [run] total_steps)",
                             p->anneal_where);
+    p->pool = rl__env_batch_pool(envs);
     size_t T = 0;
     int rc = collect(p, envs, &T, err);
     if (rc != RL_OK) return rc;
@@ -441,26 +536,21 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                 double sd = sqrt(as / (double)(m - 1));
                 for (size_t j = 0; j < m; j++) p->mb_adv[j] = (p->mb_adv[j] - am) / (sd + 1e-8);
             }
-            rl_ac_zero_grad(&p->pol.ac);
-            double loss;
-            rc = rl_ac_loss(&p->pol.ac, p->mb_obs, p->mb_act, p->mb_logp, p->mb_adv, p->mb_ret, m,
-                            &p->coefs, &parts, 1, &loss, err);
-            if (rc != RL_OK) return rc;
+            double loss, norm;
+            int ok = update_minibatch(p, m, lr, &loss, &parts, &norm);
             if (!isfinite(loss))
                 return broken(p, err,
                               "ppo: the loss became non-finite (policy %g, value %g, entropy %g) "
                               "in epoch %lld, minibatch %zu, after %llu environment steps",
                               parts.policy, parts.value, parts.entropy, (long long)epoch + 1,
                               start / mbsize + 1, (unsigned long long)p->steps_done);
-            double norm = rl_clip_grad_norm(p->pol.ac.grads, p->pol.ac.nparams, p->max_grad_norm);
-            if (!isfinite(norm))
+            if (ok < 0)
                 return broken(p, err,
                               "ppo: the gradient became non-finite (loss %g) in epoch %lld, "
                               "minibatch %zu, after %llu environment steps",
                               loss, (long long)epoch + 1, start / mbsize + 1,
                               (unsigned long long)p->steps_done);
-            rl_adam_step(&p->adam, p->pol.ac.params, p->pol.ac.grads, lr);
-            if (!rl_all_finite_f(p->pol.ac.params, p->pol.ac.nparams))
+            if (!ok)
                 return broken(p, err,
                               "ppo: a network weight became non-finite in epoch %lld, "
                               "minibatch %zu, after %llu environment steps",
@@ -739,6 +829,8 @@ int rl__ppo_read_policy(rl_reader *r, rl__acpol *pol, size_t max_batch, rl_error
 static void ppo_fini(void *state)
 {
     ppo *p = state;
+    free(p->chunk_ss);
+    free(p->chunk_ok);
     rl__acpol_free(&p->pol);
     rl_adam_free(&p->adam);
     rl__norm_free(&p->ret_rms);

@@ -23,6 +23,12 @@
 /* Gradients of log p[a] (into glogp) and of the entropy (into gent) with
  * respect to the k logits; either may be NULL. */
 void rl__categorical_grads(const float *logits, size_t k, size_t a, double *glogp, double *gent);
+/* log p[a], returned; the entropy into *entropy; when glogp is not NULL,
+ * the gradients of log p[a] and of the entropy into glogp and gent; lp and
+ * p are k values of scratch (left holding log p and p). The same bits as
+ * rl_categorical_logp, rl_categorical_entropy and rl__categorical_grads. */
+double rl__categorical_all(const float *logits, size_t k, size_t a, double *entropy,
+                           double *glogp, double *gent, double *lp, double *p);
 /* First index of the largest logit. */
 size_t rl__argmax_f(const float *x, size_t k);
 /* A draw from softmax(logits), by inversion of one uniform of rng. */
@@ -99,6 +105,21 @@ int rl__acpol_act(rl__acpol *p, const double *obs, size_t n, int greedy, rl_pcg3
                   double *actions, double *logp, double *value);
 
 extern const rl_policy_type rl__actor_critic_policy;
+
+/* ---- ppo_loss.c --------------------------------------------------------------- */
+
+/* rl_ac_loss in its two independent halves, which PPO's update runs on two
+ * threads: the policy's (the actor's forward pass, the surrogate and
+ * entropy, the actor's backward pass into its gradients and log_std's)
+ * fills every part but value; the value network's fills *value_loss.
+ * Each touches only its own network's workspaces and gradients. n must be
+ * 1 .. ac->max_batch. rl__ac_loss_total puts the parts together. */
+void rl__ac_loss_actor(rl_ac *ac, const float *obs, const double *actions,
+                       const double *logp_old, const double *adv, size_t n, const rl_ppo_coefs *c,
+                       rl_ppo_loss_parts *parts, int accumulate);
+void rl__ac_loss_critic(rl_ac *ac, const float *obs, const double *returns, size_t n,
+                        const rl_ppo_coefs *c, double *value_loss, int accumulate);
+double rl__ac_loss_total(const rl_ppo_loss_parts *parts, const rl_ppo_coefs *c);
 
 /* ---- ppo.c, qlearn.c: what rl_model reads of their records ------------------------ */
 

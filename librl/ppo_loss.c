@@ -9,10 +9,9 @@
 
 #include "ppo_internal.h"
 
-double rl_ppo_clip_loss(double logp, double logp_old, double advantage, double clip,
-                        double *dlogp)
+/* rl_ppo_clip_loss from the ratio r = exp(logp - logp_old). */
+static double clip_loss_r(double r, double advantage, double clip, double *dlogp)
 {
-    double r = exp(logp - logp_old);
     double rc = r < 1 - clip ? 1 - clip : r > 1 + clip ? 1 + clip : r;
     double unclipped = -advantage * r, clipped = -advantage * rc;
     /* The max picks the unclipped term when it is the larger (or equal: then
@@ -24,6 +23,12 @@ double rl_ppo_clip_loss(double logp, double logp_old, double advantage, double c
     }
     if (dlogp) *dlogp = 0;
     return clipped;
+}
+
+double rl_ppo_clip_loss(double logp, double logp_old, double advantage, double clip,
+                        double *dlogp)
+{
+    return clip_loss_r(exp(logp - logp_old), advantage, clip, dlogp);
 }
 
 double rl_value_loss(double v, double target, int huber, double *dv)
@@ -43,8 +48,8 @@ double rl_value_loss(double v, double target, int huber, double *dv)
 static double surrogate(double lp, double logp_old, double adv, double clip, double *dlogp,
                         double *kl, double *clipped)
 {
-    double loss = rl_ppo_clip_loss(lp, logp_old, adv, clip, dlogp);
     double lr = lp - logp_old, r = exp(lr);
+    double loss = clip_loss_r(r, adv, clip, dlogp);
     *kl += (r - 1) - lr;
     if (fabs(r - 1) > clip) *clipped += 1;
     return loss;
@@ -58,21 +63,39 @@ int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double 
         return rl_error_set(err, RL_EINVAL,
                             "rl_ac_loss: %zu rows; the actor-critic takes 1 to %zu (its max_batch)",
                             n, ac->max_batch);
+    rl_ppo_loss_parts pp;
+    rl__ac_loss_actor(ac, obs, actions, logp_old, adv, n, c, &pp, accumulate);
+    rl__ac_loss_critic(ac, obs, returns, n, c, &pp.value, accumulate);
+    if (parts) *parts = pp;
+    if (loss) *loss = rl__ac_loss_total(&pp, c);
+    return RL_OK;
+}
+
+double rl__ac_loss_total(const rl_ppo_loss_parts *pp, const rl_ppo_coefs *c)
+{
+    return pp->policy + c->value_coef * pp->value - c->entropy_coef * pp->entropy;
+}
+
+void rl__ac_loss_actor(rl_ac *ac, const float *obs, const double *actions,
+                       const double *logp_old, const double *adv, size_t n, const rl_ppo_coefs *c,
+                       rl_ppo_loss_parts *parts, int accumulate)
+{
+    double inv_n = 1.0 / (double)n;
     const float *out = rl_mlp_forward(&ac->actor, obs, n);
-    double pol = 0, ent = 0, kl = 0, clipped = 0, inv_n = 1.0 / (double)n;
+    double pol = 0, ent = 0, kl = 0, clipped = 0;
     if (ac->discrete) {
         size_t k = ac->nactions;
-        double *glogp = ac->work, *gent = ac->work + k;
+        double *glogp = ac->work, *gent = ac->work + k, *lp = ac->work + 2 * k,
+               *pr = ac->work + 3 * k;
         for (size_t i = 0; i < n; i++) {
             const float *lg = out + i * k;
             size_t a = (size_t)actions[i];
-            double dlogp;
-            pol += surrogate(rl_categorical_logp(lg, k, a), logp_old[i], adv[i], c->clip, &dlogp,
-                             &kl, &clipped);
-            ent += rl_categorical_entropy(lg, k);
+            double dlogp, h;
+            double lpa = rl__categorical_all(lg, k, a, &h, accumulate ? glogp : NULL, gent, lp, pr);
+            pol += surrogate(lpa, logp_old[i], adv[i], c->clip, &dlogp, &kl, &clipped);
+            ent += h;
             if (!accumulate) continue;
             /* d/dlogits of dlogp * logp - entropy_coef * H, over n. */
-            rl__categorical_grads(lg, k, a, glogp, gent);
             float *d = ac->dout_a + i * k;
             for (size_t j = 0; j < k; j++)
                 d[j] = (float)((dlogp * glogp[j] - c->entropy_coef * gent[j]) * inv_n);
@@ -103,7 +126,16 @@ int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double 
             for (size_t k = 0; k < d; k++) ac->dlog_std[k] -= (float)c->entropy_coef;
     }
     if (accumulate) rl_mlp_backward(&ac->actor, ac->dout_a, n, NULL);
+    parts->policy = pol * inv_n;
+    parts->entropy = ent * inv_n;
+    parts->approx_kl = kl * inv_n;
+    parts->clip_fraction = clipped * inv_n;
+}
 
+void rl__ac_loss_critic(rl_ac *ac, const float *obs, const double *returns, size_t n,
+                        const rl_ppo_coefs *c, double *value_loss, int accumulate)
+{
+    double inv_n = 1.0 / (double)n;
     const float *v = rl_mlp_forward(&ac->critic, obs, n);
     double vl = 0;
     for (size_t i = 0; i < n; i++) {
@@ -112,17 +144,5 @@ int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double 
         ac->dout_c[i] = (float)(c->value_coef * dv * inv_n);
     }
     if (accumulate) rl_mlp_backward(&ac->critic, ac->dout_c, n, NULL);
-
-    pol *= inv_n;
-    vl *= inv_n;
-    ent *= inv_n;
-    if (parts) {
-        parts->policy = pol;
-        parts->value = vl;
-        parts->entropy = ent;
-        parts->approx_kl = kl * inv_n;
-        parts->clip_fraction = clipped * inv_n;
-    }
-    if (loss) *loss = pol + c->value_coef * vl - c->entropy_coef * ent;
-    return RL_OK;
+    *value_loss = vl * inv_n;
 }

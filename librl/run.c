@@ -26,8 +26,8 @@ const rl_param rl_run_params[] = {
      "environment steps to train for (the last iteration may go past it)"},
     {"num_envs", RL_PARAM_INT, "1", 1, 4096, NULL, "environments stepped together"},
     {"threads", RL_PARAM_INT, "0", 0, 1024, NULL,
-     "threads for stepping the environments and computing the gradients; the results are "
-     "the same for any number (0: the cores available, shared among the processes of an "
+     "threads for stepping the environments and for ppo's update; the results are "
+     "the same bits for any number (0: the cores available, shared among the processes of an "
      "MPI job on the same host)"},
     {"output_dir", RL_PARAM_STRING, "", 0, 0, NULL,
      "run directory; a directory that holds a run is refused unless --force or --resume "

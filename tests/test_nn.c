@@ -12,6 +12,7 @@
  * - Gradient accumulation, zero_grad, determinism, caller-owned arrays and
  *   every error path. */
 #include <limits.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -599,6 +600,80 @@ START_TEST(test_clip_grad_norm)
 }
 END_TEST
 
+/* rl_sumsq_chunked's order, written out: chunks of RL_NORM_CHUNK, 8 lanes
+ * each added pairwise, the chunks in order. */
+static double sumsq_reference(const float *x, size_t n)
+{
+    double ss = 0;
+    for (size_t at = 0; at < n; at += RL_NORM_CHUNK) {
+        size_t len = n - at < RL_NORM_CHUNK ? n - at : RL_NORM_CHUNK;
+        double lane[8] = {0};
+        for (size_t i = 0; i < len; i++) lane[i % 8] += (double)x[at + i] * (double)x[at + i];
+        double a = lane[0] + lane[4], b = lane[1] + lane[5], c = lane[2] + lane[6],
+               d = lane[3] + lane[7];
+        ss += (a + c) + (b + d);
+    }
+    return ss;
+}
+
+/* The fused step gives the bits of clip, Adam and the finite check done
+ * one after another, whether it clips or not, over sizes that leave
+ * remainders in every loop; its norm is rl_sumsq_chunked's. */
+START_TEST(test_adam_clip_step_fused)
+{
+    size_t sizes[] = {1, 7, 8, 9, 4095, 4096, 4097, 12931};
+    rl_pcg32 rng;
+    rl_pcg32_seed(&rng, 42, 1);
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        float *p1 = malloc(n * sizeof *p1), *p2 = malloc(n * sizeof *p2);
+        float *g = malloc(n * sizeof *g), *gc = malloc(n * sizeof *gc);
+        for (size_t i = 0; i < n; i++) {
+            p1[i] = p2[i] = (float)(rl_pcg32_double(&rng) - 0.5);
+            g[i] = (float)((rl_pcg32_double(&rng) - 0.5) * 0.1);
+        }
+        ck_assert_double_eq(rl_sumsq_chunked(g, n), sumsq_reference(g, n));
+        rl_adam a1, a2;
+        ck_assert_int_eq(rl_adam_init(&a1, n, 0.9, 0.999, 1e-5), RL_OK);
+        ck_assert_int_eq(rl_adam_init(&a2, n, 0.9, 0.999, 1e-5), RL_OK);
+        for (int step = 0; step < 5; step++) {
+            /* Steps 0-2 clip (max norm 0.01), 3-4 do not (max norm 1e9). */
+            double max_norm = step < 3 ? 0.01 : 1e9;
+            memcpy(gc, g, n * sizeof *g);
+            double n1 = rl_clip_grad_norm(gc, n, max_norm);
+            rl_adam_step(&a1, p1, gc, 3e-4);
+            double n2 = -1;
+            ck_assert_int_eq(rl_adam_clip_step(&a2, p2, g, 3e-4, max_norm, &n2), 1);
+            ck_assert_double_eq(n1, n2);
+            ck_assert_int_eq(memcmp(p1, p2, n * sizeof *p1), 0);
+            ck_assert_int_eq(memcmp(a1.m, a2.m, n * sizeof *p1), 0);
+            ck_assert_int_eq(memcmp(a1.v, a2.v, n * sizeof *p1), 0);
+        }
+        ck_assert_uint_eq(a2.t, 5);
+        /* A non-finite gradient: -1, nothing changed, t included. */
+        g[n / 2] = NAN;
+        memcpy(gc, p2, n * sizeof *p2);
+        double nn = 0;
+        ck_assert_int_eq(rl_adam_clip_step(&a2, p2, g, 3e-4, 1.0, &nn), -1);
+        ck_assert(isnan(nn));
+        ck_assert_int_eq(memcmp(gc, p2, n * sizeof *p2), 0);
+        ck_assert_uint_eq(a2.t, 5);
+        /* A step that overflows a weight: 0. */
+        g[n / 2] = 0;
+        p2[n - 1] = FLT_MAX;
+        a2.m[n - 1] = -FLT_MAX;
+        ck_assert_int_eq(rl_adam_clip_step(&a2, p2, g, 1e30, 0, NULL), 0);
+        ck_assert(!isfinite(p2[n - 1]));
+        rl_adam_free(&a1);
+        rl_adam_free(&a2);
+        free(p1);
+        free(p2);
+        free(g);
+        free(gc);
+    }
+}
+END_TEST
+
 /* ---- sizes and errors ----------------------------------------------------------- */
 
 START_TEST(test_param_count)
@@ -723,6 +798,7 @@ static Suite *make_suite(void)
     tcase_add_test(to, test_adam_by_hand);
     tcase_add_test(to, test_adam_errors);
     tcase_add_test(to, test_clip_grad_norm);
+    tcase_add_test(to, test_adam_clip_step_fused);
     suite_add_tcase(s, to);
     return s;
 }

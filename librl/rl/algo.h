@@ -141,9 +141,9 @@ RL_API int rl_algo_set_comm(rl_algo *algo, const rl_comm *comm);
 
 /* Use up to threads threads (>= 1) inside rl_algo_iterate: it sets the
  * environment batch's (rl_env_batch_set_threads), and the type uses the
- * same threads for its own work (ppo: the minibatch gradients, computed in
- * fixed slices whatever the number). Results are bit-identical for any
- * number. RL_EINVAL for threads < 1; RL_ENOMEM or RL_EIO when a thread
+ * same threads for its own work (ppo: the policy and value networks' halves
+ * of each minibatch, then the optimiser step in chunks of the parameters).
+ * Results are bit-identical for any number. RL_EINVAL for threads < 1; RL_ENOMEM or RL_EIO when a thread
  * cannot be started. */
 RL_API int rl_algo_set_threads(rl_algo *algo, int threads);
 

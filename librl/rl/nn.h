@@ -115,7 +115,28 @@ RL_API void rl_adam_free(rl_adam *a);
  * p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
 RL_API void rl_adam_step(rl_adam *a, float *params, const float *grads, double lr);
 
-/* The global L2 norm of g (computed in double). If max_norm > 0 and
+/* The sum of squares of x in double, in a fixed order that does not
+ * depend on how the work is shared: chunks of RL_NORM_CHUNK values, each
+ * summed in 8 lanes (lane j takes the elements j, j + 8, ...) added
+ * pairwise, then the chunks' sums in order. */
+#define RL_NORM_CHUNK 4096
+RL_API double rl_sumsq_chunked(const float *x, size_t n);
+
+/* torch's clip coefficient: max_norm / (norm + 1e-6) when that is below 1
+ * and max_norm > 0; 1 otherwise (and for a non-finite norm). */
+RL_API double rl_clip_coef(double norm, double max_norm);
+
+/* rl_clip_grad_norm, rl_adam_step and rl_all_finite_f of the new
+ * parameters, fused into two passes over memory (the norm, then one pass
+ * that scales each gradient, updates the moments and the parameter and
+ * checks it): the same bits as the three calls. grads is left as it is.
+ * *norm (may be NULL) receives the norm before clipping. Returns 1 when
+ * every new parameter is finite, 0 when one is not, and -1 when the norm
+ * is not finite: then nothing was changed (t included). */
+RL_API int rl_adam_clip_step(rl_adam *a, float *params, const float *grads, double lr,
+                             double max_norm, double *norm);
+
+/* The global L2 norm of g (rl_sumsq_chunked, in double). If max_norm > 0 and
  * coef = max_norm / (norm + 1e-6) is below 1 (the norm exceeds max_norm,
  * give or take the 1e-6), scale g by coef, exactly as torch does. Returns
  * the norm before clipping (NaN or inf when g holds a non-finite value; g

@@ -123,7 +123,7 @@ typedef struct rl_ac {
     float *dlog_std;      /* into grads */
     size_t max_batch;
     float *dout_a, *dout_c; /* workspaces */
-    double *work;         /* nactions, or 2 * act_dim, values of scratch */
+    double *work;         /* 4 nactions, or 4 act_dim, values of scratch */
 } rl_ac;
 
 /* An actor-critic for observations of obs_dim values and the given action
