@@ -48,6 +48,19 @@ void rl__norm_update(rl__normalizer *s, const double *x, size_t n)
     s->count = tot;
 }
 
+void rl__norm_merge(rl__normalizer *s, double nb, const double *bmean, const double *bvar)
+{
+    if (!(nb > 0)) return;
+    double tot = s->count + nb;
+    for (size_t k = 0; k < s->dim; k++) {
+        double delta = bmean[k] - s->mean[k];
+        double m2 = s->var[k] * s->count + bvar[k] * nb + delta * delta * s->count * nb / tot;
+        s->mean[k] += delta * nb / tot;
+        s->var[k] = m2 / tot;
+    }
+    s->count = tot;
+}
+
 void rl__norm_apply(const rl__normalizer *s, int on, const double *raw, size_t rows, float *out)
 {
     size_t d = s->dim;

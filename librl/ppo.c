@@ -153,6 +153,18 @@ typedef struct ppo {
     rl__pool *pool;
     size_t job_m;
     rl_ppo_loss_parts job_parts;
+    double job_inv;
+    int job_once;
+    /* Training in a group (ppo_set_comm): the group, the normalisers at the
+     * start of the iteration and this rank's batch of it (count from 0),
+     * every rank's steps of the iteration, the gradients and a flag as
+     * summed over the ranks. */
+    const rl_comm *comm;
+    char comm_msg[RL_ERRMSG_SIZE];
+    rl__normalizer obs0, ret0, it_obs, it_ret;
+    double *rank_steps;
+    float *comm_buf;
+    double *comm_f64;
     rl__adam_consts job_k;
     float job_scale;
 } ppo;
@@ -318,11 +330,12 @@ static void loss_task(void *ctx, size_t t)
     if (t == 0) {
         memset(ac->actor.grads, 0, ac->actor.nparams * sizeof(float));
         if (ac->dlog_std) memset(ac->dlog_std, 0, ac->act_dim * sizeof(float));
-        rl__ac_loss_actor(ac, p->mb_obs, p->mb_act, p->mb_logp, p->mb_adv, m, &p->coefs,
-                          &p->job_parts, 1);
+        rl__ac_loss_actor(ac, p->mb_obs, p->mb_act, p->mb_logp, p->mb_adv, m, p->job_inv,
+                          p->job_once, &p->coefs, &p->job_parts, 1);
     } else {
         memset(ac->critic.grads, 0, ac->critic.nparams * sizeof(float));
-        rl__ac_loss_critic(ac, p->mb_obs, p->mb_ret, m, &p->coefs, &p->job_parts.value, 1);
+        rl__ac_loss_critic(ac, p->mb_obs, p->mb_ret, m, p->job_inv, &p->coefs,
+                           &p->job_parts.value, 1);
     }
 }
 
@@ -357,14 +370,43 @@ static void adam_task(void *ctx, size_t c)
  * *norm. Returns 1 when the step was taken and every weight is finite, 0
  * when a weight is not, -1 when the loss or the norm was not finite
  * (nothing changed). */
-static int update_minibatch(ppo *p, size_t m, double lr, double *loss, rl_ppo_loss_parts *parts,
-                            double *norm)
+static int update_minibatch(ppo *p, size_t m, size_t m_all, double lr, double *loss,
+                            rl_ppo_loss_parts *parts, double *norm)
 {
+    rl_ac *ac = &p->pol.ac;
     p->job_m = m;
-    rl__pool_run(p->pool, 2, loss_task, p);
-    *parts = p->job_parts;
-    *loss = rl__ac_loss_total(parts, &p->coefs);
+    p->job_inv = 1.0 / (double)(p->comm ? m_all : m);
+    p->job_once = !p->comm || p->comm->rank == 0;
     *norm = NAN;
+    if (m > 0) {
+        rl__pool_run(p->pool, 2, loss_task, p);
+        *parts = p->job_parts;
+    } else {
+        /* A rank with no rows left in this minibatch adds nothing but what
+         * rank 0 adds once. */
+        rl_ac_zero_grad(ac);
+        memset(parts, 0, sizeof *parts);
+        if (p->job_once && ac->dlog_std)
+            for (size_t k = 0; k < ac->act_dim; k++) ac->dlog_std[k] -= (float)p->coefs.entropy_coef;
+    }
+    *loss = rl__ac_loss_total(parts, &p->coefs);
+    if (p->comm) {
+        /* Sum the gradients over the ranks, with a flag for a rank whose
+         * loss was not finite, so that all ranks stop together. */
+        size_t P = ac->nparams;
+        memcpy(p->comm_buf, ac->grads, P * sizeof(float));
+        p->comm_buf[P] = isfinite(*loss) ? 0.0f : 1.0f;
+        rl_error e = {0};
+        if (p->comm->sum_f32(p->comm->ctx, p->comm_buf, P + 1, &e) != RL_OK) {
+            snprintf(p->comm_msg, sizeof p->comm_msg, "%s", e.msg[0] ? e.msg : "a collective failed");
+            return -2;
+        }
+        memcpy(ac->grads, p->comm_buf, P * sizeof(float));
+        if (p->comm_buf[P] != 0.0f) {
+            *loss = NAN;
+            return -1;
+        }
+    }
     if (!isfinite(*loss)) return -1;
     rl__pool_run(p->pool, p->nchunks, sumsq_task, p);
     double ss = 0;
@@ -417,7 +459,10 @@ static int collect(ppo *p, rl_env_batch *envs, size_t *T_out, rl_error *err)
             if (grow_buffer(p, 2 * p->cap_T) != RL_OK)
                 return rl_error_set(err, RL_ENOMEM, "ppo: out of memory for the rollout");
         }
-        if (p->pol.spec.norm_obs) rl__norm_update(&p->pol.obs_rms, p->obs_raw, n);
+        if (p->pol.spec.norm_obs) {
+            rl__norm_update(&p->pol.obs_rms, p->obs_raw, n);
+            if (p->comm) rl__norm_update(&p->it_obs, p->obs_raw, n);
+        }
         float *o = p->b_obs + T * n * od;
         to_input(p, p->obs_raw, n, o);
         double *a = p->b_act + T * n * ad;
@@ -430,6 +475,7 @@ static int collect(ppo *p, rl_env_batch *envs, size_t *T_out, rl_error *err)
         if (p->scale_rew) {
             for (size_t i = 0; i < n; i++) p->ret_acc[i] = p->ret_acc[i] * p->gamma + p->rew[i];
             rl__norm_update(&p->ret_rms, p->ret_acc, n);
+            if (p->comm) rl__norm_update(&p->it_ret, p->ret_acc, n);
             double sd = sqrt(p->ret_rms.var[0] + 1e-8);
             for (size_t i = 0; i < n; i++) {
                 double x = p->rew[i] / sd;
@@ -463,6 +509,181 @@ static int collect(ppo *p, rl_env_batch *envs, size_t *T_out, rl_error *err)
     return RL_OK;
 }
 
+/* ---- training in a group (rl/comm.h) ---------------------------------------------- */
+
+static void norm_copy(rl__normalizer *dst, const rl__normalizer *src)
+{
+    memcpy(dst->mean, src->mean, src->dim * sizeof *src->mean);
+    memcpy(dst->var, src->var, src->dim * sizeof *src->var);
+    dst->count = src->count;
+}
+
+static void norm_zero(rl__normalizer *s)
+{
+    memset(s->mean, 0, s->dim * sizeof *s->mean);
+    memset(s->var, 0, s->dim * sizeof *s->var);
+    s->count = 0;
+}
+
+/* A collective's status, with "ppo: " before its message. */
+static int comm_call(ppo *p, int rc, rl_error *err)
+{
+    (void)p;
+    if (rc == RL_OK) return RL_OK;
+    char msg[RL_ERRMSG_SIZE];
+    snprintf(msg, sizeof msg, "%s", err && err->msg[0] ? err->msg : rl_strerror(rc));
+    return rl_error_set(err, rc, "ppo: %s", msg);
+}
+
+/* The group's batch of one normaliser from every rank's (count, mean,
+ * variance), merged into the statistics the iteration started from: every
+ * rank ends with the same bits. */
+static int merge_normalizer(ppo *p, rl__normalizer *s, const rl__normalizer *s0,
+                            const rl__normalizer *it, rl_error *err)
+{
+    size_t d = s->dim;
+    double *b = p->comm_f64;
+    b[0] = it->count;
+    for (size_t k = 0; k < d; k++) b[1 + k] = it->count * it->mean[k];
+    int rc = comm_call(p, p->comm->sum_f64(p->comm->ctx, b, d + 1, err), err);
+    if (rc != RL_OK) return rc;
+    double C = b[0];
+    double *mean = b + 1 + d, *var = b + 1 + 2 * d;
+    for (size_t k = 0; k < d; k++) mean[k] = C > 0 ? b[1 + k] / C : 0;
+    for (size_t k = 0; k < d; k++) {
+        double dm = it->mean[k] - mean[k];
+        var[k] = it->count * (it->var[k] + dm * dm);
+    }
+    rc = comm_call(p, p->comm->sum_f64(p->comm->ctx, var, d, err), err);
+    if (rc != RL_OK) return rc;
+    for (size_t k = 0; k < d; k++) var[k] = C > 0 ? var[k] / C : 0;
+    norm_copy(s, s0);
+    rl__norm_merge(s, C, mean, var);
+    return RL_OK;
+}
+
+/* Rows of the minibatch starting at start over all ranks. */
+static size_t rows_all(const ppo *p, size_t start)
+{
+    size_t M = 0, mb = (size_t)p->batch_size;
+    for (int r = 0; r < p->comm->size; r++) {
+        size_t Nr = (size_t)p->rank_steps[r];
+        M += start >= Nr ? 0 : Nr - start < mb ? Nr - start : mb;
+    }
+    return M;
+}
+
+/* After collecting: every rank's steps (rank_steps), the group's total and
+ * minibatches per epoch, and the normalisers merged. */
+static int comm_iteration_start(ppo *p, size_t N, uint64_t *N_all, size_t *nmb, rl_error *err)
+{
+    const rl_comm *c = p->comm;
+    memset(p->rank_steps, 0, (size_t)c->size * sizeof *p->rank_steps);
+    p->rank_steps[c->rank] = (double)N;
+    int rc = comm_call(p, c->sum_f64(c->ctx, p->rank_steps, (size_t)c->size, err), err);
+    if (rc != RL_OK) return rc;
+    uint64_t tot = 0;
+    size_t most = 0, mb = (size_t)p->batch_size;
+    for (int r = 0; r < c->size; r++) {
+        size_t Nr = (size_t)p->rank_steps[r];
+        tot += Nr;
+        if (Nr > most) most = Nr;
+    }
+    *N_all = tot;
+    *nmb = (most + mb - 1) / mb;
+    if (p->pol.spec.norm_obs &&
+        (rc = merge_normalizer(p, &p->pol.obs_rms, &p->obs0, &p->it_obs, err)) != RL_OK)
+        return rc;
+    if (p->scale_rew && (rc = merge_normalizer(p, &p->ret_rms, &p->ret0, &p->it_ret, err)) != RL_OK)
+        return rc;
+    return RL_OK;
+}
+
+/* FNV-1a over the parameters and Adam's state. */
+static uint64_t weights_hash(const ppo *p)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    const float *arrays[3] = {p->pol.ac.params, p->adam.m, p->adam.v};
+    for (int a = 0; a < 3; a++) {
+        const unsigned char *b = (const unsigned char *)arrays[a];
+        for (size_t i = 0; i < p->pol.ac.nparams * sizeof(float); i++) {
+            h ^= b[i];
+            h *= UINT64_C(0x100000001b3);
+        }
+    }
+    return h;
+}
+
+/* After each iteration's update: the ranks compare their checksums. */
+static int comm_check_weights(ppo *p, rl_error *err)
+{
+    uint64_t h = weights_hash(p);
+    double hi = (double)(h >> 32), lo = (double)(h & 0xffffffffu);
+    double b[4] = {hi, lo, -hi, -lo};
+    int rc = comm_call(p, p->comm->max_f64(p->comm->ctx, b, 4, err), err);
+    if (rc != RL_OK) return rc;
+    if (b[0] != hi || b[1] != lo || -b[2] != hi || -b[3] != lo)
+        return rl_error_set(err, RL_ECOMM,
+                            "ppo: the ranks' weights differ after the update at %llu environment "
+                            "steps (rank %d's checksum %016llx): every rank must run the same "
+                            "build of librl, configuration and checkpoint",
+                            (unsigned long long)p->steps_done, p->comm->rank,
+                            (unsigned long long)h);
+    return RL_OK;
+}
+
+static int ppo_set_comm(void *state, const rl_comm *c, rl_error *err)
+{
+    ppo *p = state;
+    if (!c) {
+        p->comm = NULL;
+        return RL_OK;
+    }
+    size_t P = p->pol.ac.nparams, d = p->obs_dim;
+    free(p->rank_steps);
+    free(p->comm_buf);
+    free(p->comm_f64);
+    p->rank_steps = calloc((size_t)c->size, sizeof *p->rank_steps);
+    p->comm_buf = calloc(P + 1, sizeof *p->comm_buf);
+    p->comm_f64 = calloc(3 * d + 1, sizeof *p->comm_f64);
+    if (!p->rank_steps || !p->comm_buf || !p->comm_f64 ||
+        (!p->obs0.mean && (rl__norm_init(&p->obs0, d) != RL_OK ||
+                           rl__norm_init(&p->it_obs, d) != RL_OK ||
+                           rl__norm_init(&p->ret0, 1) != RL_OK ||
+                           rl__norm_init(&p->it_ret, 1) != RL_OK)))
+        return rl_error_set(err, RL_ENOMEM, "ppo: out of memory for training in a group");
+    /* Rank 0's learning state, so that every rank starts equal. */
+    struct {
+        void *ptr;
+        size_t bytes;
+    } parts[] = {
+        {p->pol.ac.params, P * sizeof(float)},
+        {p->adam.m, P * sizeof(float)},
+        {p->adam.v, P * sizeof(float)},
+        {&p->adam.t, sizeof p->adam.t},
+        {p->pol.obs_rms.mean, d * sizeof(double)},
+        {p->pol.obs_rms.var, d * sizeof(double)},
+        {&p->pol.obs_rms.count, sizeof(double)},
+        {p->ret_rms.mean, sizeof(double)},
+        {p->ret_rms.var, sizeof(double)},
+        {&p->ret_rms.count, sizeof(double)},
+        {&p->steps_done, sizeof p->steps_done},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        int rc = comm_call(p, c->bcast(c->ctx, parts[i].ptr, parts[i].bytes, err), err);
+        if (rc != RL_OK) return rc;
+    }
+    /* Each rank its own stream of actions and shuffles; rank 0 keeps the
+     * one a single process would have. */
+    if (c->rank > 0) {
+        rl_pcg32 child;
+        rl_pcg32_split(&p->rng, (uint64_t)c->rank, &child);
+        p->rng = child;
+    }
+    p->comm = c;
+    return RL_OK;
+}
+
 static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, double *stats,
                        rl_error *err)
 {
@@ -475,6 +696,12 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                             "rl_algo_set_total_steps (rlrun gives [run] total_steps)",
                             p->anneal_where);
     p->pool = rl__env_batch_pool(envs);
+    if (p->comm) {
+        norm_copy(&p->obs0, &p->pol.obs_rms);
+        norm_copy(&p->ret0, &p->ret_rms);
+        norm_zero(&p->it_obs);
+        norm_zero(&p->it_ret);
+    }
     size_t T = 0;
     int rc = collect(p, envs, &T, err);
     if (rc != RL_OK) return rc;
@@ -485,8 +712,17 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
         double frac = 1.0 - (double)p->steps_done / (double)span;
         lr *= frac > 0 ? frac : 0;
     }
-    p->steps_done += N;
-    *env_steps += N;
+    /* In a group: every rank's steps, the normalisers merged over the
+     * ranks, and as many minibatches in each epoch as the rank with the
+     * most steps has (the others join with no rows). */
+    uint64_t N_all = N;
+    size_t mbsize = (size_t)p->batch_size, nmb = (N + mbsize - 1) / mbsize;
+    if (p->comm) {
+        rc = comm_iteration_start(p, N, &N_all, &nmb, err);
+        if (rc != RL_OK) return rc;
+    }
+    p->steps_done += N_all;
+    *env_steps += N_all;
 
     rl_gae(T, n, p->b_rew, p->b_val, p->last_val, p->b_term, p->b_trunc, p->b_final, p->gamma,
            p->lambda, p->b_adv, p->b_ret);
@@ -508,7 +744,7 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
 
     rl_ppo_loss_parts sum = {0, 0, 0, 0, 0}, parts;
     double norm_sum = 0;
-    size_t updates = 0, mbsize = (size_t)p->batch_size;
+    size_t updates = 0;
     for (size_t k = 0; k < N; k++) p->perm[k] = k;
     for (int64_t epoch = 0; epoch < p->epochs; epoch++) {
         for (size_t k = N; k > 1; k--) {
@@ -517,8 +753,10 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
             p->perm[k - 1] = p->perm[j];
             p->perm[j] = t;
         }
-        for (size_t start = 0; start < N; start += mbsize) {
-            size_t m = N - start < mbsize ? N - start : mbsize;
+        for (size_t b = 0; b < nmb; b++) {
+            size_t start = b * mbsize;
+            size_t m = start >= N ? 0 : N - start < mbsize ? N - start : mbsize;
+            size_t m_all = p->comm ? rows_all(p, start) : m;
             double am = 0, as = 0;
             for (size_t j = 0; j < m; j++) {
                 size_t k = p->perm[start + j];
@@ -537,7 +775,8 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                 for (size_t j = 0; j < m; j++) p->mb_adv[j] = (p->mb_adv[j] - am) / (sd + 1e-8);
             }
             double loss, norm;
-            int ok = update_minibatch(p, m, lr, &loss, &parts, &norm);
+            int ok = update_minibatch(p, m, m_all, lr, &loss, &parts, &norm);
+            if (ok == -2) return rl_error_set(err, RL_ECOMM, "ppo: %s", p->comm_msg);
             if (!isfinite(loss))
                 return broken(p, err,
                               "ppo: the loss became non-finite (policy %g, value %g, entropy %g) "
@@ -564,6 +803,18 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
             norm_sum += norm;
             updates++;
         }
+    }
+    if (p->comm) {
+        /* Each rank's parts are its rows' share of the group's means. */
+        double b[5] = {sum.policy, sum.value, sum.entropy, sum.approx_kl, sum.clip_fraction};
+        rc = comm_call(p, p->comm->sum_f64(p->comm->ctx, b, 5, err), err);
+        if (rc == RL_OK) rc = comm_check_weights(p, err);
+        if (rc != RL_OK) return rc;
+        sum.policy = b[0];
+        sum.value = b[1];
+        sum.entropy = b[2];
+        sum.approx_kl = b[3];
+        sum.clip_fraction = b[4];
     }
     double u = updates ? (double)updates : 1;
     stats[0] = sum.policy / u;
@@ -830,6 +1081,13 @@ static void ppo_fini(void *state)
 {
     ppo *p = state;
     free(p->chunk_ss);
+    free(p->rank_steps);
+    free(p->comm_buf);
+    free(p->comm_f64);
+    rl__norm_free(&p->obs0);
+    rl__norm_free(&p->ret0);
+    rl__norm_free(&p->it_obs);
+    rl__norm_free(&p->it_ret);
     free(p->chunk_ok);
     rl__acpol_free(&p->pol);
     rl_adam_free(&p->adam);
@@ -858,4 +1116,5 @@ const rl_algo_type rl__ppo_type = {
     .policy = ppo_policy,
     .load_agent = ppo_load_agent,
     .set_total_steps = ppo_set_total_steps,
+    .set_comm = ppo_set_comm,
 };

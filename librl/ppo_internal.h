@@ -52,6 +52,9 @@ int rl__norm_init(rl__normalizer *s, size_t dim);
 void rl__norm_free(rl__normalizer *s);
 /* Merge a batch of n rows (Chan et al.'s parallel update). */
 void rl__norm_update(rl__normalizer *s, const double *x, size_t n);
+/* Merge a batch given by its count nb and its per-dimension mean and
+ * (population) variance, as rl__norm_update does with a batch's rows. */
+void rl__norm_merge(rl__normalizer *s, double nb, const double *bmean, const double *bvar);
 /* Rows as a network sees them, in float: (x - mean) / sqrt(var + 1e-8)
  * clipped to +-10 when on, x itself when not. */
 void rl__norm_apply(const rl__normalizer *s, int on, const double *raw, size_t rows, float *out);
@@ -113,12 +116,15 @@ extern const rl_policy_type rl__actor_critic_policy;
  * entropy, the actor's backward pass into its gradients and log_std's)
  * fills every part but value; the value network's fills *value_loss.
  * Each touches only its own network's workspaces and gradients. n must be
- * 1 .. ac->max_batch. rl__ac_loss_total puts the parts together. */
+ * 1 .. ac->max_batch; sums over the rows are taken times inv_n (1 / n for
+ * the minibatch's mean; 1 / the rows of all ranks under an rl_comm); once
+ * adds the terms counted once per minibatch (the Gaussian entropy's
+ * gradient in log_std), which under an rl_comm one rank alone adds. rl__ac_loss_total puts the parts together. */
 void rl__ac_loss_actor(rl_ac *ac, const float *obs, const double *actions,
-                       const double *logp_old, const double *adv, size_t n, const rl_ppo_coefs *c,
-                       rl_ppo_loss_parts *parts, int accumulate);
+                       const double *logp_old, const double *adv, size_t n, double inv_n,
+                       int once, const rl_ppo_coefs *c, rl_ppo_loss_parts *parts, int accumulate);
 void rl__ac_loss_critic(rl_ac *ac, const float *obs, const double *returns, size_t n,
-                        const rl_ppo_coefs *c, double *value_loss, int accumulate);
+                        double inv_n, const rl_ppo_coefs *c, double *value_loss, int accumulate);
 double rl__ac_loss_total(const rl_ppo_loss_parts *parts, const rl_ppo_coefs *c);
 
 /* ---- ppo.c, qlearn.c: what rl_model reads of their records ------------------------ */

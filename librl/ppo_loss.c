@@ -64,8 +64,9 @@ int rl_ac_loss(rl_ac *ac, const float *obs, const double *actions, const double 
                             "rl_ac_loss: %zu rows; the actor-critic takes 1 to %zu (its max_batch)",
                             n, ac->max_batch);
     rl_ppo_loss_parts pp;
-    rl__ac_loss_actor(ac, obs, actions, logp_old, adv, n, c, &pp, accumulate);
-    rl__ac_loss_critic(ac, obs, returns, n, c, &pp.value, accumulate);
+    double inv_n = 1.0 / (double)n;
+    rl__ac_loss_actor(ac, obs, actions, logp_old, adv, n, inv_n, 1, c, &pp, accumulate);
+    rl__ac_loss_critic(ac, obs, returns, n, inv_n, c, &pp.value, accumulate);
     if (parts) *parts = pp;
     if (loss) *loss = rl__ac_loss_total(&pp, c);
     return RL_OK;
@@ -77,10 +78,9 @@ double rl__ac_loss_total(const rl_ppo_loss_parts *pp, const rl_ppo_coefs *c)
 }
 
 void rl__ac_loss_actor(rl_ac *ac, const float *obs, const double *actions,
-                       const double *logp_old, const double *adv, size_t n, const rl_ppo_coefs *c,
-                       rl_ppo_loss_parts *parts, int accumulate)
+                       const double *logp_old, const double *adv, size_t n, double inv_n,
+                       int once, const rl_ppo_coefs *c, rl_ppo_loss_parts *parts, int accumulate)
 {
-    double inv_n = 1.0 / (double)n;
     const float *out = rl_mlp_forward(&ac->actor, obs, n);
     double pol = 0, ent = 0, kl = 0, clipped = 0;
     if (ac->discrete) {
@@ -122,7 +122,7 @@ void rl__ac_loss_actor(rl_ac *ac, const float *obs, const double *actions,
         double *ls = ac->work;
         for (size_t k = 0; k < d; k++) ls[k] = ac->log_std[k];
         ent = rl_gaussian_entropy(ls, d) * (double)n;
-        if (accumulate)
+        if (accumulate && once)
             for (size_t k = 0; k < d; k++) ac->dlog_std[k] -= (float)c->entropy_coef;
     }
     if (accumulate) rl_mlp_backward(&ac->actor, ac->dout_a, n, NULL);
@@ -133,9 +133,8 @@ void rl__ac_loss_actor(rl_ac *ac, const float *obs, const double *actions,
 }
 
 void rl__ac_loss_critic(rl_ac *ac, const float *obs, const double *returns, size_t n,
-                        const rl_ppo_coefs *c, double *value_loss, int accumulate)
+                        double inv_n, const rl_ppo_coefs *c, double *value_loss, int accumulate)
 {
-    double inv_n = 1.0 / (double)n;
     const float *v = rl_mlp_forward(&ac->critic, obs, n);
     double vl = 0;
     for (size_t i = 0; i < n; i++) {
