@@ -32,21 +32,33 @@ typedef struct member {
     int calls;     /* its sum_f32 calls so far */
 } member;
 
-static int sum_f64(void *ctx, double *buf, size_t n, rl_error *err)
+/* Sum (or take the largest of) buf over the ranks, in rank order. */
+static int reduce_f64(member *m, double *buf, size_t n, int largest)
 {
-    member *m = ctx;
     group *g = m->g;
     ck_assert_uint_le(n, MAX_VALUES);
     memcpy(g->slot[m->rank], buf, n * sizeof *buf);
     pthread_barrier_wait(&g->bar);
     for (size_t i = 0; i < n; i++) {
-        double s = 0;
-        for (int r = 0; r < g->size; r++) s += g->slot[r][i];
-        buf[i] = s;
+        double x = g->slot[0][i];
+        for (int r = 1; r < g->size; r++)
+            x = largest ? (g->slot[r][i] > x ? g->slot[r][i] : x) : x + g->slot[r][i];
+        buf[i] = x;
     }
     pthread_barrier_wait(&g->bar);
-    (void)err;
     return RL_OK;
+}
+
+static int sum_f64(void *ctx, double *buf, size_t n, rl_error *err)
+{
+    (void)err;
+    return reduce_f64(ctx, buf, n, 0);
+}
+
+static int max_f64(void *ctx, double *buf, size_t n, rl_error *err)
+{
+    (void)err;
+    return reduce_f64(ctx, buf, n, 1);
 }
 
 static int sum_f32(void *ctx, float *buf, size_t n, rl_error *err)
@@ -65,23 +77,6 @@ static int sum_f32(void *ctx, float *buf, size_t n, rl_error *err)
         buf[i] = s;
     }
     pthread_barrier_wait(&g->bar);
-    return RL_OK;
-}
-
-static int max_f64(void *ctx, double *buf, size_t n, rl_error *err)
-{
-    member *m = ctx;
-    group *g = m->g;
-    memcpy(g->slot[m->rank], buf, n * sizeof *buf);
-    pthread_barrier_wait(&g->bar);
-    for (size_t i = 0; i < n; i++) {
-        double x = g->slot[0][i];
-        for (int r = 1; r < g->size; r++)
-            if (g->slot[r][i] > x) x = g->slot[r][i];
-        buf[i] = x;
-    }
-    pthread_barrier_wait(&g->bar);
-    (void)err;
     return RL_OK;
 }
 
