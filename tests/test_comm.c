@@ -170,6 +170,27 @@ static void run_group(group *g, rank_run *runs, int size)
     pthread_barrier_destroy(&g->bar);
 }
 
+/* size ranks training env from ini for iterations each; fail_at makes that
+ * sum_f32 call fail; diverge_ckpt (not NULL) makes rank 1 reload an older
+ * checkpoint midway. Returns the group, for the caller to free. */
+static group *train_group(rank_run *runs, int size, const char *env, const char *ini,
+                          int iterations, int fail_at, const char *diverge_ckpt)
+{
+    group *g = calloc(1, sizeof *g);
+    ck_assert_ptr_nonnull(g);
+    g->fail_at = fail_at;
+    memset(runs, 0, (size_t)size * sizeof *runs);
+    for (int r = 0; r < size; r++) {
+        runs[r].env = env;
+        runs[r].ini = ini;
+        runs[r].iterations = iterations;
+        runs[r].diverge = diverge_ckpt != NULL;
+        runs[r].ckpt = diverge_ckpt;
+    }
+    run_group(g, runs, size);
+    return g;
+}
+
 static const char *cartpole_ini = "[ppo]\nepisodes_per_iteration = 6\nbatch_size = 64\n"
                                   "epochs = 3\nnormalize_observations = true\n";
 static const char *pendulum_ini = "[ppo]\nsteps_per_iteration = 300\nbatch_size = 64\n"
@@ -178,15 +199,8 @@ static const char *pendulum_ini = "[ppo]\nsteps_per_iteration = 300\nbatch_size 
 
 static void check_same(const char *env, const char *ini, int size)
 {
-    group *g = calloc(1, sizeof *g);
     rank_run runs[MAX_RANKS];
-    memset(runs, 0, sizeof runs);
-    for (int r = 0; r < size; r++) {
-        runs[r].env = env;
-        runs[r].ini = ini;
-        runs[r].iterations = 5;
-    }
-    run_group(g, runs, size);
+    group *g = train_group(runs, size, env, ini, 5, 0, NULL);
     for (int r = 0; r < size; r++) ck_assert_msg(runs[r].rc == RL_OK, "rank %d: %s", r, runs[r].msg);
     for (int r = 1; r < size; r++) {
         /* The same weights: the same greedy actions, bit for bit. */
@@ -221,15 +235,8 @@ START_TEST(test_group_steps_are_the_groups)
 {
     /* Fixed steps per iteration: 300 on each rank (100 steps of 3
      * environments); the steps reported are the group's. */
-    group *g = calloc(1, sizeof *g);
     rank_run runs[2];
-    memset(runs, 0, sizeof runs);
-    for (int r = 0; r < 2; r++) {
-        runs[r].env = "pendulum";
-        runs[r].ini = pendulum_ini;
-        runs[r].iterations = 3;
-    }
-    run_group(g, runs, 2);
+    group *g = train_group(runs, 2, "pendulum", pendulum_ini, 3, 0, NULL);
     ck_assert_msg(runs[0].rc == RL_OK, "%s", runs[0].msg);
     ck_assert_uint_eq(runs[0].steps, 3 * 2 * 300);
     ck_assert_uint_eq(runs[1].steps, 3 * 2 * 300);
@@ -243,17 +250,8 @@ START_TEST(test_group_catches_divergence)
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     close(fd);
-    group *g = calloc(1, sizeof *g);
     rank_run runs[2];
-    memset(runs, 0, sizeof runs);
-    for (int r = 0; r < 2; r++) {
-        runs[r].env = "cartpole";
-        runs[r].ini = cartpole_ini;
-        runs[r].iterations = 5;
-        runs[r].diverge = 1;
-        runs[r].ckpt = path;
-    }
-    run_group(g, runs, 2);
+    group *g = train_group(runs, 2, "cartpole", cartpole_ini, 5, 0, path);
     unlink(path);
     for (int r = 0; r < 2; r++) {
         ck_assert_int_eq(runs[r].rc, RL_ECOMM);
@@ -265,16 +263,8 @@ END_TEST
 
 START_TEST(test_group_failed_collective)
 {
-    group *g = calloc(1, sizeof *g);
-    g->fail_at = 7;
     rank_run runs[2];
-    memset(runs, 0, sizeof runs);
-    for (int r = 0; r < 2; r++) {
-        runs[r].env = "cartpole";
-        runs[r].ini = cartpole_ini;
-        runs[r].iterations = 5;
-    }
-    run_group(g, runs, 2);
+    group *g = train_group(runs, 2, "cartpole", cartpole_ini, 5, 7, NULL);
     for (int r = 0; r < 2; r++) {
         ck_assert_int_eq(runs[r].rc, RL_ECOMM);
         ck_assert_msg(strstr(runs[r].msg, "ppo: MPI_Allreduce failed: rank 1 is gone (test)"),
