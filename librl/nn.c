@@ -481,7 +481,7 @@ adam_consts rl__adam_begin(rl_adam *a, double lr)
  * the four arrays, in blocks the compiler vectorises: every element gets
  * the same IEEE operations in the same order as one at a time (no fused
  * multiply-add), so the clones agree bit for bit. */
-NN_CLONES int rl__adam_range(const adam_consts *k, float *restrict params,
+NN_CLONES static int adam_range(const adam_consts *k, float *restrict params,
                                 const float *restrict grads, float *restrict mm,
                                 float *restrict vv, float scale, size_t lo, size_t hi)
 {
@@ -519,13 +519,13 @@ NN_CLONES int rl__adam_range(const adam_consts *k, float *restrict params,
 void rl_adam_step(rl_adam *a, float *params, const float *grads, double lr)
 {
     adam_consts k = rl__adam_begin(a, lr);
-    rl__adam_range(&k, params, grads, a->m, a->v, 1.0f, 0, a->n);
+    adam_range(&k, params, grads, a->m, a->v, 1.0f, 0, a->n);
 }
 
 /* The sum of squares of x[0..n), n at most RL_NORM_CHUNK: 8 lanes, lane j
  * summing the elements j, j + 8, ... in order, then the lanes added
  * pairwise. In double, from float squares' exact doubles. */
-NN_CLONES double rl__sumsq_chunk(const float *restrict x, size_t n)
+NN_CLONES static double sumsq_chunk(const float *restrict x, size_t n)
 {
     enum { LANES = 8 }; /* fixed: the order of the sum is part of the results */
     double lane[LANES] = {0};
@@ -538,11 +538,22 @@ NN_CLONES double rl__sumsq_chunk(const float *restrict x, size_t n)
     return lane[0];
 }
 
+/* The entry points PPO's threads call (nn_internal.h): plain functions
+ * over the clones, since clang's target_clones resolver does not reach
+ * callers in other files of a static library. */
+double rl__sumsq_chunk(const float *x, size_t n) { return sumsq_chunk(x, n); }
+
+int rl__adam_range(const adam_consts *k, float *params, const float *grads, float *m, float *v,
+                   float scale, size_t lo, size_t hi)
+{
+    return adam_range(k, params, grads, m, v, scale, lo, hi);
+}
+
 double rl_sumsq_chunked(const float *x, size_t n)
 {
     double ss = 0;
     for (size_t at = 0; at < n; at += RL_NORM_CHUNK)
-        ss += rl__sumsq_chunk(x + at, n - at < RL_NORM_CHUNK ? n - at : RL_NORM_CHUNK);
+        ss += sumsq_chunk(x + at, n - at < RL_NORM_CHUNK ? n - at : RL_NORM_CHUNK);
     return ss;
 }
 
@@ -575,7 +586,7 @@ int rl_adam_clip_step(rl_adam *a, float *params, const float *grads, double lr, 
     if (!isfinite(norm)) return -1;
     double coef = rl_clip_coef(norm, max_norm);
     adam_consts k = rl__adam_begin(a, lr);
-    return rl__adam_range(&k, params, grads, a->m, a->v, (float)coef, 0, a->n);
+    return adam_range(&k, params, grads, a->m, a->v, (float)coef, 0, a->n);
 }
 
 int rl_all_finite_f(const float *x, size_t n)
