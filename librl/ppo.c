@@ -160,7 +160,6 @@ typedef struct ppo {
      * every rank's steps of the iteration, the gradients and a flag as
      * summed over the ranks. */
     const rl_comm *comm;
-    char comm_msg[RL_ERRMSG_SIZE];
     rl__normalizer obs0, ret0, it_obs, it_ret;
     double *rank_steps;
     float *comm_buf;
@@ -363,15 +362,25 @@ static void adam_task(void *ctx, size_t c)
                                     p->adam.v, p->job_scale, lo, hi);
 }
 
+/* A collective's status, with "ppo: " before its message. */
+static int comm_call(int rc, rl_error *err)
+{
+    if (rc == RL_OK) return RL_OK;
+    char msg[RL_ERRMSG_SIZE];
+    snprintf(msg, sizeof msg, "%s", err && err->msg[0] ? err->msg : rl_strerror(rc));
+    return rl_error_set(err, rc, "ppo: %s", msg);
+}
+
 /* The loss and gradient of the m rows in the mb_ buffers, then the
  * clipped Adam step: rl_ac_loss then rl_adam_clip_step, bit for bit, on
  * the batch's threads (the two networks' halves, then the parameters in
  * chunks). The loss and its parts go to *loss and *parts, the norm to
  * *norm. Returns 1 when the step was taken and every weight is finite, 0
  * when a weight is not, -1 when the loss or the norm was not finite
- * (nothing changed). */
+ * (nothing changed), -2 when summing over the group failed (err says
+ * why). */
 static int update_minibatch(ppo *p, size_t m, size_t m_all, double lr, double *loss,
-                            rl_ppo_loss_parts *parts, double *norm)
+                            rl_ppo_loss_parts *parts, double *norm, rl_error *err)
 {
     rl_ac *ac = &p->pol.ac;
     p->job_m = m;
@@ -396,11 +405,8 @@ static int update_minibatch(ppo *p, size_t m, size_t m_all, double lr, double *l
         size_t P = ac->nparams;
         memcpy(p->comm_buf, ac->grads, P * sizeof(float));
         p->comm_buf[P] = isfinite(*loss) ? 0.0f : 1.0f;
-        rl_error e = {0};
-        if (p->comm->sum_f32(p->comm->ctx, p->comm_buf, P + 1, &e) != RL_OK) {
-            snprintf(p->comm_msg, sizeof p->comm_msg, "%s", e.msg[0] ? e.msg : "a collective failed");
+        if (comm_call(p->comm->sum_f32(p->comm->ctx, p->comm_buf, P + 1, err), err) != RL_OK)
             return -2;
-        }
         memcpy(ac->grads, p->comm_buf, P * sizeof(float));
         if (p->comm_buf[P] != 0.0f) {
             *loss = NAN;
@@ -525,16 +531,6 @@ static void norm_zero(rl__normalizer *s)
     s->count = 0;
 }
 
-/* A collective's status, with "ppo: " before its message. */
-static int comm_call(ppo *p, int rc, rl_error *err)
-{
-    (void)p;
-    if (rc == RL_OK) return RL_OK;
-    char msg[RL_ERRMSG_SIZE];
-    snprintf(msg, sizeof msg, "%s", err && err->msg[0] ? err->msg : rl_strerror(rc));
-    return rl_error_set(err, rc, "ppo: %s", msg);
-}
-
 /* The group's batch of one normaliser from every rank's (count, mean,
  * variance), merged into the statistics the iteration started from: every
  * rank ends with the same bits. */
@@ -545,7 +541,7 @@ static int merge_normalizer(ppo *p, rl__normalizer *s, const rl__normalizer *s0,
     double *b = p->comm_f64;
     b[0] = it->count;
     for (size_t k = 0; k < d; k++) b[1 + k] = it->count * it->mean[k];
-    int rc = comm_call(p, p->comm->sum_f64(p->comm->ctx, b, d + 1, err), err);
+    int rc = comm_call(p->comm->sum_f64(p->comm->ctx, b, d + 1, err), err);
     if (rc != RL_OK) return rc;
     double C = b[0];
     double *mean = b + 1 + d, *var = b + 1 + 2 * d;
@@ -554,7 +550,7 @@ static int merge_normalizer(ppo *p, rl__normalizer *s, const rl__normalizer *s0,
         double dm = it->mean[k] - mean[k];
         var[k] = it->count * (it->var[k] + dm * dm);
     }
-    rc = comm_call(p, p->comm->sum_f64(p->comm->ctx, var, d, err), err);
+    rc = comm_call(p->comm->sum_f64(p->comm->ctx, var, d, err), err);
     if (rc != RL_OK) return rc;
     for (size_t k = 0; k < d; k++) var[k] = C > 0 ? var[k] / C : 0;
     norm_copy(s, s0);
@@ -580,7 +576,7 @@ static int comm_iteration_start(ppo *p, size_t N, uint64_t *N_all, size_t *nmb, 
     const rl_comm *c = p->comm;
     memset(p->rank_steps, 0, (size_t)c->size * sizeof *p->rank_steps);
     p->rank_steps[c->rank] = (double)N;
-    int rc = comm_call(p, c->sum_f64(c->ctx, p->rank_steps, (size_t)c->size, err), err);
+    int rc = comm_call(c->sum_f64(c->ctx, p->rank_steps, (size_t)c->size, err), err);
     if (rc != RL_OK) return rc;
     uint64_t tot = 0;
     size_t most = 0, mb = (size_t)p->batch_size;
@@ -620,7 +616,7 @@ static int comm_check_weights(ppo *p, rl_error *err)
     uint64_t h = weights_hash(p);
     double hi = (double)(h >> 32), lo = (double)(h & 0xffffffffu);
     double b[4] = {hi, lo, -hi, -lo};
-    int rc = comm_call(p, p->comm->max_f64(p->comm->ctx, b, 4, err), err);
+    int rc = comm_call(p->comm->max_f64(p->comm->ctx, b, 4, err), err);
     if (rc != RL_OK) return rc;
     if (b[0] != hi || b[1] != lo || -b[2] != hi || -b[3] != lo)
         return rl_error_set(err, RL_ECOMM,
@@ -670,7 +666,7 @@ static int ppo_set_comm(void *state, const rl_comm *c, rl_error *err)
         {&p->steps_done, sizeof p->steps_done},
     };
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        int rc = comm_call(p, c->bcast(c->ctx, parts[i].ptr, parts[i].bytes, err), err);
+        int rc = comm_call(c->bcast(c->ctx, parts[i].ptr, parts[i].bytes, err), err);
         if (rc != RL_OK) return rc;
     }
     /* Each rank its own stream of actions and shuffles; rank 0 keeps the
@@ -775,8 +771,8 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
                 for (size_t j = 0; j < m; j++) p->mb_adv[j] = (p->mb_adv[j] - am) / (sd + 1e-8);
             }
             double loss, norm;
-            int ok = update_minibatch(p, m, m_all, lr, &loss, &parts, &norm);
-            if (ok == -2) return rl_error_set(err, RL_ECOMM, "ppo: %s", p->comm_msg);
+            int ok = update_minibatch(p, m, m_all, lr, &loss, &parts, &norm, err);
+            if (ok == -2) return err && err->code ? err->code : RL_ECOMM;
             if (!isfinite(loss))
                 return broken(p, err,
                               "ppo: the loss became non-finite (policy %g, value %g, entropy %g) "
@@ -807,7 +803,7 @@ static int ppo_iterate(void *state, rl_env_batch *envs, uint64_t *env_steps, dou
     if (p->comm) {
         /* Each rank's parts are its rows' share of the group's means. */
         double b[5] = {sum.policy, sum.value, sum.entropy, sum.approx_kl, sum.clip_fraction};
-        rc = comm_call(p, p->comm->sum_f64(p->comm->ctx, b, 5, err), err);
+        rc = comm_call(p->comm->sum_f64(p->comm->ctx, b, 5, err), err);
         if (rc == RL_OK) rc = comm_check_weights(p, err);
         if (rc != RL_OK) return rc;
         sum.policy = b[0];
