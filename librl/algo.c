@@ -176,28 +176,24 @@ int rl_algo_set_threads(rl_algo *a, int threads)
     return RL_OK;
 }
 
-/* Merge one iteration's episode statistics over the group: sums of the
- * episodes, their returns and lengths, and the last-100 windows weighted
- * by their episodes. */
-static int merge_stats(rl_algo *a, rl_iter_info *info)
+/* Merge one iteration's episode statistics over the group, in place: the
+ * sums of the episodes, their returns and lengths, and the last-100
+ * windows (their counts, and their sums of returns and lengths). Every
+ * rank takes part whether or not its caller asked for the figures. */
+static int merge_stats(rl_algo *a, rl_episode_stats *s, double *recent_n, double *recent_ret,
+                       double *recent_len)
 {
-    double b[6];
-    uint64_t ne = info->episodes, nr = info->recent_episodes;
-    b[0] = (double)ne;
-    b[1] = ne ? info->mean_return * (double)ne : 0;
-    b[2] = ne ? info->mean_length * (double)ne : 0;
-    b[3] = (double)nr;
-    b[4] = nr ? info->recent_return * (double)nr : 0;
-    b[5] = nr ? info->recent_length * (double)nr : 0;
+    double b[6] = {(double)s->episodes, s->return_sum, s->length_sum,
+                   *recent_n,           *recent_ret,   *recent_len};
     rl_error e = {0};
     int rc = a->comm->sum_f64(a->comm->ctx, b, 6, &e);
     if (rc != RL_OK) return failed(a, rc, &e);
-    info->episodes = (uint64_t)b[0];
-    info->mean_return = b[0] > 0 ? b[1] / b[0] : NAN;
-    info->mean_length = b[0] > 0 ? b[2] / b[0] : NAN;
-    info->recent_episodes = (uint64_t)b[3];
-    info->recent_return = b[3] > 0 ? b[4] / b[3] : NAN;
-    info->recent_length = b[3] > 0 ? b[5] / b[3] : NAN;
+    s->episodes = (uint64_t)b[0];
+    s->return_sum = b[1];
+    s->length_sum = b[2];
+    *recent_n = b[3];
+    *recent_ret = b[4];
+    *recent_len = b[5];
     return RL_OK;
 }
 
@@ -213,17 +209,23 @@ int rl_algo_iterate(rl_algo *a, rl_iter_info *info)
     a->env_steps += steps;
     rl_episode_stats s;
     rl_env_batch_take_stats(a->envs, &s);
+    double rr, rl;
+    size_t rn = rl_env_batch_recent(a->envs, &rr, &rl);
+    double recent_n = (double)rn, recent_ret = rn ? rr * (double)rn : 0,
+           recent_len = rn ? rl * (double)rn : 0;
+    if (a->comm && (rc = merge_stats(a, &s, &recent_n, &recent_ret, &recent_len)) != RL_OK)
+        return rc;
     if (info) {
         info->iteration = a->iterations;
         info->env_steps = a->env_steps;
         info->episodes = s.episodes;
         info->mean_return = s.episodes ? s.return_sum / (double)s.episodes : NAN;
         info->mean_length = s.episodes ? s.length_sum / (double)s.episodes : NAN;
-        info->recent_episodes =
-            rl_env_batch_recent(a->envs, &info->recent_return, &info->recent_length);
+        info->recent_episodes = (uint64_t)recent_n;
+        info->recent_return = a->comm ? (recent_n > 0 ? recent_ret / recent_n : NAN) : rr;
+        info->recent_length = a->comm ? (recent_n > 0 ? recent_len / recent_n : NAN) : rl;
         info->stats = a->stats;
         info->nstats = a->nstats;
-        if (a->comm) return merge_stats(a, info);
     }
     return RL_OK;
 }
